@@ -1,0 +1,290 @@
+//! UserSig (TLSSigAPIv2) and PrivateMapKey: generation byte-identical to Tencent's
+//! official Python library, and verification tolerant of every official variant
+//! (any key order and spacing, any zlib level, Go's trailing newline).
+
+use super::{constant_time_eq, hmac_sha256};
+use crate::pyjson;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use flate2::read::ZlibDecoder;
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
+use serde_json::{Map, Value};
+use std::io::{Read, Write};
+
+/// Largest inflated UserSig JSON we accept (real ones are a few hundred bytes).
+const MAX_INFLATED: u64 = 64 * 1024;
+
+/// The exact `TLS.*` lines that are HMAC-signed (identifier, sdkappid, time, expire, [userbuf]).
+pub fn content_to_sign(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, userbuf_b64: Option<&str>) -> String {
+    let mut s = format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n");
+    if let Some(ub) = userbuf_b64 {
+        s.push_str("TLS.userbuf:");
+        s.push_str(ub);
+        s.push('\n');
+    }
+    s
+}
+
+/// `TLS.sig`: standard base64 of HMAC-SHA256 keyed with the key's UTF-8 bytes (not hex-decoded).
+pub fn sig(key: &str, content: &str) -> String {
+    STANDARD.encode(hmac_sha256(key.as_bytes(), content.as_bytes()))
+}
+
+/// The JSON text the official Python library writes (its key order and spacing).
+pub fn json_text(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, userbuf_b64: Option<&str>, sig: &str) -> String {
+    let mut s = String::with_capacity(192 + identifier.len());
+    s.push_str("{\"TLS.ver\": \"2.0\", \"TLS.identifier\": ");
+    pyjson::write_str(&mut s, identifier);
+    s.push_str(&format!(", \"TLS.sdkappid\": {sdk_app_id}, \"TLS.expire\": {expire}, \"TLS.time\": {time}"));
+    if let Some(ub) = userbuf_b64 {
+        s.push_str(", \"TLS.userbuf\": ");
+        pyjson::write_str(&mut s, ub);
+    }
+    s.push_str(", \"TLS.sig\": ");
+    pyjson::write_str(&mut s, sig);
+    s.push('}');
+    s
+}
+
+/// Generates a UserSig valid from `time` for `expire` seconds. With a `userbuf`
+/// the token carries `TLS.userbuf` (that is how a PrivateMapKey is made).
+pub fn generate(sdk_app_id: u64, key: &str, identifier: &str, expire: u64, time: u64, userbuf: Option<&[u8]>) -> String {
+    let ub64 = userbuf.map(|b| STANDARD.encode(b));
+    let content = content_to_sign(identifier, sdk_app_id, time, expire, ub64.as_deref());
+    let sig = sig(key, &content);
+    let json = json_text(identifier, sdk_app_id, time, expire, ub64.as_deref(), &sig);
+    encode_token(json.as_bytes())
+}
+
+/// zlib (level 6, as Python's `zlib.compress`) then base64 with `+/=` mapped to `*-_`.
+fn encode_token(json: &[u8]) -> String {
+    let mut z = ZlibEncoder::new(Vec::with_capacity(json.len()), Compression::new(6));
+    z.write_all(json).expect("writing to a Vec cannot fail");
+    let compressed = z.finish().expect("writing to a Vec cannot fail");
+    STANDARD.encode(compressed).replace('+', "*").replace('/', "-").replace('=', "_")
+}
+
+/// A TRTC room for a PrivateMapKey.
+#[derive(Clone, Copy, Debug)]
+pub enum Room<'a> {
+    /// A numeric room id.
+    Numeric(u32),
+    /// A string room id.
+    Str(&'a str),
+}
+
+/// The binary userbuf of a PrivateMapKey (all integers big-endian). Lengths and
+/// bytes are UTF-8, as in the official Go and C++ libraries (Python's code-point
+/// variant fails on non-Latin-1 ids). `expire_at` is absolute unix seconds.
+pub fn private_map_key_userbuf(identifier: &str, sdk_app_id: u32, room: Room<'_>, expire_at: u32, privilege_map: u32) -> Vec<u8> {
+    let (version, room_num, room_str) = match room {
+        Room::Numeric(n) => (0u8, n, None),
+        Room::Str(s) => (1u8, 0, Some(s)),
+    };
+    let mut b = Vec::with_capacity(25 + identifier.len() + room_str.map_or(0, str::len));
+    b.push(version);
+    b.extend_from_slice(&(identifier.len() as u16).to_be_bytes());
+    b.extend_from_slice(identifier.as_bytes());
+    b.extend_from_slice(&sdk_app_id.to_be_bytes());
+    b.extend_from_slice(&room_num.to_be_bytes());
+    b.extend_from_slice(&expire_at.to_be_bytes());
+    b.extend_from_slice(&privilege_map.to_be_bytes());
+    b.extend_from_slice(&0u32.to_be_bytes()); // account type
+    if let Some(s) = room_str {
+        b.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        b.extend_from_slice(s.as_bytes());
+    }
+    b
+}
+
+/// Generates a PrivateMapKey: a UserSig carrying the room-permission userbuf.
+pub fn generate_private_map_key(
+    sdk_app_id: u32,
+    key: &str,
+    identifier: &str,
+    expire: u64,
+    time: u64,
+    room: Room<'_>,
+    privilege_map: u32,
+) -> String {
+    let expire_at = time.wrapping_add(expire) as u32; // the official code masks to 32 bits
+    let userbuf = private_map_key_userbuf(identifier, sdk_app_id, room, expire_at, privilege_map);
+    generate(u64::from(sdk_app_id), key, identifier, expire, time, Some(&userbuf))
+}
+
+/// The fields of a decoded UserSig.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoded {
+    /// `TLS.identifier`.
+    pub identifier: String,
+    /// `TLS.sdkappid`.
+    pub sdk_app_id: u64,
+    /// `TLS.time`.
+    pub time: u64,
+    /// `TLS.expire` (relative seconds).
+    pub expire: u64,
+    /// `TLS.userbuf`, still in standard base64.
+    pub userbuf_b64: Option<String>,
+    /// `TLS.sig`.
+    pub sig: String,
+}
+
+impl Decoded {
+    /// Unix second after which the token is expired.
+    pub fn expire_at(&self) -> u64 {
+        self.time.saturating_add(self.expire)
+    }
+}
+
+/// Why a UserSig does not verify. Variants map onto Tencent's REST codes (§6.3 of the spec).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VerifyError {
+    /// Empty string (Tencent 70002).
+    Empty,
+    /// Not base64, not zlib, not JSON, or a field missing (Tencent 70003).
+    Malformed(String),
+    /// `TLS.sdkappid` is another app's (Tencent 70014).
+    AppMismatch { found: u64 },
+    /// `TLS.identifier` is another user's (Tencent 70013).
+    IdentifierMismatch,
+    /// Signed with another key (Tencent 70009).
+    SigMismatch,
+    /// Past `TLS.time + TLS.expire` (Tencent 70001).
+    Expired { expire_at: u64 },
+}
+
+impl VerifyError {
+    /// A message that names the problem without echoing the token.
+    pub fn message(&self) -> String {
+        match self {
+            VerifyError::Empty => "usersig is empty".into(),
+            VerifyError::Malformed(why) => format!("usersig is malformed: {why}"),
+            VerifyError::AppMismatch { found } => format!("usersig was issued for SDKAppID {found}, not this app"),
+            VerifyError::IdentifierMismatch => "usersig was issued for another user id".into(),
+            VerifyError::SigMismatch => "usersig signature does not match (signed with another secret key?)".into(),
+            VerifyError::Expired { expire_at } => format!("usersig expired at {expire_at}"),
+        }
+    }
+}
+
+/// Decodes a UserSig without checking its signature.
+pub fn decode(usersig: &str) -> Result<Decoded, VerifyError> {
+    let usersig = usersig.trim();
+    if usersig.is_empty() {
+        return Err(VerifyError::Empty);
+    }
+    let malformed = |why: &str| VerifyError::Malformed(why.to_string());
+    let b64: String = usersig
+        .chars()
+        .map(|c| match c {
+            '*' => '+',
+            '-' => '/',
+            '_' => '=',
+            other => other,
+        })
+        .collect();
+    let compressed = STANDARD.decode(b64.as_bytes()).map_err(|_| malformed("not base64"))?;
+    let mut json = Vec::new();
+    ZlibDecoder::new(compressed.as_slice())
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut json)
+        .map_err(|_| malformed("not a zlib stream"))?;
+    if json.len() as u64 > MAX_INFLATED {
+        return Err(malformed("inflated content too large"));
+    }
+    let v: Map<String, Value> = serde_json::from_slice(&json).map_err(|_| malformed("content is not a JSON object"))?;
+    match v.get("TLS.ver").and_then(Value::as_str) {
+        Some("2.0") => {}
+        Some(_) => return Err(malformed("TLS.ver is not 2.0 (legacy ECDSA UserSigs are not supported)")),
+        None => return Err(malformed("TLS.ver missing")),
+    }
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let num = |k: &str| match v.get(k) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    Ok(Decoded {
+        identifier: text("TLS.identifier").ok_or_else(|| malformed("TLS.identifier missing"))?,
+        sdk_app_id: num("TLS.sdkappid").ok_or_else(|| malformed("TLS.sdkappid missing"))?,
+        time: num("TLS.time").ok_or_else(|| malformed("TLS.time missing"))?,
+        expire: num("TLS.expire").ok_or_else(|| malformed("TLS.expire missing"))?,
+        userbuf_b64: text("TLS.userbuf"),
+        sig: text("TLS.sig").ok_or_else(|| malformed("TLS.sig missing"))?,
+    })
+}
+
+/// Verifies a UserSig for `identifier` of app `sdk_app_id` at unix time `now`.
+///
+/// Order: decode, app, identifier, signature, expiry. The signature is checked
+/// before expiry so a forged token is never reported as merely "expired".
+pub fn verify(sdk_app_id: u64, key: &str, identifier: &str, usersig: &str, now: u64) -> Result<Decoded, VerifyError> {
+    let d = decode(usersig)?;
+    if d.sdk_app_id != sdk_app_id {
+        return Err(VerifyError::AppMismatch { found: d.sdk_app_id });
+    }
+    if d.identifier != identifier {
+        return Err(VerifyError::IdentifierMismatch);
+    }
+    let given = STANDARD.decode(d.sig.as_bytes()).map_err(|_| VerifyError::Malformed("TLS.sig is not base64".into()))?;
+    let content = content_to_sign(&d.identifier, d.sdk_app_id, d.time, d.expire, d.userbuf_b64.as_deref());
+    if !constant_time_eq(&hmac_sha256(key.as_bytes(), content.as_bytes()), &given) {
+        return Err(VerifyError::SigMismatch);
+    }
+    if now > d.expire_at() {
+        return Err(VerifyError::Expired { expire_at: d.expire_at() });
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+    #[test]
+    fn round_trip_and_each_failure() {
+        let t = 1_700_000_000;
+        let s = generate(1400000000, KEY, "alice", 3600, t, None);
+        let d = verify(1400000000, KEY, "alice", &s, t + 3600).unwrap();
+        assert_eq!(d.expire_at(), t + 3600);
+        assert_eq!(verify(1400000001, KEY, "alice", &s, t), Err(VerifyError::AppMismatch { found: 1400000000 }));
+        assert_eq!(verify(1400000000, KEY, "bob", &s, t), Err(VerifyError::IdentifierMismatch));
+        assert_eq!(verify(1400000000, "other", "alice", &s, t), Err(VerifyError::SigMismatch));
+        assert_eq!(verify(1400000000, KEY, "alice", &s, t + 3601), Err(VerifyError::Expired { expire_at: t + 3600 }));
+        assert_eq!(verify(1400000000, KEY, "alice", "", t), Err(VerifyError::Empty));
+        assert!(matches!(verify(1400000000, KEY, "alice", "!!!", t), Err(VerifyError::Malformed(_))));
+        assert!(matches!(verify(1400000000, KEY, "alice", &s[..s.len() / 2], t), Err(VerifyError::Malformed(_))));
+        // A forged-but-expired token reports the signature, not the expiry.
+        assert_eq!(verify(1400000000, "other", "alice", &s, t + 99_999), Err(VerifyError::SigMismatch));
+    }
+
+    /// The Go library writes compact JSON with a trailing newline, key order
+    /// ver/identifier/sdkappid/expire/time, and zlib level 0 (stored blocks).
+    #[test]
+    fn accepts_go_and_cpp_style_tokens() {
+        let (t, e) = (1_700_000_000u64, 86_400u64);
+        let content = content_to_sign("go_user", 1400000000, t, e, None);
+        let sig = sig(KEY, &content);
+        let go_json = format!(
+            "{{\"TLS.ver\":\"2.0\",\"TLS.identifier\":\"go_user\",\"TLS.sdkappid\":1400000000,\"TLS.expire\":{e},\"TLS.time\":{t},\"TLS.sig\":\"{sig}\"}}\n"
+        );
+        let cpp_json = format!(
+            "{{\"TLS.ver\":\"2.0\",\"TLS.sdkappid\":1400000000,\"TLS.identifier\":\"go_user\",\"TLS.time\":{t},\"TLS.expire\":{e},\"TLS.sig\":\"{sig}\"}}"
+        );
+        for (json, level) in [(go_json, 0), (cpp_json, 1)] {
+            let mut z = ZlibEncoder::new(Vec::new(), Compression::new(level));
+            z.write_all(json.as_bytes()).unwrap();
+            let token = STANDARD.encode(z.finish().unwrap()).replace('+', "*").replace('/', "-").replace('=', "_");
+            verify(1400000000, KEY, "go_user", &token, t).unwrap();
+        }
+    }
+
+    #[test]
+    fn userbuf_layout_uses_utf8_bytes() {
+        let ub = private_map_key_userbuf("中", 7, Room::Str("é"), 9, 255);
+        assert_eq!(super::super::hex(&ub), "010003e4b8ad0000000700000000000000090000 00ff000000000002c3a9".replace(' ', ""));
+    }
+}

@@ -1,0 +1,377 @@
+//! Client configuration: parsing, defaults, validation, region -> domain.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::schema::{self, Field, Kind, NON_EMPTY, U32};
+use crate::secret::Secret;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Default validity of generated UserSigs: 180 days, as in the official libraries.
+pub const DEFAULT_USERSIG_EXPIRE_S: u64 = 180 * 86400;
+
+/// The Chat (IM) REST data centers: name, domain, backup domain.
+pub const IM_REGIONS: &[(&str, &str, &str)] = &[
+    ("china", "console.tim.qq.com", "adminapi.my-imcloud.com"),
+    ("singapore", "adminapisgp.im.qcloud.com", "adminapisgp.my-imcloud.com"),
+    ("seoul", "adminapikr.im.qcloud.com", "adminapikr.my-imcloud.com"),
+    ("frankfurt", "adminapiger.im.qcloud.com", "adminapiger.my-imcloud.com"),
+    ("usa", "adminapiusa.im.qcloud.com", "adminapiusa.my-imcloud.com"),
+    ("jakarta", "adminapiidn.im.qcloud.com", "adminapiidn.my-imcloud.com"),
+];
+
+/// TRTC Cloud API endpoint presets: the Chinese site and the international site.
+pub const CLOUD_API_ENDPOINTS: &[(&str, &str)] = &[
+    ("china", "https://trtc.tencentcloudapi.com"),
+    ("intl", "https://trtc.intl.tencentcloudapi.com"),
+];
+
+const REGION_NAMES: &[&str] = &["china", "singapore", "seoul", "frankfurt", "usa", "jakarta"];
+const DURATION_MS: Kind = Kind::Int { min: 1, max: 3_600_000 };
+
+static CLOUD_API: &[Field] = &[
+    Field::null("secret_id", NON_EMPTY),
+    Field::null("secret_key", NON_EMPTY),
+    Field::null("token", NON_EMPTY),
+    Field::null("region", Kind::Str { min: 1, max: 64 }),
+    Field::null("endpoint", NON_EMPTY),
+    Field::null("language", Kind::OneOf(&["en-US", "zh-CN"])),
+];
+static WEBHOOK: &[Field] = &[
+    Field::null("token", Kind::Str { min: 1, max: 128 }),
+    Field::null("max_age_s", Kind::Int { min: 1, max: 86_400 }),
+];
+static TIMEOUTS: &[Field] = &[Field::null("connect_ms", DURATION_MS), Field::null("request_ms", DURATION_MS)];
+static RETRY: &[Field] = &[
+    Field::null("max_attempts", Kind::Int { min: 1, max: 10 }),
+    Field::null("base_delay_ms", Kind::Int { min: 0, max: 60_000 }),
+    Field::null("max_delay_ms", Kind::Int { min: 0, max: 600_000 }),
+];
+static RATE_LIMIT: &[Field] = &[
+    Field::null("enabled", Kind::Bool),
+    Field::null("im_per_second", Kind::Int { min: 1, max: 100_000 }),
+    Field::null("cloud_api_per_second", Kind::Int { min: 1, max: 100_000 }),
+    Field::null("max_wait_ms", Kind::Int { min: 0, max: 60_000 }),
+];
+static CONFIG: &[Field] = &[
+    Field::req("sdk_app_id", Kind::Int { min: 1, max: u32::MAX as i128 }),
+    Field::null("secret_key", NON_EMPTY),
+    Field::null("admin_user_id", schema::USER_ID),
+    Field::null("im_region", Kind::OneOf(REGION_NAMES)),
+    Field::null("im_endpoint", Kind::HttpUrl),
+    Field::null("cloud_api", Kind::Object(CLOUD_API)),
+    Field::null("webhook", Kind::Object(WEBHOOK)),
+    Field::null("timeouts", Kind::Object(TIMEOUTS)),
+    Field::null("retry", Kind::Object(RETRY)),
+    Field::null("rate_limit", Kind::Object(RATE_LIMIT)),
+    Field::null("proxy", NON_EMPTY),
+    Field::null("admin_usersig_ttl_s", Kind::Int { min: 600, max: 10 * 365 * 86400 }),
+    Field::null("max_input_bytes", Kind::Int { min: 1024, max: 64 << 20 }),
+    Field::null("user_agent", Kind::Str { min: 1, max: 200 }),
+];
+
+/// Cloud API 3.0 (TC3) credentials and endpoint.
+#[derive(Clone, Debug)]
+pub struct CloudApiConfig {
+    /// `SecretId`.
+    pub secret_id: Option<String>,
+    /// `SecretKey`.
+    pub secret_key: Option<Secret>,
+    /// STS session token, sent as `X-TC-Token`.
+    pub token: Option<Secret>,
+    /// Default `X-TC-Region`.
+    pub region: String,
+    /// Base URL, e.g. `https://trtc.tencentcloudapi.com`.
+    pub endpoint: String,
+    /// `X-TC-Language` (language of Tencent's error messages).
+    pub language: String,
+}
+
+/// Inbound webhook checks.
+#[derive(Clone, Debug)]
+pub struct WebhookConfig {
+    /// The callback authentication token set in the console; `None` = no `Sign` check.
+    pub token: Option<Secret>,
+    /// Allowed distance of `RequestTime` from now, both directions.
+    pub max_age_s: u64,
+}
+
+/// Retry policy.
+#[derive(Clone, Debug)]
+pub struct RetryConfig {
+    /// Attempts in all, including the first.
+    pub max_attempts: u32,
+    /// First backoff delay (full jitter below it).
+    pub base_delay: Duration,
+    /// Cap on one backoff delay.
+    pub max_delay: Duration,
+}
+
+/// Client-side rate limiting.
+#[derive(Clone, Debug)]
+pub struct RateLimitConfig {
+    /// Whether the token buckets are on.
+    pub enabled: bool,
+    /// Requests per second for each IM REST API.
+    pub im_per_second: u32,
+    /// Requests per second for each Cloud API action.
+    pub cloud_api_per_second: u32,
+    /// The longest a request waits for a token before failing with `RATE_LIMITED`.
+    pub max_wait: Duration,
+}
+
+/// Where the HTTP proxy comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProxySetting {
+    /// `ALL_PROXY` / `HTTPS_PROXY` / `HTTP_PROXY` (and `NO_PROXY`) from the environment.
+    Env,
+    /// No proxy.
+    None,
+    /// This proxy URL.
+    Url(String),
+}
+
+/// A validated client configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The app's SDKAppID.
+    pub sdk_app_id: u64,
+    /// The Chat app's secret key (for UserSigs).
+    pub secret_key: Option<Secret>,
+    /// The admin account used as `identifier` on IM REST calls.
+    pub admin_user_id: String,
+    /// The IM region name (see `IM_REGIONS`).
+    pub im_region: String,
+    /// IM REST base URL, e.g. `https://console.tim.qq.com`.
+    pub im_endpoint: String,
+    /// Cloud API settings.
+    pub cloud_api: CloudApiConfig,
+    /// Webhook checks.
+    pub webhook: WebhookConfig,
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout (one attempt).
+    pub request_timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryConfig,
+    /// Rate limits.
+    pub rate_limit: RateLimitConfig,
+    /// Proxy.
+    pub proxy: ProxySetting,
+    /// Validity of the cached admin UserSig.
+    pub admin_usersig_ttl_s: u64,
+    /// Largest accepted input (request JSON, webhook body).
+    pub max_input_bytes: usize,
+    /// `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Config {
+    /// Parses and validates the config JSON; every problem names its field.
+    pub fn from_json(text: &str) -> Result<Config> {
+        if text.len() > 1 << 20 {
+            return Err(Error::new(ErrorCode::InputTooLarge, "config JSON is larger than 1 MiB"));
+        }
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("config is not valid JSON: {e}")))?;
+        Config::from_value(&v)
+    }
+
+    /// Validates an already parsed config.
+    pub fn from_value(v: &Value) -> Result<Config> {
+        schema::validate(v, CONFIG, "config", ErrorCode::InvalidConfig)?;
+        let empty = Value::Null;
+        let sub = |k: &str| v.get(k).filter(|x| !x.is_null()).unwrap_or(&empty);
+        let (cloud, hook, times, retry, rate) =
+            (sub("cloud_api"), sub("webhook"), sub("timeouts"), sub("retry"), sub("rate_limit"));
+
+        let im_region = str_or(v, "im_region", "china");
+        let im_endpoint = match str_opt(v, "im_endpoint") {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                let (_, domain, _) = IM_REGIONS.iter().find(|(n, _, _)| *n == im_region).expect("validated");
+                format!("https://{domain}")
+            }
+        };
+        let endpoint = cloud_endpoint(&str_or(cloud, "endpoint", "china"))?;
+        let proxy = match str_or(v, "proxy", "env").as_str() {
+            "env" => ProxySetting::Env,
+            "none" => ProxySetting::None,
+            url => {
+                ureq::Proxy::new(url).map_err(|_| {
+                    Error::new(ErrorCode::Proxy, "proxy must be \"env\", \"none\" or a proxy URL such as http://host:3128")
+                })?;
+                ProxySetting::Url(url.to_string())
+            }
+        };
+        let retry = RetryConfig {
+            max_attempts: int_or(retry, "max_attempts", 3) as u32,
+            base_delay: ms(int_or(retry, "base_delay_ms", 100)),
+            max_delay: ms(int_or(retry, "max_delay_ms", 2000)),
+        };
+        Ok(Config {
+            sdk_app_id: int_or(v, "sdk_app_id", 0),
+            secret_key: str_opt(v, "secret_key").map(Secret::new),
+            admin_user_id: str_or(v, "admin_user_id", "administrator"),
+            im_region,
+            im_endpoint,
+            cloud_api: CloudApiConfig {
+                secret_id: str_opt(cloud, "secret_id").map(str::to_string),
+                secret_key: str_opt(cloud, "secret_key").map(Secret::new),
+                token: str_opt(cloud, "token").map(Secret::new),
+                region: str_or(cloud, "region", "ap-guangzhou"),
+                endpoint,
+                language: str_or(cloud, "language", "en-US"),
+            },
+            webhook: WebhookConfig {
+                token: str_opt(hook, "token").map(Secret::new),
+                max_age_s: int_or(hook, "max_age_s", 60),
+            },
+            connect_timeout: ms(int_or(times, "connect_ms", 3000)),
+            request_timeout: ms(int_or(times, "request_ms", 10_000)),
+            retry,
+            rate_limit: RateLimitConfig {
+                enabled: v
+                    .get("rate_limit")
+                    .and_then(|r| r.get("enabled"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
+                im_per_second: int_or(rate, "im_per_second", 200) as u32,
+                cloud_api_per_second: int_or(rate, "cloud_api_per_second", 20) as u32,
+                max_wait: ms(int_or(rate, "max_wait_ms", 1000)),
+            },
+            proxy,
+            admin_usersig_ttl_s: int_or(v, "admin_usersig_ttl_s", 86_400),
+            max_input_bytes: int_or(v, "max_input_bytes", 1 << 20) as usize,
+            user_agent: str_or(v, "user_agent", concat!("tccall/", env!("CARGO_PKG_VERSION"))),
+        })
+    }
+
+    /// The secret key, or an error naming the operation that needs it.
+    pub fn require_secret_key(&self, op: &str) -> Result<&Secret> {
+        self.secret_key
+            .as_ref()
+            .ok_or_else(|| Error::invalid_config(format!("secret_key is required for {op}")))
+    }
+
+    /// The Cloud API credentials, or an error naming the missing one.
+    pub fn require_cloud_credentials(&self, op: &str) -> Result<(&str, &Secret)> {
+        let id = self.cloud_api.secret_id.as_deref();
+        let id = id.ok_or_else(|| Error::invalid_config(format!("cloud_api.secret_id is required for {op}")))?;
+        let key = self.cloud_api.secret_key.as_ref();
+        let key = key.ok_or_else(|| Error::invalid_config(format!("cloud_api.secret_key is required for {op}")))?;
+        Ok((id, key))
+    }
+}
+
+/// Resolves `cloud_api.endpoint`: a preset name, a URL, or a bare host (HTTPS implied).
+fn cloud_endpoint(value: &str) -> Result<String> {
+    if let Some((_, url)) = CLOUD_API_ENDPOINTS.iter().find(|(name, _)| *name == value) {
+        return Ok(url.to_string());
+    }
+    let url = if value.contains("://") { value.to_string() } else { format!("https://{value}") };
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.trim_end_matches('/').is_empty() && !host.trim_end_matches('/').contains('/') => {
+            Ok(url.trim_end_matches('/').to_string())
+        }
+        _ => Err(Error::invalid_config(
+            "cloud_api.endpoint must be \"china\", \"intl\", a host, or an http(s):// URL without a path",
+        )),
+    }
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn str_opt<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn str_or(v: &Value, key: &str, default: &str) -> String {
+    str_opt(v, key).unwrap_or(default).to_string()
+}
+
+fn int_or(v: &Value, key: &str, default: u64) -> u64 {
+    v.get(key).and_then(Value::as_u64).unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config_takes_defaults() {
+        let c = Config::from_json(r#"{"sdk_app_id": 1400000001}"#).unwrap();
+        assert_eq!(c.im_endpoint, "https://console.tim.qq.com");
+        assert_eq!(c.admin_user_id, "administrator");
+        assert_eq!(c.cloud_api.endpoint, "https://trtc.tencentcloudapi.com");
+        assert_eq!(c.cloud_api.region, "ap-guangzhou");
+        assert_eq!(c.webhook.max_age_s, 60);
+        assert_eq!(c.retry.max_attempts, 3);
+        assert_eq!(c.rate_limit.im_per_second, 200);
+        assert_eq!(c.rate_limit.cloud_api_per_second, 20);
+        assert_eq!(c.proxy, ProxySetting::Env);
+        assert_eq!(c.request_timeout, Duration::from_millis(10_000));
+        assert_eq!(c.max_input_bytes, 1 << 20);
+    }
+
+    #[test]
+    fn every_region_maps_to_its_domain() {
+        for (name, domain, _) in IM_REGIONS {
+            let c = Config::from_json(&format!(r#"{{"sdk_app_id": 1, "im_region": "{name}"}}"#)).unwrap();
+            assert_eq!(c.im_endpoint, format!("https://{domain}"));
+        }
+        let c = Config::from_json(r#"{"sdk_app_id": 1, "im_endpoint": "http://127.0.0.1:9/"}"#).unwrap();
+        assert_eq!(c.im_endpoint, "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn cloud_endpoint_presets_and_custom() {
+        let intl = Config::from_json(r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "intl"}}"#).unwrap();
+        assert_eq!(intl.cloud_api.endpoint, "https://trtc.intl.tencentcloudapi.com");
+        let host = Config::from_json(r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "trtc.ap-guangzhou.tencentcloudapi.com"}}"#).unwrap();
+        assert_eq!(host.cloud_api.endpoint, "https://trtc.ap-guangzhou.tencentcloudapi.com");
+        let bad = Config::from_json(r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "http://x/y"}}"#).unwrap_err();
+        assert_eq!(bad.code, ErrorCode::InvalidConfig);
+    }
+
+    #[test]
+    fn problems_name_the_field() {
+        let cases = [
+            (r#"{}"#, ErrorCode::InvalidConfig, "sdk_app_id is required"),
+            (r#"{"sdk_app_id": "1400"}"#, ErrorCode::InvalidConfig, "sdk_app_id must be an integer"),
+            (r#"{"sdk_app_id": 1, "im_region": "mars"}"#, ErrorCode::InvalidConfig, "im_region must be one of"),
+            (r#"{"sdk_app_id": 1, "cloud_api": {"secretid": "x"}}"#, ErrorCode::InvalidConfig, "cloud_api.secretid"),
+            (r#"{"sdk_app_id": 1, "timeouts": {"connect_ms": 0}}"#, ErrorCode::InvalidConfig, "timeouts.connect_ms"),
+            (r#"{"sdk_app_id": 1, "proxy": "::bad::"}"#, ErrorCode::Proxy, "proxy must be"),
+            (r#"{"sdk_app_id": 1,"#, ErrorCode::InvalidJson, "config is not valid JSON"),
+        ];
+        for (text, code, want) in cases {
+            let e = Config::from_json(text).unwrap_err();
+            assert_eq!(e.code, code, "{text}");
+            assert!(e.message.contains(want), "{text}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn missing_credentials_name_the_operation() {
+        let c = Config::from_json(r#"{"sdk_app_id": 1, "cloud_api": {"secret_id": "AKID"}}"#).unwrap();
+        let e = c.require_cloud_credentials("dismiss_room").unwrap_err();
+        assert_eq!(e.message, "cloud_api.secret_key is required for dismiss_room");
+        let e = c.require_secret_key("end_call").unwrap_err();
+        assert_eq!(e.message, "secret_key is required for end_call");
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = Config::from_json(
+            r#"{"sdk_app_id": 1, "secret_key": "SK-IM-123", "cloud_api": {"secret_id": "AKID", "secret_key": "SK-CLOUD-456", "token": "TOK-789"}, "webhook": {"token": "HOOK-000"}}"#,
+        )
+        .unwrap();
+        let dbg = format!("{c:?}");
+        for secret in ["SK-IM-123", "SK-CLOUD-456", "TOK-789", "HOOK-000"] {
+            assert!(!dbg.contains(secret), "{secret} leaked in Debug");
+        }
+    }
+}

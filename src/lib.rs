@@ -1,0 +1,10 @@
+//! tccall: server-side call control for Tencent Cloud's calling stack.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod pyjson;
+pub mod schema;
+pub mod secret;
