@@ -1,7 +1,7 @@
 //! Client configuration: parsing, defaults, validation, region -> domain.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::schema::{self, Field, Kind, NON_EMPTY, U32};
+use crate::schema::{self, Field, Kind, NON_EMPTY};
 use crate::secret::Secret;
 use serde_json::Value;
 use std::time::Duration;

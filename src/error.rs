@@ -8,6 +8,8 @@ use std::fmt;
 macro_rules! error_codes {
     ($($variant:ident = $num:literal, $name:literal, $desc:literal;)*) => {
         /// The stable result codes of the C ABI. Numbers are never reused or renumbered.
+        /// Each variant is described by [`ErrorCode::description`].
+        #[allow(missing_docs)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(i32)]
         pub enum ErrorCode { $($variant = $num,)* }

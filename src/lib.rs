@@ -8,3 +8,11 @@ pub mod error;
 pub mod pyjson;
 pub mod schema;
 pub mod secret;
+pub mod api;
+pub mod client;
+pub mod transport;
+pub mod webhook;
+
+pub use client::Client;
+pub use config::Config;
+pub use error::{Error, ErrorCode, Result};

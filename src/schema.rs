@@ -11,17 +11,34 @@ use serde_json::{Map, Value};
 #[derive(Debug)]
 pub enum Kind {
     /// A string of `min..=max` UTF-8 bytes.
-    Str { min: usize, max: usize },
+    Str {
+        /// Fewest bytes.
+        min: usize,
+        /// Most bytes.
+        max: usize,
+    },
     /// A string that is a URL starting with `http://` or `https://`.
     HttpUrl,
     /// One of a fixed set of strings.
     OneOf(&'static [&'static str]),
     /// An integer in `min..=max` (never passed through f64).
-    Int { min: i128, max: i128 },
+    Int {
+        /// Smallest value.
+        min: i128,
+        /// Largest value.
+        max: i128,
+    },
     /// `true` or `false`.
     Bool,
     /// An array of `min..=max` items, each of the inner kind.
-    List { min: usize, max: usize, item: &'static Kind },
+    List {
+        /// Fewest items.
+        min: usize,
+        /// Most items.
+        max: usize,
+        /// What each item holds.
+        item: &'static Kind,
+    },
     /// An object with exactly these fields.
     Object(&'static [Field]),
     /// Any JSON object, passed through untouched (e.g. `OfflinePushInfo`).

@@ -145,13 +145,19 @@ pub enum VerifyError {
     /// Not base64, not zlib, not JSON, or a field missing (Tencent 70003).
     Malformed(String),
     /// `TLS.sdkappid` is another app's (Tencent 70014).
-    AppMismatch { found: u64 },
+    AppMismatch {
+        /// The app id inside the token.
+        found: u64,
+    },
     /// `TLS.identifier` is another user's (Tencent 70013).
     IdentifierMismatch,
     /// Signed with another key (Tencent 70009).
     SigMismatch,
     /// Past `TLS.time + TLS.expire` (Tencent 70001).
-    Expired { expire_at: u64 },
+    Expired {
+        /// When it expired (unix seconds).
+        expire_at: u64,
+    },
 }
 
 impl VerifyError {

@@ -1,0 +1,136 @@
+//! Local token operations: UserSig and PrivateMapKey. No I/O; `now` comes from the caller.
+
+use crate::auth::usersig::{self, Room, VerifyError};
+use crate::config::{Config, DEFAULT_USERSIG_EXPIRE_S};
+use crate::error::{Error, ErrorCode, Result};
+use crate::schema::{self, Field, Kind, NON_NEG, U32};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// User ids for tokens: any non-empty string the official libraries sign (CJK and emoji included).
+const TOKEN_USER: Kind = Kind::Str { min: 1, max: 1024 };
+const EXPIRE: Kind = Kind::Int { min: 1, max: 100 * 365 * 86400 };
+
+static GEN: &[Field] = &[
+    Field::req("user_id", TOKEN_USER),
+    Field::null("expire_s", EXPIRE),
+    Field::null("userbuf_b64", Kind::Str { min: 0, max: 1 << 16 }),
+    Field::null("time", NON_NEG),
+];
+static VERIFY: &[Field] = &[
+    Field::req("user_id", TOKEN_USER),
+    Field::req("usersig", Kind::Str { min: 0, max: 1 << 16 }),
+    Field::null("now", NON_NEG),
+];
+static PMK: &[Field] = &[
+    Field::req("user_id", TOKEN_USER),
+    Field::null("room_id", U32),
+    Field::null("room_str", Kind::Str { min: 1, max: 64 }),
+    Field::null("privilege_map", U32),
+    Field::null("expire_s", EXPIRE),
+    Field::null("time", NON_NEG),
+];
+
+fn get_u64(req: &Value, key: &str) -> Option<u64> {
+    req.get(key).and_then(Value::as_u64)
+}
+
+/// `gen_usersig`: `{"user_id", "expire_s"?, "userbuf_b64"?, "time"?}` -> `{"usersig", "expire_at"}`.
+pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
+    schema::validate(req, GEN, "gen_usersig request", ErrorCode::InvalidRequest)?;
+    let key = config.require_secret_key("gen_usersig")?;
+    let user = req["user_id"].as_str().unwrap_or_default();
+    let expire = get_u64(req, "expire_s").unwrap_or(DEFAULT_USERSIG_EXPIRE_S);
+    let time = get_u64(req, "time").unwrap_or(now);
+    let userbuf = match req.get("userbuf_b64").and_then(Value::as_str) {
+        Some(b) => Some(STANDARD.decode(b).map_err(|_| Error::invalid_request("userbuf_b64 is not standard base64"))?),
+        None => None,
+    };
+    let sig = usersig::generate(config.sdk_app_id, key.expose(), user, expire, time, userbuf.as_deref());
+    Ok(json!({"usersig": sig, "expire_at": time + expire}))
+}
+
+/// `verify_usersig`: `{"user_id", "usersig", "now"?}` -> `{"valid": true, "expire_at", "userbuf_b64"}`.
+/// A bad or expired sig is an error (402 expired, 403 anything else), not `valid: false`.
+pub fn verify_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
+    schema::validate(req, VERIFY, "verify_usersig request", ErrorCode::InvalidRequest)?;
+    let key = config.require_secret_key("verify_usersig")?;
+    let now = get_u64(req, "now").unwrap_or(now);
+    let user = req["user_id"].as_str().unwrap_or_default();
+    let sig = req["usersig"].as_str().unwrap_or_default();
+    match usersig::verify(config.sdk_app_id, key.expose(), user, sig, now) {
+        Ok(d) => Ok(json!({"valid": true, "expire_at": d.expire_at(), "userbuf_b64": d.userbuf_b64})),
+        Err(e @ VerifyError::Expired { .. }) => Err(Error::new(ErrorCode::UsersigExpired, e.message())),
+        Err(e) => Err(Error::new(ErrorCode::UsersigInvalid, e.message())),
+    }
+}
+
+/// `gen_private_map_key`: `{"user_id", "room_id" | "room_str", "privilege_map"?, "expire_s"?, "time"?}`
+/// -> `{"private_map_key", "expire_at"}`. `privilege_map` defaults to 255 (all rights).
+pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Value> {
+    schema::validate(req, PMK, "gen_private_map_key request", ErrorCode::InvalidRequest)?;
+    let key = config.require_secret_key("gen_private_map_key")?;
+    let app = u32::try_from(config.sdk_app_id).map_err(|_| Error::invalid_config("sdk_app_id does not fit in 32 bits"))?;
+    let room = match (get_u64(req, "room_id"), req.get("room_str").and_then(Value::as_str)) {
+        (Some(id), None) => Room::Numeric(id as u32),
+        (None, Some(s)) => Room::Str(s),
+        _ => return Err(Error::invalid_request("gen_private_map_key needs exactly one of room_id or room_str")),
+    };
+    let user = req["user_id"].as_str().unwrap_or_default();
+    if user.len() > u16::MAX as usize {
+        return Err(Error::invalid_request("user_id is too long for a PrivateMapKey"));
+    }
+    let privilege = get_u64(req, "privilege_map").unwrap_or(255) as u32;
+    let expire = get_u64(req, "expire_s").unwrap_or(DEFAULT_USERSIG_EXPIRE_S);
+    let time = get_u64(req, "time").unwrap_or(now);
+    let pmk = usersig::generate_private_map_key(app, key.expose(), user, expire, time, room, privilege);
+    Ok(json!({"private_map_key": pmk, "expire_at": time + expire}))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::from_json(r#"{"sdk_app_id": 1400000000, "secret_key": "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"}"#).unwrap()
+    }
+
+    #[test]
+    fn generate_then_verify() {
+        let c = config();
+        let out = gen_usersig(&c, &json!({"user_id": "xiaojun", "time": 1700000000}), 0).unwrap();
+        assert_eq!(out["expire_at"], 1700000000u64 + 15552000);
+        // Byte-identical to the official library's demo vector.
+        assert!(out["usersig"].as_str().unwrap().starts_with("eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQ"));
+        let sig = out["usersig"].as_str().unwrap();
+        let v = verify_usersig(&c, &json!({"user_id": "xiaojun", "usersig": sig, "now": 1700000001}), 0).unwrap();
+        assert_eq!(v, json!({"valid": true, "expire_at": 1715552000u64, "userbuf_b64": null}));
+        let e = verify_usersig(&c, &json!({"user_id": "xiaojun", "usersig": sig, "now": 1715552001}), 0).unwrap_err();
+        assert_eq!(e.code, ErrorCode::UsersigExpired);
+        let e = verify_usersig(&c, &json!({"user_id": "other", "usersig": sig}), 1700000001).unwrap_err();
+        assert_eq!(e.code, ErrorCode::UsersigInvalid);
+        assert!(!e.message.contains(sig));
+    }
+
+    #[test]
+    fn private_map_key_needs_one_room() {
+        let c = config();
+        let e = gen_private_map_key(&c, &json!({"user_id": "u"}), 1).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        let e = gen_private_map_key(&c, &json!({"user_id": "u", "room_id": 1, "room_str": "r"}), 1).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        let out = gen_private_map_key(&c, &json!({"user_id": "u", "room_str": "r", "expire_s": 300}), 1000).unwrap();
+        assert_eq!(out["expire_at"], 1300);
+        let v = verify_usersig(&c, &json!({"user_id": "u", "usersig": out["private_map_key"]}), 1000).unwrap();
+        assert!(v["userbuf_b64"].is_string());
+    }
+
+    #[test]
+    fn missing_key_is_a_config_error() {
+        let c = Config::from_json(r#"{"sdk_app_id": 1}"#).unwrap();
+        let e = gen_usersig(&c, &json!({"user_id": "u"}), 1).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), (ErrorCode::InvalidConfig, "secret_key is required for gen_usersig"));
+    }
+}
