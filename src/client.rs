@@ -67,10 +67,15 @@ impl Client {
         if text.len() > self.config.max_input_bytes {
             return Err(Error::new(
                 ErrorCode::InputTooLarge,
-                format!("{what} request is {} bytes, above max_input_bytes ({})", text.len(), self.config.max_input_bytes),
+                format!(
+                    "{what} request is {} bytes, above max_input_bytes ({})",
+                    text.len(),
+                    self.config.max_input_bytes
+                ),
             ));
         }
-        serde_json::from_str(text).map_err(|e| Error::new(ErrorCode::InvalidJson, format!("{what} request is not valid JSON: {e}")))
+        serde_json::from_str(text)
+            .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("{what} request is not valid JSON: {e}")))
     }
 
     /// Runs `op` on a parsed request.
@@ -80,7 +85,9 @@ impl Client {
         }
         let now = unix_now();
         match op {
-            Operation::DismissRoom => self.trtc(op, trtc::dismiss_room(self.config.sdk_app_id, req)?, RetryClass::Ending),
+            Operation::DismissRoom => {
+                self.trtc(op, trtc::dismiss_room(self.config.sdk_app_id, req)?, RetryClass::Ending)
+            }
             Operation::RemoveUsers => self.trtc(op, trtc::remove_users(self.config.sdk_app_id, req)?, RetryClass::Safe),
             Operation::GenUsersig => local::gen_usersig(&self.config, req, now),
             Operation::VerifyUsersig => local::verify_usersig(&self.config, req, now),
@@ -103,7 +110,10 @@ impl Client {
     /// Verifies and parses an inbound webhook (see `webhook::parse`).
     pub fn parse_webhook(&self, query: &str, body: &[u8]) -> Result<Value> {
         if body.len() > self.config.max_input_bytes {
-            return Err(Error::new(ErrorCode::InputTooLarge, format!("webhook body is {} bytes, above max_input_bytes", body.len())));
+            return Err(Error::new(
+                ErrorCode::InputTooLarge,
+                format!("webhook body is {} bytes, above max_input_bytes", body.len()),
+            ));
         }
         webhook::parse(self.config.sdk_app_id, &self.config.webhook, query, body, unix_now())
     }
@@ -148,7 +158,15 @@ impl Client {
 
     fn im_request_data(&self, path: &str, usersig: &str, body: Value) -> HttpRequest {
         let bytes = serde_json::to_vec(&body).expect("a Value always serializes");
-        im::build_request(&self.config.im_endpoint, path, self.config.sdk_app_id, &self.config.admin_user_id, usersig, random_u32(), bytes)
+        im::build_request(
+            &self.config.im_endpoint,
+            path,
+            self.config.sdk_app_id,
+            &self.config.admin_user_id,
+            usersig,
+            random_u32(),
+            bytes,
+        )
     }
 
     fn limit(&self, key: &str, per_second: u32) -> Result<(), Failure> {
@@ -180,19 +198,28 @@ impl Client {
 
     fn trtc(&self, op: Operation, call: trtc::TrtcCall, class: RetryClass) -> Result<Value> {
         let body = call.body();
-        let region = self.config.cloud_api.region.clone();
-        self.cloud_send(op.name(), trtc::SERVICE, trtc::VERSION, call.action, Some(&region), &self.config.cloud_api.endpoint, &body, class)
+        let target = CloudTarget {
+            op: op.name(),
+            service: trtc::SERVICE,
+            version: trtc::VERSION,
+            action: call.action,
+            region: Some(&self.config.cloud_api.region),
+            endpoint: &self.config.cloud_api.endpoint,
+            body: &body,
+        };
+        self.cloud_send(&target, class)
     }
 
-    fn cloud_call<'a>(&'a self, op: &str, service: &'a str, version: &'a str, action: &'a str, region: Option<&'a str>, endpoint: &'a str, body: &'a [u8], timestamp: u64) -> Result<CloudCall<'a>> {
-        let (secret_id, secret_key) = self.config.require_cloud_credentials(op)?;
+    /// A signable call for `target` at `timestamp`, with the configured credentials.
+    fn cloud_call<'a>(&'a self, t: &CloudTarget<'a>, timestamp: u64) -> Result<CloudCall<'a>> {
+        let (secret_id, secret_key) = self.config.require_cloud_credentials(t.op)?;
         Ok(CloudCall {
-            endpoint,
-            service,
-            version,
-            action,
-            region,
-            body,
+            endpoint: t.endpoint,
+            service: t.service,
+            version: t.version,
+            action: t.action,
+            region: t.region,
+            body: t.body,
             timestamp,
             secret_id,
             secret_key: secret_key.expose(),
@@ -202,13 +229,12 @@ impl Client {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn cloud_send(&self, op: &str, service: &str, version: &str, action: &str, region: Option<&str>, endpoint: &str, body: &[u8], class: RetryClass) -> Result<Value> {
-        self.cloud_call(op, service, version, action, region, endpoint, body, 0)?;
+    fn cloud_send(&self, target: &CloudTarget<'_>, class: RetryClass) -> Result<Value> {
+        self.cloud_call(target, 0)?;
         retry::run(&self.config.retry, class, |_| {
-            self.limit(action, self.config.rate_limit.cloud_api_per_second)?;
+            self.limit(target.action, self.config.rate_limit.cloud_api_per_second)?;
             // Re-signed on every attempt so a retry stays inside the 5-minute window.
-            let call = self.cloud_call(op, service, version, action, region, endpoint, body, unix_now()).map_err(Failure::answered)?;
+            let call = self.cloud_call(target, unix_now()).map_err(Failure::answered)?;
             let resp = self.http.send(&cloud::build_request(&call))?;
             cloud::decode_response(&resp)
         })
@@ -223,7 +249,11 @@ impl Client {
         schema::validate(req, fields, what, ErrorCode::InvalidRequest)?;
         raw::check_names(req)?;
         let text = |k: &str| req.get(k).and_then(Value::as_str);
-        let (service, version, action) = (text("service").unwrap_or_default(), text("version").unwrap_or_default(), text("action").unwrap_or_default());
+        let (service, version, action) = (
+            text("service").unwrap_or_default(),
+            text("version").unwrap_or_default(),
+            text("action").unwrap_or_default(),
+        );
         let region = text("region").unwrap_or(&self.config.cloud_api.region);
         let endpoint = raw::endpoint_for(&self.config.cloud_api.endpoint, service, text("endpoint"));
         let body = match (text("body"), req.get("params").filter(|p| !p.is_null())) {
@@ -232,13 +262,26 @@ impl Client {
             (None, Some(p)) => pyjson::dumps(p).into_bytes(),
             (None, None) => b"{}".to_vec(),
         };
+        let target =
+            CloudTarget { op: what, service, version, action, region: Some(region), endpoint: &endpoint, body: &body };
         if !sign_only {
-            return self.cloud_send(what, service, version, action, Some(region), &endpoint, &body, RetryClass::OnlyUnsent);
+            return self.cloud_send(&target, RetryClass::OnlyUnsent);
         }
         let timestamp = req.get("timestamp").and_then(Value::as_u64).unwrap_or_else(unix_now);
-        let call = self.cloud_call(what, service, version, action, Some(region), &endpoint, &body, timestamp)?;
+        let call = self.cloud_call(&target, timestamp)?;
         Ok(request_json(&cloud::build_request(&call)))
     }
+}
+
+/// What a Cloud API call targets, before credentials and a timestamp are added.
+struct CloudTarget<'a> {
+    op: &'a str,
+    service: &'a str,
+    version: &'a str,
+    action: &'a str,
+    region: Option<&'a str>,
+    endpoint: &'a str,
+    body: &'a [u8],
 }
 
 /// A built request as `{"method", "url", "headers": {...}, "body"}`.

@@ -20,10 +20,8 @@ pub const IM_REGIONS: &[(&str, &str, &str)] = &[
 ];
 
 /// TRTC Cloud API endpoint presets: the Chinese site and the international site.
-pub const CLOUD_API_ENDPOINTS: &[(&str, &str)] = &[
-    ("china", "https://trtc.tencentcloudapi.com"),
-    ("intl", "https://trtc.intl.tencentcloudapi.com"),
-];
+pub const CLOUD_API_ENDPOINTS: &[(&str, &str)] =
+    &[("china", "https://trtc.tencentcloudapi.com"), ("intl", "https://trtc.intl.tencentcloudapi.com")];
 
 const REGION_NAMES: &[&str] = &["china", "singapore", "seoul", "frankfurt", "usa", "jakarta"];
 const DURATION_MS: Kind = Kind::Int { min: 1, max: 3_600_000 };
@@ -198,7 +196,10 @@ impl Config {
             "none" => ProxySetting::None,
             url => {
                 ureq::Proxy::new(url).map_err(|_| {
-                    Error::new(ErrorCode::Proxy, "proxy must be \"env\", \"none\" or a proxy URL such as http://host:3128")
+                    Error::new(
+                        ErrorCode::Proxy,
+                        "proxy must be \"env\", \"none\" or a proxy URL such as http://host:3128",
+                    )
                 })?;
                 ProxySetting::Url(url.to_string())
             }
@@ -230,11 +231,7 @@ impl Config {
             request_timeout: ms(int_or(times, "request_ms", 10_000)),
             retry,
             rate_limit: RateLimitConfig {
-                enabled: v
-                    .get("rate_limit")
-                    .and_then(|r| r.get("enabled"))
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true),
+                enabled: v.get("rate_limit").and_then(|r| r.get("enabled")).and_then(Value::as_bool).unwrap_or(true),
                 im_per_second: int_or(rate, "im_per_second", 200) as u32,
                 cloud_api_per_second: int_or(rate, "cloud_api_per_second", 20) as u32,
                 max_wait: ms(int_or(rate, "max_wait_ms", 1000)),
@@ -248,9 +245,7 @@ impl Config {
 
     /// The secret key, or an error naming the operation that needs it.
     pub fn require_secret_key(&self, op: &str) -> Result<&Secret> {
-        self.secret_key
-            .as_ref()
-            .ok_or_else(|| Error::invalid_config(format!("secret_key is required for {op}")))
+        self.secret_key.as_ref().ok_or_else(|| Error::invalid_config(format!("secret_key is required for {op}")))
     }
 
     /// The Cloud API credentials, or an error naming the missing one.
@@ -330,7 +325,10 @@ mod tests {
     fn cloud_endpoint_presets_and_custom() {
         let intl = Config::from_json(r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "intl"}}"#).unwrap();
         assert_eq!(intl.cloud_api.endpoint, "https://trtc.intl.tencentcloudapi.com");
-        let host = Config::from_json(r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "trtc.ap-guangzhou.tencentcloudapi.com"}}"#).unwrap();
+        let host = Config::from_json(
+            r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "trtc.ap-guangzhou.tencentcloudapi.com"}}"#,
+        )
+        .unwrap();
         assert_eq!(host.cloud_api.endpoint, "https://trtc.ap-guangzhou.tencentcloudapi.com");
         let bad = Config::from_json(r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "http://x/y"}}"#).unwrap_err();
         assert_eq!(bad.code, ErrorCode::InvalidConfig);

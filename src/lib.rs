@@ -2,17 +2,18 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod pyjson;
 pub mod schema;
 pub mod secret;
-pub mod api;
-pub mod client;
 pub mod transport;
 pub mod webhook;
 
 pub use client::Client;
 pub use config::Config;
 pub use error::{Error, ErrorCode, Result};
+pub mod ffi;

@@ -80,8 +80,14 @@ mod tests {
     #[test]
     fn matches_python_json_dumps() {
         // Expected strings are what CPython 3.11 json.dumps prints for the same input.
-        assert_eq!(dumps(&json!({"SdkAppId": 1400000000, "RoomId": 12345})), r#"{"SdkAppId": 1400000000, "RoomId": 12345}"#);
-        assert_eq!(dumps(&json!({"a": ["x", "y"], "b": null, "c": true})), r#"{"a": ["x", "y"], "b": null, "c": true}"#);
+        assert_eq!(
+            dumps(&json!({"SdkAppId": 1400000000, "RoomId": 12345})),
+            r#"{"SdkAppId": 1400000000, "RoomId": 12345}"#
+        );
+        assert_eq!(
+            dumps(&json!({"a": ["x", "y"], "b": null, "c": true})),
+            r#"{"a": ["x", "y"], "b": null, "c": true}"#
+        );
         assert_eq!(dumps(&json!("房间1")), r#""\u623f\u95f41""#);
         assert_eq!(dumps(&json!("emoji😀id")), r#""emoji\ud83d\ude00id""#);
         assert_eq!(dumps(&json!("q\"b\\t\tn\nc\u{1}d\u{7f}/")), r#""q\"b\\t\tn\nc\u0001d\u007f/""#);

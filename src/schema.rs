@@ -243,7 +243,10 @@ mod tests {
             (json!({"CallId": "c", "Timeout": 9999}), "Timeout must be between 10000 and 600000"),
             (json!({"CallId": "c", "Timeout": 10000.5}), "Timeout must be an integer, got a fractional number"),
             (json!({"CallId": "c", "Timeout": null}), "Timeout must be an integer, got null"),
-            (json!({"CallId": "c", "CallInfo": {"MediaType": "video"}}), "CallInfo.MediaType must be one of Audio, Video"),
+            (
+                json!({"CallId": "c", "CallInfo": {"MediaType": "video"}}),
+                "CallInfo.MediaType must be one of Audio, Video",
+            ),
             (json!({"CallId": "c", "CallInfo": {"MediaType": "Audio", "X": 1}}), "unknown field `CallInfo.X`"),
             (json!({"CallId": "c", "Users": []}), "Users must have 1 to 2 items"),
             (json!({"CallId": "c", "Users": ["a", 3]}), "Users[1] must be a string"),

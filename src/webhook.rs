@@ -45,7 +45,9 @@ fn percent_decode(s: &str) -> Result<String> {
             b'+' => out.push(b' '),
             b'%' => {
                 let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(|| malformed("query has a bad %-escape"))?;
+                let byte = hex
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| malformed("query has a bad %-escape"))?;
                 out.push(byte);
                 i += 2;
             }
@@ -61,24 +63,37 @@ pub fn parse(sdk_app_id: u64, cfg: &WebhookConfig, query: &str, body: &[u8], now
     let params = parse_query(query)?;
     let get = |k: &str| params.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str());
 
-    let app = get("SdkAppid").ok_or_else(|| Error::new(ErrorCode::WebhookAppMismatch, "SdkAppid is missing from the query"))?;
+    let app = get("SdkAppid")
+        .ok_or_else(|| Error::new(ErrorCode::WebhookAppMismatch, "SdkAppid is missing from the query"))?;
     if app.parse::<u64>().ok() != Some(sdk_app_id) {
-        return Err(Error::new(ErrorCode::WebhookAppMismatch, format!("SdkAppid {app:?} is not this app's ({sdk_app_id})")));
+        return Err(Error::new(
+            ErrorCode::WebhookAppMismatch,
+            format!("SdkAppid {app:?} is not this app's ({sdk_app_id})"),
+        ));
     }
 
     let verified = match &cfg.token {
         None => false,
         Some(token) => {
-            let sign = get("Sign").ok_or_else(|| Error::new(ErrorCode::WebhookSignature, "Sign is missing but a webhook token is configured"))?;
-            let time = get("RequestTime").ok_or_else(|| Error::new(ErrorCode::WebhookSignature, "RequestTime is missing but a webhook token is configured"))?;
+            let sign = get("Sign").ok_or_else(|| {
+                Error::new(ErrorCode::WebhookSignature, "Sign is missing but a webhook token is configured")
+            })?;
+            let time = get("RequestTime").ok_or_else(|| {
+                Error::new(ErrorCode::WebhookSignature, "RequestTime is missing but a webhook token is configured")
+            })?;
             if !callback_sign::verify(token.expose(), time, sign) {
                 return Err(Error::new(ErrorCode::WebhookSignature, "Sign does not match sha256(token + RequestTime)"));
             }
-            let t: u64 = time.parse().map_err(|_| Error::new(ErrorCode::WebhookStale, "RequestTime is not unix seconds"))?;
+            let t: u64 =
+                time.parse().map_err(|_| Error::new(ErrorCode::WebhookStale, "RequestTime is not unix seconds"))?;
             if t.abs_diff(now) > cfg.max_age_s {
                 return Err(Error::new(
                     ErrorCode::WebhookStale,
-                    format!("RequestTime {t} is {} s from now, more than max_age_s ({})", t.abs_diff(now), cfg.max_age_s),
+                    format!(
+                        "RequestTime {t} is {} s from now, more than max_age_s ({})",
+                        t.abs_diff(now),
+                        cfg.max_age_s
+                    ),
                 ));
             }
             true
@@ -92,7 +107,9 @@ pub fn parse(sdk_app_id: u64, cfg: &WebhookConfig, query: &str, body: &[u8], now
     };
     let body_command = event.get("CallbackCommand").and_then(Value::as_str).map(str::to_string);
     let command = match (get("CallbackCommand"), body_command.as_deref()) {
-        (Some(q), Some(b)) if q != b => return Err(malformed(format!("CallbackCommand differs between query ({q}) and body ({b})"))),
+        (Some(q), Some(b)) if q != b => {
+            return Err(malformed(format!("CallbackCommand differs between query ({q}) and body ({b})")))
+        }
         (Some(c), _) | (None, Some(c)) => c.to_string(),
         (None, None) => return Err(malformed("CallbackCommand is missing from query and body")),
     };
@@ -160,7 +177,8 @@ fn accounts_to_strings(event: &mut Map<String, Value>, list: &str) -> Result<()>
     let Some(items) = event.get_mut(list) else { return Ok(()) };
     let items = items.as_array_mut().ok_or_else(|| malformed(format!("{list} is not an array")))?;
     for item in items {
-        let account = item.get_mut("User_Account").ok_or_else(|| malformed(format!("{list}[].User_Account is missing")))?;
+        let account =
+            item.get_mut("User_Account").ok_or_else(|| malformed(format!("{list}[].User_Account is missing")))?;
         match account {
             Value::String(_) => {}
             Value::Number(n) => *account = Value::String(n.to_string()),
@@ -210,20 +228,28 @@ mod tests {
         // Inside the window on both sides.
         parse(APP, &cfg(Some(token)), &query(good), END_BODY.as_bytes(), now + 60).unwrap();
         parse(APP, &cfg(Some(token)), &query(good), END_BODY.as_bytes(), now - 60).unwrap();
-        let code = |q: &str, now: u64| parse(APP, &cfg(Some(token)), &query(q), END_BODY.as_bytes(), now).unwrap_err().code;
+        let code =
+            |q: &str, now: u64| parse(APP, &cfg(Some(token)), &query(q), END_BODY.as_bytes(), now).unwrap_err().code;
         assert_eq!(code(good, now + 61), ErrorCode::WebhookStale);
         assert_eq!(code(good, now - 61), ErrorCode::WebhookStale);
         assert_eq!(code("", now), ErrorCode::WebhookSignature);
         assert_eq!(code(&good.replace("17773bc3", "17773bc4"), now), ErrorCode::WebhookSignature);
-        assert_eq!(code("&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872113", now), ErrorCode::WebhookSignature);
-        assert_eq!(code("&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061", now), ErrorCode::WebhookSignature);
+        assert_eq!(
+            code("&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872113", now),
+            ErrorCode::WebhookSignature
+        );
+        assert_eq!(
+            code("&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061", now),
+            ErrorCode::WebhookSignature
+        );
     }
 
     #[test]
     fn app_id_is_checked_first() {
         let e = parse(APP, &cfg(Some("t")), "CallbackCommand=x", END_BODY.as_bytes(), 0).unwrap_err();
         assert_eq!(e.code, ErrorCode::WebhookAppMismatch);
-        let e = parse(APP, &cfg(None), &query("").replace("1400000001", "1400000002"), END_BODY.as_bytes(), 0).unwrap_err();
+        let e =
+            parse(APP, &cfg(None), &query("").replace("1400000001", "1400000002"), END_BODY.as_bytes(), 0).unwrap_err();
         assert_eq!(e.code, ErrorCode::WebhookAppMismatch);
     }
 
@@ -240,7 +266,10 @@ mod tests {
         // The table's flat layout gives the same shape.
         let flat = r#"{"CallbackCommand":"Call.CallbackAfterStartCall","CallId":"c1","MediaType":"Video","ChatGroupId":"","RoomId":"r","RoomIdType":2,"UserList":[{"User_Account":"u1","Status":"Calling"}],"EventTime":1}"#;
         let v = parse(APP, &cfg(None), &q, flat.as_bytes(), 0).unwrap();
-        assert_eq!(v["event"]["CallInfo"], json!({"CallId": "c1", "MediaType": "Video", "ChatGroupId": "", "RoomId": "r", "RoomIdType": 2}));
+        assert_eq!(
+            v["event"]["CallInfo"],
+            json!({"CallId": "c1", "MediaType": "Video", "ChatGroupId": "", "RoomId": "r", "RoomIdType": 2})
+        );
     }
 
     #[test]
@@ -250,7 +279,10 @@ mod tests {
         assert_eq!(v["command"], "Call.CallbackAfterMemberChanged");
         assert_eq!(v["event"]["ChangedUserList"][0]["User_Account"], "7");
         let desk = r#"{"CallbackCommand":"Desk.SessionEventNotify","SessionId":"s-1","Event":"SessionClosed"}"#;
-        assert_eq!(parse(APP, &cfg(None), &format!("SdkAppid={APP}"), desk.as_bytes(), 0).unwrap()["event"]["SessionId"], "s-1");
+        assert_eq!(
+            parse(APP, &cfg(None), &format!("SdkAppid={APP}"), desk.as_bytes(), 0).unwrap()["event"]["SessionId"],
+            "s-1"
+        );
         let unknown = r#"{"CallbackCommand":"Call.CallbackSomethingNew","X":[1,2]}"#;
         let v = parse(APP, &cfg(None), &format!("SdkAppid={APP}"), unknown.as_bytes(), 0).unwrap();
         assert_eq!(v["event"], json!({"CallbackCommand": "Call.CallbackSomethingNew", "X": [1, 2]}));
@@ -259,14 +291,24 @@ mod tests {
     #[test]
     fn malformed_inputs() {
         let q = format!("SdkAppid={APP}");
-        for body in [&b"not json"[..], b"[1]", b"\xff\xfe", br#"{"CallbackCommand":"Call.CallbackAfterEndCall"}"#, br#"{"X":1}"#,
-            br#"{"CallbackCommand":"Call.CallbackAfterMemberChanged","CallId":"c","UserList":[{"Status":"x"}]}"#] {
+        for body in [
+            &b"not json"[..],
+            b"[1]",
+            b"\xff\xfe",
+            br#"{"CallbackCommand":"Call.CallbackAfterEndCall"}"#,
+            br#"{"X":1}"#,
+            br#"{"CallbackCommand":"Call.CallbackAfterMemberChanged","CallId":"c","UserList":[{"Status":"x"}]}"#,
+        ] {
             let e = parse(APP, &cfg(None), &q, body, 0).unwrap_err();
             assert_eq!(e.code, ErrorCode::WebhookMalformed, "{:?}", String::from_utf8_lossy(body));
         }
-        let e = parse(APP, &cfg(None), &format!("{q}&CallbackCommand=Desk.SessionEventNotify"), END_BODY.as_bytes(), 0).unwrap_err();
+        let e = parse(APP, &cfg(None), &format!("{q}&CallbackCommand=Desk.SessionEventNotify"), END_BODY.as_bytes(), 0)
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::WebhookMalformed);
         assert_eq!(parse(APP, &cfg(None), "SdkAppid=%zz", b"{}", 0).unwrap_err().code, ErrorCode::WebhookMalformed);
-        assert_eq!(parse_query("/cb?a=x%20y&b=1+2&c").unwrap(), vec![("a".into(), "x y".into()), ("b".into(), "1 2".into()), ("c".into(), "".into())]);
+        assert_eq!(
+            parse_query("/cb?a=x%20y&b=1+2&c").unwrap(),
+            vec![("a".into(), "x y".into()), ("b".into(), "1 2".into()), ("c".into(), "".into())]
+        );
     }
 }

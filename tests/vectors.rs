@@ -31,7 +31,15 @@ fn u(v: &Value, k: &str) -> u64 {
 /// Decodes a token and returns its JSON text, as tccall's verifier would read it.
 fn inflate(token: &str) -> String {
     use std::io::Read;
-    let b64: String = token.chars().map(|c| match c { '*' => '+', '-' => '/', '_' => '=', c => c }).collect();
+    let b64: String = token
+        .chars()
+        .map(|c| match c {
+            '*' => '+',
+            '-' => '/',
+            '_' => '=',
+            c => c,
+        })
+        .collect();
     let z = STANDARD.decode(b64).unwrap();
     let mut out = String::new();
     flate2::read::ZlibDecoder::new(z.as_slice()).read_to_string(&mut out).unwrap();
@@ -45,7 +53,8 @@ fn check_token(id: &str, token: &str, expected: &Value, identifier: &str, sdkapp
     let parsed: Value = serde_json::from_str(&json_text).unwrap();
     assert_eq!(parsed, expected["json"], "{id}: decoded JSON differs");
     // The verifier accepts the official token (and so recomputes TLS.sig from the decoded fields).
-    let d = usersig::verify(sdkappid, key, identifier, s(expected, "usersig"), now).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+    let d = usersig::verify(sdkappid, key, identifier, s(expected, "usersig"), now)
+        .unwrap_or_else(|e| panic!("{id}: {e:?}"));
     assert_eq!(d.identifier, identifier);
 }
 
@@ -58,7 +67,8 @@ fn usersig_vectors() {
         let id = s(case, "id");
         let (i, e) = (&case["inputs"], &case["expected"]);
         let userbuf = i["userbuf_b64"].as_str().map(|b| STANDARD.decode(b).unwrap());
-        let (key, ident, app, exp, time) = (s(i, "key"), s(i, "identifier"), u(i, "sdkappid"), u(i, "expire"), u(i, "time"));
+        let (key, ident, app, exp, time) =
+            (s(i, "key"), s(i, "identifier"), u(i, "sdkappid"), u(i, "expire"), u(i, "time"));
         let content = usersig::content_to_sign(ident, app, time, exp, i["userbuf_b64"].as_str());
         assert_eq!(content, s(e, "derived_content_to_sign"), "{id}: content");
         assert_eq!(usersig::sig(key, &content), s(e, "sig_b64"), "{id}: TLS.sig");

@@ -5,7 +5,8 @@ use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
 use crate::transport::retry::RetryClass;
 
 /// The three Call webhook commands.
-pub const CALLBACK_COMMANDS: &[&str] = &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall", "Call.CallbackAfterMemberChanged"];
+pub const CALLBACK_COMMANDS: &[&str] =
+    &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall", "Call.CallbackAfterMemberChanged"];
 /// `CallResult` values of records and the end webhook.
 pub const CALL_RESULTS: &[&str] = &["Cancel", "Reject", "NotAnswer", "NormalEnd", "CallBusy", "Interrupt", "Offline"];
 

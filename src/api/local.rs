@@ -71,7 +71,8 @@ pub fn verify_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
 pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Value> {
     schema::validate(req, PMK, "gen_private_map_key request", ErrorCode::InvalidRequest)?;
     let key = config.require_secret_key("gen_private_map_key")?;
-    let app = u32::try_from(config.sdk_app_id).map_err(|_| Error::invalid_config("sdk_app_id does not fit in 32 bits"))?;
+    let app =
+        u32::try_from(config.sdk_app_id).map_err(|_| Error::invalid_config("sdk_app_id does not fit in 32 bits"))?;
     let room = match (get_u64(req, "room_id"), req.get("room_str").and_then(Value::as_str)) {
         (Some(id), None) => Room::Numeric(id as u32),
         (None, Some(s)) => Room::Str(s),
@@ -88,7 +89,6 @@ pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Val
     Ok(json!({"private_map_key": pmk, "expire_at": time + expire}))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,7 +103,10 @@ mod tests {
         let out = gen_usersig(&c, &json!({"user_id": "xiaojun", "time": 1700000000}), 0).unwrap();
         assert_eq!(out["expire_at"], 1700000000u64 + 15552000);
         // Byte-identical to the official library's demo vector.
-        assert!(out["usersig"].as_str().unwrap().starts_with("eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQ"));
+        assert!(out["usersig"]
+            .as_str()
+            .unwrap()
+            .starts_with("eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQ"));
         let sig = out["usersig"].as_str().unwrap();
         let v = verify_usersig(&c, &json!({"user_id": "xiaojun", "usersig": sig, "now": 1700000001}), 0).unwrap();
         assert_eq!(v, json!({"valid": true, "expire_at": 1715552000u64, "userbuf_b64": null}));

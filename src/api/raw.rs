@@ -8,7 +8,8 @@ use serde_json::Value;
 const NAME: Kind = Kind::Str { min: 1, max: 64 };
 
 /// `im_request` / `sign_im_request`: `{"path": "v4/openim/querystate", "body": {...}}`.
-pub static IM_FIELDS: &[Field] = &[Field::req("path", Kind::Str { min: 1, max: 256 }), Field::null("body", Kind::AnyObject)];
+pub static IM_FIELDS: &[Field] =
+    &[Field::req("path", Kind::Str { min: 1, max: 256 }), Field::null("body", Kind::AnyObject)];
 
 /// `cloud_api_request`.
 pub static CLOUD_FIELDS: &[Field] = &[
@@ -52,7 +53,9 @@ pub fn check_names(req: &Value) -> Result<()> {
     for key in ["service", "version", "action"] {
         let v = req[key].as_str().unwrap_or_default();
         if !v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')) {
-            return Err(Error::invalid_request(format!("{key} has characters other than letters, digits, '-', '.', '_'")));
+            return Err(Error::invalid_request(format!(
+                "{key} has characters other than letters, digits, '-', '.', '_'"
+            )));
         }
     }
     if req["service"].as_str().is_some_and(|s| s.bytes().any(|b| b.is_ascii_uppercase())) {
@@ -86,9 +89,15 @@ mod tests {
         for bad in ["v4/openim", "v3/a/b", "v4/a/b?x=1", "v4/../b", "v4/a/b/c"] {
             assert!(im_path(&json!({ "path": bad })).is_err(), "{bad}");
         }
-        assert_eq!(endpoint_for("https://trtc.intl.tencentcloudapi.com", "ccc", None), "https://ccc.intl.tencentcloudapi.com");
+        assert_eq!(
+            endpoint_for("https://trtc.intl.tencentcloudapi.com", "ccc", None),
+            "https://ccc.intl.tencentcloudapi.com"
+        );
         assert_eq!(endpoint_for("http://127.0.0.1:9", "ccc", None), "http://127.0.0.1:9");
-        assert_eq!(endpoint_for("https://trtc.tencentcloudapi.com", "ccc", Some("ccc.ap-x.tencentcloudapi.com")), "https://ccc.ap-x.tencentcloudapi.com");
+        assert_eq!(
+            endpoint_for("https://trtc.tencentcloudapi.com", "ccc", Some("ccc.ap-x.tencentcloudapi.com")),
+            "https://ccc.ap-x.tencentcloudapi.com"
+        );
         assert!(check_names(&json!({"service": "trtc", "version": "2019-07-22", "action": "DescribeRoomInfo"})).is_ok());
         assert!(check_names(&json!({"service": "TRTC", "version": "v", "action": "a"})).is_err());
         assert!(check_names(&json!({"service": "trtc", "version": "v", "action": "a b"})).is_err());

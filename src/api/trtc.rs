@@ -14,10 +14,8 @@ pub const SERVICE: &str = "trtc";
 pub const VERSION: &str = "2019-07-22";
 
 /// `dismiss_room` request.
-pub static DISMISS_FIELDS: &[Field] = &[
-    Field::opt("SdkAppId", Kind::Int { min: 1, max: u32::MAX as i128 }),
-    Field::req("RoomId", Kind::RoomId),
-];
+pub static DISMISS_FIELDS: &[Field] =
+    &[Field::opt("SdkAppId", Kind::Int { min: 1, max: u32::MAX as i128 }), Field::req("RoomId", Kind::RoomId)];
 
 /// `remove_users` request.
 pub static REMOVE_FIELDS: &[Field] = &[
@@ -88,7 +86,10 @@ mod tests {
         assert_eq!(String::from_utf8(c.body()).unwrap(), r#"{"SdkAppId": 1400000000, "RoomId": "\u623f\u95f41"}"#);
         let c = remove_users(1400000000, &json!({"UserIds": ["alice", "bob"], "RoomId": 12345})).unwrap();
         assert_eq!(c.action, "RemoveUser");
-        assert_eq!(String::from_utf8(c.body()).unwrap(), r#"{"SdkAppId": 1400000000, "RoomId": 12345, "UserIds": ["alice", "bob"]}"#);
+        assert_eq!(
+            String::from_utf8(c.body()).unwrap(),
+            r#"{"SdkAppId": 1400000000, "RoomId": 12345, "UserIds": ["alice", "bob"]}"#
+        );
         assert_eq!(remove_users(1, &json!({"RoomId": "r", "UserIds": ["a"]})).unwrap().action, "RemoveUserByStrRoomId");
     }
 

@@ -17,7 +17,8 @@ const MAX_INFLATED: u64 = 64 * 1024;
 
 /// The exact `TLS.*` lines that are HMAC-signed (identifier, sdkappid, time, expire, [userbuf]).
 pub fn content_to_sign(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, userbuf_b64: Option<&str>) -> String {
-    let mut s = format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n");
+    let mut s =
+        format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n");
     if let Some(ub) = userbuf_b64 {
         s.push_str("TLS.userbuf:");
         s.push_str(ub);
@@ -32,7 +33,14 @@ pub fn sig(key: &str, content: &str) -> String {
 }
 
 /// The JSON text the official Python library writes (its key order and spacing).
-pub fn json_text(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, userbuf_b64: Option<&str>, sig: &str) -> String {
+pub fn json_text(
+    identifier: &str,
+    sdk_app_id: u64,
+    time: u64,
+    expire: u64,
+    userbuf_b64: Option<&str>,
+    sig: &str,
+) -> String {
     let mut s = String::with_capacity(192 + identifier.len());
     s.push_str("{\"TLS.ver\": \"2.0\", \"TLS.identifier\": ");
     pyjson::write_str(&mut s, identifier);
@@ -49,7 +57,14 @@ pub fn json_text(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, user
 
 /// Generates a UserSig valid from `time` for `expire` seconds. With a `userbuf`
 /// the token carries `TLS.userbuf` (that is how a PrivateMapKey is made).
-pub fn generate(sdk_app_id: u64, key: &str, identifier: &str, expire: u64, time: u64, userbuf: Option<&[u8]>) -> String {
+pub fn generate(
+    sdk_app_id: u64,
+    key: &str,
+    identifier: &str,
+    expire: u64,
+    time: u64,
+    userbuf: Option<&[u8]>,
+) -> String {
     let ub64 = userbuf.map(|b| STANDARD.encode(b));
     let content = content_to_sign(identifier, sdk_app_id, time, expire, ub64.as_deref());
     let sig = sig(key, &content);
@@ -77,7 +92,13 @@ pub enum Room<'a> {
 /// The binary userbuf of a PrivateMapKey (all integers big-endian). Lengths and
 /// bytes are UTF-8, as in the official Go and C++ libraries (Python's code-point
 /// variant fails on non-Latin-1 ids). `expire_at` is absolute unix seconds.
-pub fn private_map_key_userbuf(identifier: &str, sdk_app_id: u32, room: Room<'_>, expire_at: u32, privilege_map: u32) -> Vec<u8> {
+pub fn private_map_key_userbuf(
+    identifier: &str,
+    sdk_app_id: u32,
+    room: Room<'_>,
+    expire_at: u32,
+    privilege_map: u32,
+) -> Vec<u8> {
     let (version, room_num, room_str) = match room {
         Room::Numeric(n) => (0u8, n, None),
         Room::Str(s) => (1u8, 0, Some(s)),
@@ -233,7 +254,8 @@ pub fn verify(sdk_app_id: u64, key: &str, identifier: &str, usersig: &str, now: 
     if d.identifier != identifier {
         return Err(VerifyError::IdentifierMismatch);
     }
-    let given = STANDARD.decode(d.sig.as_bytes()).map_err(|_| VerifyError::Malformed("TLS.sig is not base64".into()))?;
+    let given =
+        STANDARD.decode(d.sig.as_bytes()).map_err(|_| VerifyError::Malformed("TLS.sig is not base64".into()))?;
     let content = content_to_sign(&d.identifier, d.sdk_app_id, d.time, d.expire, d.userbuf_b64.as_deref());
     if !constant_time_eq(&hmac_sha256(key.as_bytes(), content.as_bytes()), &given) {
         return Err(VerifyError::SigMismatch);
@@ -291,6 +313,9 @@ mod tests {
     #[test]
     fn userbuf_layout_uses_utf8_bytes() {
         let ub = private_map_key_userbuf("中", 7, Room::Str("é"), 9, 255);
-        assert_eq!(super::super::hex(&ub), "010003e4b8ad0000000700000000000000090000 00ff000000000002c3a9".replace(' ', ""));
+        assert_eq!(
+            super::super::hex(&ub),
+            "010003e4b8ad0000000700000000000000090000 00ff000000000002c3a9".replace(' ', "")
+        );
     }
 }

@@ -90,7 +90,8 @@ pub fn decode_response(resp: &HttpResponse) -> Result<Value, Failure> {
         e.http_status = Some(resp.status);
         Failure::answered(e)
     };
-    let mut top: Map<String, Value> = serde_json::from_slice(&resp.body).map_err(|_| bad("Cloud API response is not a JSON object"))?;
+    let mut top: Map<String, Value> =
+        serde_json::from_slice(&resp.body).map_err(|_| bad("Cloud API response is not a JSON object"))?;
     let mut response = match top.shift_remove("Response") {
         Some(Value::Object(r)) => r,
         _ => return Err(bad("Cloud API response has no Response object")),
@@ -172,7 +173,18 @@ mod tests {
         let names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["Content-Type", "Host", "X-TC-Action", "X-TC-RequestClient", "X-TC-Timestamp", "X-TC-Version", "X-TC-Region", "X-TC-Token", "X-TC-Language", "Authorization"]
+            [
+                "Content-Type",
+                "Host",
+                "X-TC-Action",
+                "X-TC-RequestClient",
+                "X-TC-Timestamp",
+                "X-TC-Version",
+                "X-TC-Region",
+                "X-TC-Token",
+                "X-TC-Language",
+                "Authorization"
+            ]
         );
         assert_eq!(r.headers[1].1, "127.0.0.1:8080");
         let auth = tc3::parse_authorization(&r.headers[9].1).unwrap();

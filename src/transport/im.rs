@@ -8,7 +8,15 @@ use crate::error::{Error, ErrorCode};
 use serde_json::{Map, Value};
 
 /// Builds the request. The UserSig alphabet (`A-Za-z0-9*-_`) needs no URL escaping.
-pub fn build_request(base_url: &str, path: &str, sdk_app_id: u64, identifier: &str, usersig: &str, random: u32, body: Vec<u8>) -> HttpRequest {
+pub fn build_request(
+    base_url: &str,
+    path: &str,
+    sdk_app_id: u64,
+    identifier: &str,
+    usersig: &str,
+    random: u32,
+    body: Vec<u8>,
+) -> HttpRequest {
     let url = format!(
         "{base_url}/{path}?sdkappid={sdk_app_id}&identifier={}&usersig={usersig}&random={random}&contenttype=json",
         percent_encode(identifier)
@@ -40,7 +48,8 @@ pub fn decode_response(resp: &HttpResponse) -> Result<Value, Failure> {
     if resp.status != 200 {
         return Err(status_failure(resp));
     }
-    let mut map: Map<String, Value> = serde_json::from_slice(&resp.body).map_err(|_| bad_response(resp, "IM response is not a JSON object"))?;
+    let mut map: Map<String, Value> =
+        serde_json::from_slice(&resp.body).map_err(|_| bad_response(resp, "IM response is not a JSON object"))?;
     let code = match map.get("ErrorCode") {
         Some(v) => v.as_i64().ok_or_else(|| bad_response(resp, "IM response ErrorCode is not an integer"))?,
         None => return Err(bad_response(resp, "IM response has no ErrorCode")),
@@ -89,7 +98,9 @@ pub fn classify(code: i64) -> (ErrorCode, bool) {
     match code {
         101004 | 141005 | 100301 | 101050 => (ErrorCode::NotFound, false),
         60007 | 60011 | 60018 | 60019 | 70050 => (ErrorCode::RateLimited, true),
-        101001 | 141002 | 100001 | 70169 | 70202 | 70500 | 60008 | 60013 | 60014 => (ErrorCode::ServiceUnavailable, true),
+        101001 | 141002 | 100001 | 70169 | 70202 | 70500 | 60008 | 60013 | 60014 => {
+            (ErrorCode::ServiceUnavailable, true)
+        }
         101002 | 141004 | 100002 | 60002 | 60003 | 60015 | 70402 | 70206 => (ErrorCode::RemoteInvalidParameter, false),
         60004 | 60005 | 60010 | 70403 | 70001..=70020 | 70052 => (ErrorCode::AuthRejected, false),
         _ => (ErrorCode::Service, false),
@@ -112,7 +123,15 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let r = build_request("https://console.tim.qq.com", "v4/call_engine_http_srv/end_call", 1400000001, "administrator", "eJx*-_", 99999999, br#"{"CallId":"c"}"#.to_vec());
+        let r = build_request(
+            "https://console.tim.qq.com",
+            "v4/call_engine_http_srv/end_call",
+            1400000001,
+            "administrator",
+            "eJx*-_",
+            99999999,
+            br#"{"CallId":"c"}"#.to_vec(),
+        );
         assert_eq!(r.method, "POST");
         assert_eq!(
             r.url,
@@ -128,7 +147,8 @@ mod tests {
         let v = decode_response(&resp(r#"{"ErrorCode":0,"ErrorInfo":"","ActionStatus":"OK","RequestId":"Id-1","Response":{"CallInfo":{"CallId":"c"},"UserList":[]}}"#)).unwrap();
         assert_eq!(v, json!({"CallInfo": {"CallId": "c"}, "UserList": [], "RequestId": "Id-1"}));
         // Envelope only.
-        let v = decode_response(&resp(r#"{"ErrorCode":0,"ErrorInfo":"","ActionStatus":"OK","RequestId":"Id-2"}"#)).unwrap();
+        let v =
+            decode_response(&resp(r#"{"ErrorCode":0,"ErrorInfo":"","ActionStatus":"OK","RequestId":"Id-2"}"#)).unwrap();
         assert_eq!(v, json!({"RequestId": "Id-2"}));
         // Desk: fields at the top level, no RequestId.
         let v = decode_response(&resp(r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"SessionId":"s","CurrentState":"Agent","AgentId":"a@q.com"}"#)).unwrap();
@@ -190,7 +210,10 @@ mod tests {
     #[test]
     fn transport_level_failures() {
         let f = decode_response(&HttpResponse { status: 502, body: b"<html>bad gateway</html>".to_vec() }).unwrap_err();
-        assert_eq!((f.error.code, f.error.http_status, f.error.retryable, f.reach), (ErrorCode::HttpStatus, Some(502), true, Reach::Unknown));
+        assert_eq!(
+            (f.error.code, f.error.http_status, f.error.retryable, f.reach),
+            (ErrorCode::HttpStatus, Some(502), true, Reach::Unknown)
+        );
         let f = decode_response(&HttpResponse { status: 404, body: vec![] }).unwrap_err();
         assert_eq!((f.error.code, f.error.retryable), (ErrorCode::HttpStatus, false));
         for body in ["not json", "[]", r#"{"ActionStatus":"OK"}"#, r#"{"ErrorCode":"0"}"#] {

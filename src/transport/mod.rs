@@ -159,7 +159,11 @@ fn map_ureq_error(e: ureq::Error) -> Failure {
         U::Io(io) => {
             use std::io::ErrorKind as K;
             match io.kind() {
-                K::ConnectionRefused | K::AddrNotAvailable | K::NotFound | K::HostUnreachable | K::NetworkUnreachable => {
+                K::ConnectionRefused
+                | K::AddrNotAvailable
+                | K::NotFound
+                | K::HostUnreachable
+                | K::NetworkUnreachable => {
                     not_sent(Error::new(ErrorCode::Connect, format!("could not connect: {}", io.kind())))
                 }
                 K::TimedOut | K::WouldBlock => unknown(Error::new(ErrorCode::Timeout, "request timed out")),

@@ -30,9 +30,13 @@ impl RateLimiter {
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
         bucket.last = now;
-        let wait = if bucket.tokens >= 1.0 { Duration::ZERO } else { Duration::from_secs_f64((1.0 - bucket.tokens) / rate) };
+        let wait =
+            if bucket.tokens >= 1.0 { Duration::ZERO } else { Duration::from_secs_f64((1.0 - bucket.tokens) / rate) };
         if wait > max_wait {
-            let mut e = Error::new(ErrorCode::RateLimited, format!("local rate limit for {key} ({per_second}/s): no slot within {} ms", max_wait.as_millis()));
+            let mut e = Error::new(
+                ErrorCode::RateLimited,
+                format!("local rate limit for {key} ({per_second}/s): no slot within {} ms", max_wait.as_millis()),
+            );
             e.retryable = true;
             return Err(e);
         }

@@ -111,7 +111,9 @@ mod tests {
         .unwrap();
         assert_eq!(v, json!({"already_ended": true}));
         // Without an unknown outcome first, not-found stays an error.
-        let e = run(&policy(3), RetryClass::Ending, |_| Err(Failure::answered(Error::new(ErrorCode::NotFound, "gone")))).unwrap_err();
+        let e =
+            run(&policy(3), RetryClass::Ending, |_| Err(Failure::answered(Error::new(ErrorCode::NotFound, "gone"))))
+                .unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound);
         // A refused connection proves nothing was done, so not-found after it is real.
         let e = run(&policy(3), RetryClass::Ending, |n| match n {
@@ -141,7 +143,11 @@ mod tests {
 
     #[test]
     fn backoff_stays_under_the_cap() {
-        let p = RetryConfig { max_attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(250) };
+        let p = RetryConfig {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(250),
+        };
         for retry in 1..8 {
             let d = backoff(&p, retry);
             let cap = (100u64 << (retry - 1)).min(250);

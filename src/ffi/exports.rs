@@ -1,0 +1,552 @@
+//! Every `extern "C"` function. Each is written out (not macro-generated) because
+//! cbindgen reads exports from source; the shared logic lives in `super`.
+
+use super::{boundary, client_op, client_ref, read_str, tccall_client, TCCALL_ABI_VERSION};
+use crate::api::Operation;
+use crate::error::{Error, ErrorCode};
+use crate::Client;
+use std::ffi::{c_char, CString};
+
+/// The library version, e.g. `"0.1.0"`. Static: never free it.
+#[no_mangle]
+pub extern "C" fn tccall_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// The ABI version (`TCCALL_ABI_VERSION` in this header). Wrappers compare the two at load time.
+#[no_mangle]
+pub extern "C" fn tccall_abi_version() -> u32 {
+    TCCALL_ABI_VERSION
+}
+
+/// A static description of a result code (`"unknown result code"` for numbers tccall never returns).
+/// Never free it.
+#[no_mangle]
+pub extern "C" fn tccall_strerror(code: i32) -> *const c_char {
+    match ErrorCode::from_i32(code) {
+        Some(c) => c.description().as_ptr(),
+        None => c"unknown result code".as_ptr(),
+    }
+}
+
+/// Frees a string handed out by tccall (`out_json`, `out_err`). NULL is a no-op.
+/// Never pass a string tccall did not allocate, and never free one twice.
+///
+/// # Safety
+/// `s` must be NULL or a pointer returned through an `out_json` / `out_err` of this library.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_string_free(s: *mut c_char) {
+    if !s.is_null() {
+        // SAFETY: the caller hands back a pointer from CString::into_raw, once.
+        let _ = std::panic::catch_unwind(|| drop(unsafe { CString::from_raw(s) }));
+    }
+}
+
+/// Creates a client from config JSON (see README "Config"). No network I/O happens here.
+///
+/// On success `*out_client` receives the handle (free it with `tccall_client_free`);
+/// on failure `*out_err` receives the error JSON (free with `tccall_string_free`).
+/// `out_err` may be NULL. Returns `TCCALL_OK`, `TCCALL_E_NULL_ARGUMENT` (config_json or
+/// out_client NULL), `TCCALL_E_INVALID_UTF8`, `TCCALL_E_INVALID_JSON`,
+/// `TCCALL_E_INVALID_CONFIG`, `TCCALL_E_INPUT_TOO_LARGE` or `TCCALL_E_PROXY`.
+///
+/// # Safety
+/// `config_json` must be NULL or a NUL-terminated string; `out_client` and `out_err`
+/// must be NULL or valid for one pointer write.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_new(
+    config_json: *const c_char,
+    out_client: *mut *mut tccall_client,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    let mut handle: *mut tccall_client = std::ptr::null_mut();
+    // SAFETY: out_err per the caller's contract; read_str checks config_json.
+    let code = unsafe {
+        boundary(std::ptr::null_mut(), out_err, || {
+            if out_client.is_null() {
+                return Err(Error::new(ErrorCode::NullArgument, "out_client is NULL"));
+            }
+            let config = read_str(config_json, "config_json")?;
+            let client = Client::from_json(config)?;
+            handle = Box::into_raw(Box::new(tccall_client { inner: client }));
+            Ok(String::new())
+        })
+    };
+    if code == ErrorCode::Ok.as_i32() {
+        // SAFETY: checked non-null inside the boundary; writable per the caller's contract.
+        unsafe { *out_client = handle };
+    }
+    code
+}
+
+/// Frees a client. NULL is a no-op. No other thread may be using the handle.
+///
+/// # Safety
+/// `client` must be NULL or a handle from `tccall_client_new`, freed only once.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_free(client: *mut tccall_client) {
+    if !client.is_null() {
+        // SAFETY: the caller hands back a pointer from Box::into_raw, once.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(client) })));
+    }
+}
+
+/// Verifies and parses an inbound Call or Desk webhook (IM callback protocol).
+///
+/// `query_string` is the request's query (`SdkAppid=...&CallbackCommand=...&Sign=...&RequestTime=...`;
+/// a leading `?` or a whole URL is accepted). `body`/`body_len` are the raw body bytes, exactly as
+/// received. Checks, in order and before the body is trusted: `SdkAppid` (`TCCALL_E_WEBHOOK_APP_MISMATCH`),
+/// then with a configured `webhook.token` the `Sign` (`TCCALL_E_WEBHOOK_SIGNATURE`) and `RequestTime`
+/// window (`TCCALL_E_WEBHOOK_STALE`); then the body (`TCCALL_E_WEBHOOK_MALFORMED`).
+/// On success `*out_json` receives `{"command", "event", "sdk_app_id", "client_ip", "opt_platform",
+/// "signature_verified", "reply"}`; answer the webhook with `reply`. Unknown commands succeed with the raw body as `event`.
+/// Free outputs with `tccall_string_free`; either out pointer may be NULL. Thread-safe.
+/// See https://trtc.io/document/68940.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `query_string` NULL or NUL-terminated; `body` NULL
+/// (only with `body_len` 0) or valid for `body_len` bytes; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_parse_webhook(
+    client: *const tccall_client,
+    query_string: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: every pointer is checked here or by the helpers, per the caller's contract.
+    unsafe {
+        boundary(out_json, out_err, || {
+            let client = client_ref(client)?;
+            let query = read_str(query_string, "query_string")?;
+            let bytes: &[u8] = match (body.is_null(), body_len) {
+                (_, 0) => &[],
+                (true, _) => return Err(Error::new(ErrorCode::NullArgument, "body is NULL but body_len is not 0")),
+                // SAFETY: non-null and valid for body_len bytes per the caller's contract.
+                (false, n) => std::slice::from_raw_parts(body, n),
+            };
+            client.parse_webhook(query, bytes).map(|v| v.to_string())
+        })
+    }
+}
+
+/// Force-ends a call (`v4/call_engine_http_srv/end_call`).
+///
+/// Request: `{"CallId": "..."}`.
+/// Result (`*out_json`): `{"RequestId": ...}`; when a retry finds the call already gone after an earlier attempt whose outcome was unknown, `{"already_ended": true, ...}`.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (101004: no such call, or already ended); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/74506.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_end_call(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::EndCall, client, request_json, out_json, out_err) }
+}
+
+/// Reads the live status of a call (`v4/call_engine_http_srv/get_call_info`).
+///
+/// Request: `{"CallId": "..."}`.
+/// Result (`*out_json`): `{"CallInfo": {...}, "UserList": [...], "RequestId": ...}`.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (101004); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68932.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_get_call_info(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::GetCallInfo, client, request_json, out_json, out_err) }
+}
+
+/// Starts a call from a robot account (`v4/call_engine_http_srv/start_call_by_robot`). Retried only when the request provably never reached the server.
+///
+/// Request: `{"Robot_Account", "CalleeList_Account": [...], "Timeout": 10000..600000 (ms), "UserData"?: <=1000 bytes, "CallInfo": {"MediaType": "Audio"|"Video", "RoomId"?, "RoomIdType"?}, "OfflinePushInfo"?}`.
+/// Result (`*out_json`): `{"CallId", "CallResult": [{"Callee_Account", "ResultCode"}], "RequestId"}`.
+/// Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (101002); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/74505.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_start_call_by_robot(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::StartCallByRobot, client, request_json, out_json, out_err) }
+}
+
+/// Reads the record of one ended call (`v4/call_record_http_srv/get_record_by_callid`).
+///
+/// Request: `{"CallId": "..."}`.
+/// Result (`*out_json`): `{"CallRecord": {...}, "RequestId"}`.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (101050: no record yet; records appear about 5 s after the call ends); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68930.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_get_call_record(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::GetCallRecord, client, request_json, out_json, out_err) }
+}
+
+/// Lists call records of the last 7 days (`v4/call_record_http_srv/get_record_by_filter`).
+///
+/// Request: `{"StartTime"?, "EndTime"?, "NumberPerPage"?, "Page"?, "CallResult"?, "CallType"?}`.
+/// Result (`*out_json`): `{"TotalNum", "Page", "CallRecordList": [...], "RequestId"}`.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (101050); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68931.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_search_call_records(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::SearchCallRecords, client, request_json, out_json, out_err) }
+}
+
+/// Creates or overwrites the Call webhook configuration (`v4/call_config/set_callback`).
+///
+/// Request: `{"Url": "http(s)://...", "CallbackCommandList": ["Call.CallbackAfterStartCall", ...]}`.
+/// Result (`*out_json`): `{"RequestId"}`.
+/// Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (100002); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68938.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_set_callback_config(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::SetCallbackConfig, client, request_json, out_json, out_err) }
+}
+
+/// Reads the Call webhook configuration (`v4/call_config/get_callback`).
+///
+/// Request: `{}`.
+/// Result (`*out_json`): `{"Url", "CallbackCommandList", "RequestId"}`.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (100301: nothing configured); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68937.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_get_callback_config(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::GetCallbackConfig, client, request_json, out_json, out_err) }
+}
+
+/// Deletes the Call webhook configuration (`v4/call_config/delete_callback`).
+///
+/// Request: `{}`.
+/// Result (`*out_json`): `{"RequestId"}`.
+/// Typical errors: `TCCALL_E_SERVICE_UNAVAILABLE` (100001); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68939.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_delete_callback_config(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::DeleteCallbackConfig, client, request_json, out_json, out_err) }
+}
+
+/// Dismisses a TRTC room: `DismissRoom` for a numeric `RoomId`, `DismissRoomByStrRoomId` for a string one (Cloud API 3.0, TC3-signed).
+///
+/// Request: `{"RoomId": 1234 | "room-a", "SdkAppId"?: must equal the config's}`.
+/// Result (`*out_json`): `{"RequestId"}`; `{"already_ended": true, ...}` as for end_call.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`), `TCCALL_E_AUTH_REJECTED` (`AuthFailure.*`); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34269.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_dismiss_room(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::DismissRoom, client, request_json, out_json, out_err) }
+}
+
+/// Removes users from a TRTC room: `RemoveUser` / `RemoveUserByStrRoomId` by the JSON type of `RoomId`.
+///
+/// Request: `{"RoomId": 1234 | "room-a", "UserIds": [1..10 user ids], "SdkAppId"?}`.
+/// Result (`*out_json`): `{"RequestId"}`.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34268.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_remove_users(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::RemoveUsers, client, request_json, out_json, out_err) }
+}
+
+/// Ends a Contact Center (Desk) session (`v4/desk_http_svc/end_session`).
+///
+/// Request: `{"SessionId": "..."}`.
+/// Result (`*out_json`): `{}` (plus `RequestId` when Tencent sends one); `{"already_ended": true}` as for end_call.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (141005); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68948.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_end_desk_session(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::EndDeskSession, client, request_json, out_json, out_err) }
+}
+
+/// Reads a Desk session's state (`v4/desk_http_svc/get_session_state`).
+///
+/// Request: `{"SessionId"}` or `{"ClientUserId", "CustomerServiceId"}`.
+/// Result (`*out_json`): `{"SessionId", "CurrentState", "AgentId"}`.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (141005); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68825.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_get_desk_session_state(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::GetDeskSessionState, client, request_json, out_json, out_err) }
+}
+
+/// Lists Desk session records (`v4/desk_http_svc/describe_im_cdr_list`).
+///
+/// Request: `{"StartTimestamp", "EndTimestamp", "Limit"?: 1..100, "Offset"?, "ClientUserId"?}`.
+/// Result (`*out_json`): `{"TotalCount", "IMCdrList": [...]}`.
+/// Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (141004); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68823.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_list_desk_sessions(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::ListDeskSessions, client, request_json, out_json, out_err) }
+}
+
+/// Generates a UserSig (TLSSigAPIv2) for a user, locally. Byte-identical to Tencent's official Python library for the same inputs.
+///
+/// Request: `{"user_id", "expire_s"?: default 15552000 (180 days), "userbuf_b64"?, "time"?: unix s, default now}`.
+/// Result (`*out_json`): `{"usersig", "expire_at"}`.
+/// Typical errors: `TCCALL_E_INVALID_CONFIG` (no `secret_key`); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35166.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_gen_usersig(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::GenUsersig, client, request_json, out_json, out_err) }
+}
+
+/// Verifies a UserSig locally (any official variant: key order, spacing, zlib level).
+///
+/// Request: `{"user_id", "usersig", "now"?: unix s}`.
+/// Result (`*out_json`): `{"valid": true, "expire_at", "userbuf_b64"}`.
+/// Typical errors: `TCCALL_E_USERSIG_EXPIRED`, `TCCALL_E_USERSIG_INVALID`; see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35166.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_verify_usersig(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::VerifyUsersig, client, request_json, out_json, out_err) }
+}
+
+/// Generates a TRTC PrivateMapKey (room permission ticket) for a numeric or string room, locally.
+///
+/// Request: `{"user_id", "room_id": u32 | "room_str": string, "privilege_map"?: default 255, "expire_s"?, "time"?}`.
+/// Result (`*out_json`): `{"private_map_key", "expire_at"}`.
+/// Typical errors: `TCCALL_E_INVALID_REQUEST` (both or neither room field); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35157.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_gen_private_map_key(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::GenPrivateMapKey, client, request_json, out_json, out_err) }
+}
+
+/// Sends any IM REST command, signed with the cached admin UserSig (escape hatch). Retried only when provably unsent.
+///
+/// Request: `{"path": "v4/openim/querystate", "body"?: {...}}`.
+/// Result (`*out_json`): the response without its envelope (a `Response` object is lifted to the top).
+/// Typical errors: any Tencent IM code, mapped to its `TCCALL_E_*` class; see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/34620.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_im_request(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::ImRequest, client, request_json, out_json, out_err) }
+}
+
+/// Sends any Cloud API 3.0 action, TC3-signed (escape hatch). Retried only when provably unsent.
+///
+/// Request: `{"service": "trtc", "version": "2019-07-22", "action", "region"?, "params"?: {...}, "endpoint"?}`.
+/// Result (`*out_json`): the contents of `Response`.
+/// Typical errors: any Cloud API code, mapped to its `TCCALL_E_*` class; see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34262.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_cloud_api_request(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::CloudApiRequest, client, request_json, out_json, out_err) }
+}
+
+/// Builds a signed IM REST request without sending it, for callers with their own HTTP stack.
+///
+/// Request: `{"path", "body"?}`.
+/// Result (`*out_json`): `{"method": "POST", "url", "headers": {...}, "body"}` (the URL carries the admin UserSig: treat it as a secret).
+/// Typical errors: `TCCALL_E_INVALID_CONFIG`; see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/34620.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_sign_im_request(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::SignImRequest, client, request_json, out_json, out_err) }
+}
+
+/// Builds a TC3-signed Cloud API request without sending it.
+///
+/// Request: as cloud_api_request, plus `"timestamp"?` (unix s) and `"body"?` (an exact JSON string signed as given, instead of `params`).
+/// Result (`*out_json`): `{"method": "POST", "url", "headers": {"Authorization", "X-TC-Action", ...}, "body"}`.
+/// Typical errors: `TCCALL_E_INVALID_CONFIG` (no Cloud API credentials); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34262.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_sign_cloud_api_request(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(Operation::SignCloudApiRequest, client, request_json, out_json, out_err) }
+}
