@@ -17,3 +17,5 @@ pub use client::Client;
 pub use config::Config;
 pub use error::{Error, ErrorCode, Result};
 pub mod ffi;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;

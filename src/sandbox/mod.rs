@@ -1,0 +1,1 @@
+//! The sandbox: a strict local emulator of every Tencent endpoint tccall speaks.
