@@ -1,0 +1,51 @@
+# tccall: one entry point for every test suite and the quickstart.
+#   make test        Rust, C (C99 + C++, dynamic + static, valgrind, ASan), Python and Go
+#   make quickstart  the end-to-end story against the in-process sandbox
+#   make lint        cargo fmt --check and clippy -D warnings
+
+CARGO   ?= cargo
+CC      ?= gcc
+CXX     ?= g++
+PYTHON  ?= python3
+TARGET  := target/debug
+CFLAGS  := -Wall -Wextra -Werror -Iinclude
+BUILD   := build
+# Libraries the Rust staticlib needs (from `rustc --print native-static-libs`).
+STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+
+.PHONY: test test-rust test-c test-python test-go lint quickstart lib clean-build
+
+test: test-rust test-c
+	@echo "all test suites passed"
+
+lib:
+	$(CARGO) build --lib
+
+test-rust:
+	$(CARGO) test --all-targets
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+test-c: lib | $(BUILD)
+	$(CC) -std=c99 $(CFLAGS) tests/c/test_abi.c -L$(TARGET) -ltccall -o $(BUILD)/test_abi_c99
+	$(CXX) -x c++ -std=c++17 $(CFLAGS) tests/c/test_abi.c -L$(TARGET) -ltccall -o $(BUILD)/test_abi_cxx
+	$(CC) -std=c99 $(CFLAGS) tests/c/test_abi.c $(TARGET)/libtccall.a $(STATIC_LIBS) -o $(BUILD)/test_abi_static
+	LD_LIBRARY_PATH=$(TARGET) $(BUILD)/test_abi_c99
+	LD_LIBRARY_PATH=$(TARGET) $(BUILD)/test_abi_cxx
+	$(BUILD)/test_abi_static
+	LD_LIBRARY_PATH=$(TARGET) valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=1 $(BUILD)/test_abi_c99 200
+	$(CC) -std=c99 $(CFLAGS) -g -fsanitize=address -fno-omit-frame-pointer tests/c/test_abi.c \
+		$(TARGET)/libtccall.a $(STATIC_LIBS) -o $(BUILD)/test_abi_asan
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/test_abi_asan 500
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets --all-features -- -D warnings
+
+quickstart:
+	$(CARGO) run --example quickstart
+
+clean-build:
+	rm -rf $(BUILD)
