@@ -13,9 +13,9 @@ BUILD   := build
 # Libraries the Rust staticlib needs (from `rustc --print native-static-libs`).
 STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: test test-rust test-c test-python test-go lint quickstart lib clean-build
+.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build
 
-test: test-rust test-c
+test: test-rust test-c test-python
 	@echo "all test suites passed"
 
 lib:
@@ -39,6 +39,20 @@ test-c: lib | $(BUILD)
 	$(CC) -std=c99 $(CFLAGS) -g -fsanitize=address -fno-omit-frame-pointer tests/c/test_abi.c \
 		$(TARGET)/libtccall.a $(STATIC_LIBS) -o $(BUILD)/test_abi_asan
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/test_abi_asan 500
+
+# pytest exits 5 when it collected nothing: that is a failure here, not a pass.
+test-python: lib test-python-install
+	cd bindings/python && TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(PYTHON) -m pytest -q tests
+
+# `pip install ./bindings/python` builds the release library into the wheel; the installed
+# package must work from a directory outside the repository.
+test-python-install: | $(BUILD)
+	$(PYTHON) -m venv --system-site-packages $(BUILD)/pyenv
+	$(BUILD)/pyenv/bin/pip install -q --disable-pip-version-check ./bindings/python
+	cd /tmp && env -u TCCALL_LIBRARY $(CURDIR)/$(BUILD)/pyenv/bin/python -c \
+		"import tccall, pathlib; c = tccall.Client({'sdk_app_id': 1, 'secret_key': 'k'}); \
+		assert c.gen_usersig('u')['usersig']; assert 'site-packages' in pathlib.Path(tccall.__file__).as_posix(); \
+		print('installed tccall', tccall.__version__, 'works from', pathlib.Path.cwd())"
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -1,0 +1,45 @@
+"""tccall: server-side call control for Tencent Cloud (TUICallKit, TRTC, Contact Center).
+
+A thin ctypes wrapper over the tccall C ABI; all logic lives in the Rust core.
+"""
+
+from ._ffi import ABI_VERSION, lib as _lib
+from .client import Client
+from .errors import (
+    AuthError,
+    Error,
+    InternalError,
+    InvalidArgument,
+    NotFound,
+    RateLimited,
+    RemoteInvalidParameter,
+    ServiceError,
+    ServiceUnavailable,
+    TimeoutError,
+    TransportError,
+    UsersigExpired,
+    UsersigInvalid,
+    WebhookError,
+)
+
+__version__ = _lib.tccall_version().decode()
+
+__all__ = [
+    "ABI_VERSION",
+    "AuthError",
+    "Client",
+    "Error",
+    "InternalError",
+    "InvalidArgument",
+    "NotFound",
+    "RateLimited",
+    "RemoteInvalidParameter",
+    "ServiceError",
+    "ServiceUnavailable",
+    "TimeoutError",
+    "TransportError",
+    "UsersigExpired",
+    "UsersigInvalid",
+    "WebhookError",
+    "__version__",
+]

@@ -1,0 +1,110 @@
+"""Loads libtccall and declares the C signature of every export.
+
+The library is looked up in ``$TCCALL_LIBRARY`` first, then next to this file (the
+wheel bundles it there). Owned strings come back through ``char **`` out pointers
+typed as ``c_void_p`` so ctypes never converts (and leaks) them; ``take_string``
+copies and frees them with ``tccall_string_free``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_void_p
+from pathlib import Path
+
+ABI_VERSION = 1
+
+_LIB_NAMES = {"linux": "libtccall.so", "darwin": "libtccall.dylib", "win32": "tccall.dll"}
+
+# Every operation exported as tccall_client_<name>(client, request_json, out_json, out_err).
+OPERATIONS = (
+    "end_call",
+    "get_call_info",
+    "start_call_by_robot",
+    "get_call_record",
+    "search_call_records",
+    "set_callback_config",
+    "get_callback_config",
+    "delete_callback_config",
+    "dismiss_room",
+    "remove_users",
+    "end_desk_session",
+    "get_desk_session_state",
+    "list_desk_sessions",
+    "gen_usersig",
+    "verify_usersig",
+    "gen_private_map_key",
+    "im_request",
+    "cloud_api_request",
+    "sign_im_request",
+    "sign_cloud_api_request",
+)
+
+
+def _library_path() -> str:
+    override = os.environ.get("TCCALL_LIBRARY")
+    if override:
+        return override
+    name = _LIB_NAMES.get(sys.platform, "libtccall.so")
+    return str(Path(__file__).resolve().parent / name)
+
+
+def _load() -> ctypes.CDLL:
+    path = _library_path()
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as e:
+        raise ImportError(
+            f"tccall: cannot load the native library at {path} ({e}); "
+            "install the package with pip, or set TCCALL_LIBRARY to libtccall.so"
+        ) from e
+    out = POINTER(c_void_p)
+    sigs = {
+        "tccall_version": ([], c_char_p),
+        "tccall_abi_version": ([], c_uint32),
+        "tccall_strerror": ([c_int32], c_char_p),
+        "tccall_string_free": ([c_void_p], None),
+        "tccall_client_new": ([c_char_p, out, out], c_int32),
+        "tccall_client_free": ([c_void_p], None),
+        "tccall_client_parse_webhook": ([c_void_p, c_char_p, c_char_p, c_size_t, out, out], c_int32),
+        "tccall_sandbox_start": ([c_char_p, out, out], c_int32),
+        "tccall_sandbox_info": ([c_void_p, out, out], c_int32),
+        "tccall_sandbox_free": ([c_void_p], None),
+    }
+    for op in OPERATIONS:
+        sigs[f"tccall_client_{op}"] = ([c_void_p, c_char_p, out, out], c_int32)
+    for name, (argtypes, restype) in sigs.items():
+        if name.startswith("tccall_sandbox_") and not hasattr(lib, name):
+            continue  # a library built without the "sandbox" feature
+        fn = getattr(lib, name)
+        fn.argtypes = argtypes
+        fn.restype = restype
+    found = lib.tccall_abi_version()
+    if found != ABI_VERSION:
+        raise ImportError(
+            f"tccall: native library ABI version {found} does not match this wrapper's {ABI_VERSION} "
+            f"({path}); install matching versions"
+        )
+    return lib
+
+
+lib = _load()
+DECLARED = frozenset(
+    ["tccall_version", "tccall_abi_version", "tccall_strerror", "tccall_string_free", "tccall_client_new",
+     "tccall_client_free", "tccall_client_parse_webhook", "tccall_sandbox_start", "tccall_sandbox_info",
+     "tccall_sandbox_free"]
+    + [f"tccall_client_{op}" for op in OPERATIONS]
+)
+
+
+def take_string(ptr: c_void_p) -> str | None:
+    """Copies a library-owned string and frees it (exactly once)."""
+    if not ptr.value:
+        return None
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8")
+    finally:
+        lib.tccall_string_free(ptr.value)
+        ptr.value = None

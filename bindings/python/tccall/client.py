@@ -1,0 +1,364 @@
+"""``tccall.Client``: one method per Tencent operation, results as dicts with Tencent's field names."""
+
+from __future__ import annotations
+
+import json
+import threading
+from ctypes import byref, c_void_p
+from typing import Any, Mapping, Sequence, Union
+
+from . import _ffi
+from .errors import Error, from_json
+
+JSON = dict[str, Any]
+RoomId = Union[int, str]
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _drop_none(d: Mapping[str, Any]) -> JSON:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _raise(rc: int, err: c_void_p) -> None:
+    raise from_json(_ffi.take_string(err), rc)
+
+
+class Client:
+    """A Tencent call-control client. Thread-safe: share one instance across threads.
+
+    ``config`` is the tccall config (a dict or JSON text), e.g.
+    ``{"sdk_app_id": 1400000001, "secret_key": "...", "cloud_api": {"secret_id": ..., "secret_key": ...}}``.
+    Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, config: Mapping[str, Any] | str):
+        text = config if isinstance(config, str) else json.dumps(config)
+        handle, err = c_void_p(), c_void_p()
+        rc = _ffi.lib.tccall_client_new(text.encode("utf-8"), byref(handle), byref(err))
+        if rc != 0:
+            _raise(rc, err)
+        self._handle: int | None = handle.value
+        # close() waits for calls in flight, so no thread uses a freed handle.
+        self._cond = threading.Condition()
+        self._inflight = 0
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def close(self) -> None:
+        """Frees the native client. Idempotent; waits for calls in flight."""
+        cond = getattr(self, "_cond", None)
+        if cond is None:
+            return
+        with cond:
+            handle, self._handle = self._handle, None
+            while self._inflight:
+                cond.wait()
+        if handle:
+            _ffi.lib.tccall_client_free(handle)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+    def _acquire(self) -> int:
+        with self._cond:
+            if not self._handle:
+                raise Error({"code": 101, "name": "TCCALL_E_NULL_ARGUMENT", "message": "client is closed"})
+            self._inflight += 1
+            return self._handle
+
+    def _release(self) -> None:
+        with self._cond:
+            self._inflight -= 1
+            if not self._inflight:
+                self._cond.notify_all()
+
+    def call(self, operation: str, request: Mapping[str, Any]) -> JSON:
+        """Runs any operation by its C name (``"end_call"``) on a request dict."""
+        fn = getattr(_ffi.lib, f"tccall_client_{operation}", None)
+        if fn is None or operation not in _ffi.OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}")
+        out, err = c_void_p(), c_void_p()
+        handle = self._acquire()
+        try:
+            rc = fn(handle, _dumps(request), byref(out), byref(err))
+        finally:
+            self._release()
+        if rc != 0:
+            _raise(rc, err)
+        return json.loads(_ffi.take_string(out) or "{}")
+
+    # -- Call (TUICallKit) -----------------------------------------------------
+
+    def end_call(self, call_id: str) -> JSON:
+        """Force-ends a call. Raises :class:`tccall.NotFound` if it does not exist or already ended."""
+        return self.call("end_call", {"CallId": call_id})
+
+    def get_call_info(self, call_id: str) -> JSON:
+        """Live status of a call: ``{"CallInfo": {...}, "UserList": [...], "RequestId": ...}``."""
+        return self.call("get_call_info", {"CallId": call_id})
+
+    def start_call_by_robot(
+        self,
+        robot_account: str,
+        callee_accounts: Sequence[str],
+        *,
+        media_type: str = "Audio",
+        timeout_ms: int = 30000,
+        room_id: str | None = None,
+        room_id_type: int | None = None,
+        user_data: str | None = None,
+        offline_push_info: Mapping[str, Any] | None = None,
+    ) -> JSON:
+        """Starts a call from a robot account; returns ``{"CallId", "CallResult": [...]}``.
+
+        ``timeout_ms`` is the ringing timeout (10000-600000). Not retried unless the request
+        provably never reached Tencent.
+        """
+        call_info = _drop_none({"MediaType": media_type, "RoomId": room_id, "RoomIdType": room_id_type})
+        return self.call(
+            "start_call_by_robot",
+            _drop_none(
+                {
+                    "Robot_Account": robot_account,
+                    "CalleeList_Account": list(callee_accounts),
+                    "Timeout": timeout_ms,
+                    "UserData": user_data,
+                    "CallInfo": call_info,
+                    "OfflinePushInfo": dict(offline_push_info) if offline_push_info is not None else None,
+                }
+            ),
+        )
+
+    def get_call_record(self, call_id: str) -> JSON:
+        """The record of an ended call (``{"CallRecord": {...}}``)."""
+        return self.call("get_call_record", {"CallId": call_id})
+
+    def search_call_records(
+        self,
+        *,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        number_per_page: int | None = None,
+        page: int | None = None,
+        call_result: str | None = None,
+        call_type: str | None = None,
+    ) -> JSON:
+        """Call records of the last 7 days: ``{"TotalNum", "Page", "CallRecordList"}``."""
+        return self.call(
+            "search_call_records",
+            _drop_none(
+                {
+                    "StartTime": start_time,
+                    "EndTime": end_time,
+                    "NumberPerPage": number_per_page,
+                    "Page": page,
+                    "CallResult": call_result,
+                    "CallType": call_type,
+                }
+            ),
+        )
+
+    def set_callback_config(self, url: str, commands: Sequence[str]) -> JSON:
+        """Creates or overwrites the Call webhook configuration."""
+        return self.call("set_callback_config", {"Url": url, "CallbackCommandList": list(commands)})
+
+    def get_callback_config(self) -> JSON:
+        """The Call webhook configuration (raises :class:`tccall.NotFound` when none)."""
+        return self.call("get_callback_config", {})
+
+    def delete_callback_config(self) -> JSON:
+        """Deletes the Call webhook configuration."""
+        return self.call("delete_callback_config", {})
+
+    # -- TRTC rooms -------------------------------------------------------------
+
+    def dismiss_room(self, room_id: RoomId) -> JSON:
+        """Dismisses a TRTC room (an ``int`` room id uses DismissRoom, a ``str`` DismissRoomByStrRoomId)."""
+        return self.call("dismiss_room", {"RoomId": room_id})
+
+    def remove_users(self, room_id: RoomId, user_ids: Sequence[str]) -> JSON:
+        """Removes up to 10 users from a TRTC room."""
+        return self.call("remove_users", {"RoomId": room_id, "UserIds": list(user_ids)})
+
+    # -- Contact Center (Desk) ----------------------------------------------------
+
+    def end_desk_session(self, session_id: str) -> JSON:
+        """Ends a Desk session handed to an agent."""
+        return self.call("end_desk_session", {"SessionId": session_id})
+
+    def get_desk_session_state(
+        self,
+        session_id: str | None = None,
+        *,
+        client_user_id: str | None = None,
+        customer_service_id: str | None = None,
+    ) -> JSON:
+        """A Desk session's state, by ``session_id`` or by ``client_user_id`` + ``customer_service_id``."""
+        return self.call(
+            "get_desk_session_state",
+            _drop_none(
+                {"SessionId": session_id, "ClientUserId": client_user_id, "CustomerServiceId": customer_service_id}
+            ),
+        )
+
+    def list_desk_sessions(
+        self,
+        start_timestamp: int,
+        end_timestamp: int,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        client_user_id: str | None = None,
+    ) -> JSON:
+        """Desk session records: ``{"TotalCount", "IMCdrList"}``."""
+        return self.call(
+            "list_desk_sessions",
+            _drop_none(
+                {
+                    "StartTimestamp": start_timestamp,
+                    "EndTimestamp": end_timestamp,
+                    "Limit": limit,
+                    "Offset": offset,
+                    "ClientUserId": client_user_id,
+                }
+            ),
+        )
+
+    # -- tokens --------------------------------------------------------------------
+
+    def gen_usersig(
+        self, user_id: str, expire: int | None = None, *, userbuf: bytes | None = None, time: int | None = None
+    ) -> JSON:
+        """A UserSig for ``user_id``: ``{"usersig", "expire_at"}`` (default validity 180 days)."""
+        import base64
+
+        ub = base64.b64encode(userbuf).decode() if userbuf is not None else None
+        return self.call("gen_usersig", _drop_none({"user_id": user_id, "expire_s": expire, "userbuf_b64": ub, "time": time}))
+
+    def verify_usersig(self, user_id: str, usersig: str, *, now: int | None = None) -> JSON:
+        """Verifies a UserSig; raises :class:`tccall.UsersigExpired` or :class:`tccall.UsersigInvalid`."""
+        return self.call("verify_usersig", _drop_none({"user_id": user_id, "usersig": usersig, "now": now}))
+
+    def gen_private_map_key(
+        self,
+        user_id: str,
+        *,
+        room_id: int | None = None,
+        room_str: str | None = None,
+        privilege_map: int = 255,
+        expire: int | None = None,
+        time: int | None = None,
+    ) -> JSON:
+        """A TRTC PrivateMapKey for a numeric ``room_id`` or a string ``room_str``."""
+        return self.call(
+            "gen_private_map_key",
+            _drop_none(
+                {
+                    "user_id": user_id,
+                    "room_id": room_id,
+                    "room_str": room_str,
+                    "privilege_map": privilege_map,
+                    "expire_s": expire,
+                    "time": time,
+                }
+            ),
+        )
+
+    # -- escape hatches -----------------------------------------------------------
+
+    def im_request(self, path: str, body: Mapping[str, Any] | None = None) -> JSON:
+        """Any IM REST command, e.g. ``im_request("v4/openim/querystate", {...})``."""
+        return self.call("im_request", _drop_none({"path": path, "body": dict(body) if body is not None else None}))
+
+    def cloud_api_request(
+        self,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        service: str = "trtc",
+        version: str = "2019-07-22",
+        region: str | None = None,
+        endpoint: str | None = None,
+    ) -> JSON:
+        """Any Cloud API 3.0 action; returns the contents of ``Response``."""
+        return self.call(
+            "cloud_api_request",
+            _drop_none(
+                {
+                    "service": service,
+                    "version": version,
+                    "action": action,
+                    "region": region,
+                    "params": dict(params) if params is not None else None,
+                    "endpoint": endpoint,
+                }
+            ),
+        )
+
+    def sign_im_request(self, path: str, body: Mapping[str, Any] | None = None) -> JSON:
+        """Builds (does not send) a signed IM REST request: ``{"method", "url", "headers", "body"}``."""
+        return self.call("sign_im_request", _drop_none({"path": path, "body": dict(body) if body is not None else None}))
+
+    def sign_cloud_api_request(
+        self,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        service: str = "trtc",
+        version: str = "2019-07-22",
+        region: str | None = None,
+        endpoint: str | None = None,
+        timestamp: int | None = None,
+        body: str | None = None,
+    ) -> JSON:
+        """Builds (does not send) a TC3-signed Cloud API request."""
+        return self.call(
+            "sign_cloud_api_request",
+            _drop_none(
+                {
+                    "service": service,
+                    "version": version,
+                    "action": action,
+                    "region": region,
+                    "params": dict(params) if params is not None else None,
+                    "endpoint": endpoint,
+                    "timestamp": timestamp,
+                    "body": body,
+                }
+            ),
+        )
+
+    # -- webhooks -------------------------------------------------------------------
+
+    def parse_webhook(self, query_string: str, body: bytes) -> JSON:
+        """Verifies (SdkAppid, Sign, RequestTime) and parses an inbound webhook.
+
+        Pass the raw query string and the raw body bytes exactly as received. Returns
+        ``{"command", "event", "sdk_app_id", "client_ip", "opt_platform", "signature_verified", "reply"}``;
+        answer the HTTP request with ``reply``. Raises :class:`tccall.WebhookError` subclasses on failure.
+        """
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        out, err = c_void_p(), c_void_p()
+        handle = self._acquire()
+        try:
+            rc = _ffi.lib.tccall_client_parse_webhook(
+                handle, query_string.encode("utf-8"), bytes(body), len(body), byref(out), byref(err)
+            )
+        finally:
+            self._release()
+        if rc != 0:
+            _raise(rc, err)
+        return json.loads(_ffi.take_string(out) or "{}")

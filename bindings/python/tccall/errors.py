@@ -1,0 +1,108 @@
+"""``tccall.Error`` and its subclasses, one per block of the C ABI's result codes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class Error(Exception):
+    """A tccall error: the stable code plus what Tencent said, if anything.
+
+    Attributes mirror the C ABI's error JSON: ``code``, ``name``, ``message``,
+    ``service_code`` (Tencent's code, e.g. ``"101004"`` or ``"FailedOperation.RoomNotExist"``),
+    ``service_message``, ``request_id``, ``http_status``, ``retryable``, ``attempts``.
+    """
+
+    def __init__(self, info: dict[str, Any]):
+        self.info = info
+        self.code: int = info.get("code", 0)
+        self.name: str = info.get("name", "")
+        self.message: str = info.get("message", "")
+        self.service_code: str | None = info.get("service_code")
+        self.service_message: str | None = info.get("service_message")
+        self.request_id: str | None = info.get("request_id")
+        self.http_status: int | None = info.get("http_status")
+        self.retryable: bool = bool(info.get("retryable"))
+        self.attempts: int = info.get("attempts", 1)
+        super().__init__(f"{self.name}: {self.message}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.info!r})"
+
+
+class InvalidArgument(Error, ValueError):
+    """1xx: NULL, bad UTF-8, bad JSON, an invalid request or config, input too large."""
+
+
+class TransportError(Error):
+    """2xx: timeout, connection, TLS, proxy, HTTP status, unreadable response."""
+
+
+class TimeoutError(TransportError):  # noqa: A001 - mirrors TCCALL_E_TIMEOUT
+    """201: connect or request timed out (after retries)."""
+
+
+class ServiceError(Error):
+    """3xx: Tencent returned an error."""
+
+
+class NotFound(ServiceError):
+    """302: the call, session, room or callback config does not exist or has ended."""
+
+
+class RateLimited(ServiceError):
+    """303: Tencent's frequency limit, or the local limiter's bounded wait ran out."""
+
+
+class ServiceUnavailable(ServiceError):
+    """304: Tencent's "internal error, retry" after retries."""
+
+
+class RemoteInvalidParameter(ServiceError):
+    """305: Tencent rejected a parameter."""
+
+
+class AuthError(Error):
+    """4xx: Tencent refused the credentials, or a UserSig did not verify."""
+
+
+class UsersigExpired(AuthError):
+    """402: ``verify_usersig``: the UserSig has expired."""
+
+
+class UsersigInvalid(AuthError):
+    """403: ``verify_usersig``: malformed, wrong signature, user or app."""
+
+
+class WebhookError(Error):
+    """5xx: a webhook failed authentication or could not be parsed."""
+
+
+class InternalError(Error):
+    """901: a bug in tccall (a caught panic)."""
+
+
+_BY_CODE = {
+    201: TimeoutError,
+    302: NotFound,
+    303: RateLimited,
+    304: ServiceUnavailable,
+    305: RemoteInvalidParameter,
+    402: UsersigExpired,
+    403: UsersigInvalid,
+    901: InternalError,
+}
+_BY_BLOCK = {1: InvalidArgument, 2: TransportError, 3: ServiceError, 4: AuthError, 5: WebhookError}
+
+
+def from_json(text: str | None, rc: int) -> Error:
+    """Builds the right subclass from the error JSON (or from the code alone)."""
+    try:
+        info = json.loads(text) if text else {}
+    except ValueError:
+        info = {}
+    info.setdefault("code", rc)
+    code = info["code"]
+    cls = _BY_CODE.get(code) or _BY_BLOCK.get(code // 100, Error)
+    return cls(info)

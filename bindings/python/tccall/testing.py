@@ -1,0 +1,76 @@
+"""An in-process Tencent emulator (the tccall sandbox) for your own tests.
+
+    from tccall.testing import Sandbox
+    with Sandbox() as sb:
+        client = tccall.Client(sb.client_config)
+
+With pytest, the ``tccall_sandbox`` fixture (registered by ``pytest_plugins = ["tccall.testing"]``
+in your conftest.py) yields a fresh started sandbox per test.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from ctypes import byref, c_void_p
+from typing import Any, Iterator, Mapping
+
+from . import _ffi
+from .errors import from_json
+
+
+class Sandbox:
+    """A running sandbox on 127.0.0.1 (a random port). Stop it with :meth:`close`."""
+
+    def __init__(self, config: Mapping[str, Any] | None = None):
+        handle, err = c_void_p(), c_void_p()
+        rc = _ffi.lib.tccall_sandbox_start(json.dumps(dict(config or {})).encode(), byref(handle), byref(err))
+        if rc != 0:
+            raise from_json(_ffi.take_string(err), rc)
+        self._handle: int | None = handle.value
+        out, err = c_void_p(), c_void_p()
+        rc = _ffi.lib.tccall_sandbox_info(self._handle, byref(out), byref(err))
+        if rc != 0:
+            raise from_json(_ffi.take_string(err), rc)
+        info = json.loads(_ffi.take_string(out) or "{}")
+        self.base_url: str = info["base_url"]
+        self.client_config: dict[str, Any] = info["client_config"]
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """Calls a ``/_sandbox/`` control endpoint, e.g. ``control("POST", "/_sandbox/faults", {...})``."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base_url + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            text = resp.read().decode()
+        return json.loads(text) if text else None
+
+    def close(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle:
+            _ffi.lib.tccall_sandbox_free(handle)
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # pragma: no cover
+            pass
+
+
+try:
+    import pytest
+
+    @pytest.fixture
+    def tccall_sandbox() -> Iterator[Sandbox]:
+        """A fresh sandbox for one test."""
+        with Sandbox() as sb:
+            yield sb
+
+except ImportError:  # pragma: no cover - pytest is optional
+    pass

@@ -1,0 +1,148 @@
+"""Local operations, errors, lifecycle and ABI coverage (no network)."""
+
+import json
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+import tccall
+from tccall import _ffi
+
+ROOT = Path(__file__).resolve().parents[3]
+VECTORS = ROOT.parent / "shared" / "vectors" / "official.json"
+
+
+def test_usersig_matches_official_vectors(local_client):
+    cases = json.loads(VECTORS.read_text())["usersig"]
+    for case in cases:
+        i, e = case["inputs"], case["expected"]
+        if not i["identifier"] or i["sdkappid"] != 1400000000:
+            continue  # tccall refuses empty user ids; other apps need another client
+        import base64
+
+        ub = base64.b64decode(i["userbuf_b64"]) if i["userbuf_b64"] is not None else None
+        with tccall.Client({"sdk_app_id": i["sdkappid"], "secret_key": i["key"]}) as c:
+            out = c.gen_usersig(i["identifier"], i["expire"], userbuf=ub, time=i["time"])
+            assert out["usersig"] == e["usersig"], case["id"]
+            assert out["expire_at"] == i["time"] + i["expire"]
+            v = c.verify_usersig(i["identifier"], out["usersig"], now=i["time"])
+            assert v["valid"] is True
+
+
+def test_verify_errors(local_client):
+    sig = local_client.gen_usersig("alice", 60, time=1000)["usersig"]
+    assert local_client.verify_usersig("alice", sig, now=1060)["expire_at"] == 1060
+    with pytest.raises(tccall.UsersigExpired) as e:
+        local_client.verify_usersig("alice", sig, now=1061)
+    assert e.value.code == 402 and isinstance(e.value, tccall.AuthError)
+    with pytest.raises(tccall.UsersigInvalid):
+        local_client.verify_usersig("bob", sig, now=1000)
+    with pytest.raises(tccall.UsersigInvalid):
+        local_client.verify_usersig("alice", "garbage", now=1000)
+
+
+def test_private_map_key(local_client):
+    out = local_client.gen_private_map_key("u1", room_id=1234, privilege_map=42, expire=300, time=1000)
+    assert out["expire_at"] == 1300
+    v = local_client.verify_usersig("u1", out["private_map_key"], now=1000)
+    assert v["userbuf_b64"]
+    with pytest.raises(tccall.InvalidArgument):
+        local_client.gen_private_map_key("u1")
+
+
+def test_invalid_requests_raise_invalid_argument(local_client):
+    with pytest.raises(tccall.InvalidArgument) as e:
+        local_client.start_call_by_robot("robot", ["a"], timeout_ms=5)
+    assert e.value.code == 104
+    assert "Timeout must be between 10000 and 600000" in e.value.message
+    assert e.value.name == "TCCALL_E_INVALID_REQUEST"
+    with pytest.raises(tccall.InvalidArgument):
+        local_client.remove_users(1, [f"u{i}" for i in range(11)])
+    with pytest.raises(tccall.InvalidArgument):
+        local_client.call("end_call", {"CallId": "x", "Unknown": 1})
+    with pytest.raises(ValueError):
+        local_client.call("no_such_op", {})
+
+
+def test_bad_config_raises():
+    with pytest.raises(tccall.InvalidArgument) as e:
+        tccall.Client({"sdk_app_id": "nope"})
+    assert e.value.code == 105
+    with pytest.raises(tccall.InvalidArgument) as e:
+        tccall.Client("{not json")
+    assert e.value.code == 103
+
+
+def test_missing_credentials_are_config_errors(local_client):
+    with pytest.raises(tccall.InvalidArgument) as e:
+        local_client.dismiss_room(1234)
+    assert e.value.code == 105 and "cloud_api.secret_id is required for dismiss_room" in e.value.message
+
+
+def test_connection_refused_is_a_transport_error(local_client):
+    with pytest.raises(tccall.TransportError) as e:
+        local_client.end_call("c1")
+    assert e.value.code == 202 and e.value.retryable
+
+
+def test_webhook(local_client):
+    body = b'{"CallbackCommand":"Call.CallbackAfterEndCall","CallRecord":{"CallId":"c1"}}'
+    out = local_client.parse_webhook("SdkAppid=1400000000", body)
+    assert out["command"] == "Call.CallbackAfterEndCall"
+    assert out["reply"] == '{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}'
+    with pytest.raises(tccall.WebhookError) as e:
+        local_client.parse_webhook("SdkAppid=1", body)
+    assert e.value.code == 503
+    with pytest.raises(tccall.WebhookError) as e:
+        local_client.parse_webhook("SdkAppid=1400000000", b"\xff")
+    assert e.value.code == 504
+
+
+def test_close_is_idempotent_and_final():
+    c = tccall.Client({"sdk_app_id": 1, "secret_key": "k"})
+    c.close()
+    c.close()
+    with pytest.raises(tccall.Error) as e:
+        c.gen_usersig("u")
+    assert "closed" in e.value.message
+
+
+def test_threads_share_one_client(local_client):
+    errors = []
+
+    def work():
+        try:
+            for _ in range(200):
+                sig = local_client.gen_usersig("t")["usersig"]
+                local_client.verify_usersig("t", sig)
+        except Exception as e:  # pragma: no cover
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_every_header_symbol_is_wrapped():
+    header = (ROOT / "include" / "tccall.h").read_text()
+    symbols = set(re.findall(r"\b(tccall_[a-z_]+)\(", header))
+    assert symbols, "no symbols found in the header"
+    missing = symbols - _ffi.DECLARED
+    assert not missing, f"not declared in _ffi.py: {sorted(missing)}"
+    for name in symbols:
+        assert getattr(_ffi.lib, name).restype is not None or name.endswith("_free"), name
+    ops = {s[len("tccall_client_"):] for s in symbols if s.startswith("tccall_client_")}
+    ops -= {"new", "free", "parse_webhook"}
+    assert ops == set(_ffi.OPERATIONS)
+    for op in ops:
+        assert hasattr(tccall.Client, op), f"Client has no method {op}"
+
+
+def test_version():
+    assert re.match(r"^\d+\.\d+\.\d+", tccall.__version__)
+    assert tccall.ABI_VERSION == _ffi.lib.tccall_abi_version()
