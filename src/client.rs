@@ -241,12 +241,11 @@ impl Client {
     }
 
     fn raw_cloud(&self, req: &Value, sign_only: bool) -> Result<Value> {
-        let (fields, what) = if sign_only {
-            (raw::SIGN_CLOUD_FIELDS, "sign_cloud_api_request")
-        } else {
-            (raw::CLOUD_FIELDS, "cloud_api_request")
-        };
-        schema::validate(req, fields, what, ErrorCode::InvalidRequest)?;
+        let what = if sign_only { "sign_cloud_api_request" } else { "cloud_api_request" };
+        schema::validate(req, raw::CLOUD_FIELDS, what, ErrorCode::InvalidRequest)?;
+        if !sign_only && req.get("timestamp").is_some_and(|t| !t.is_null()) {
+            return Err(Error::invalid_request("timestamp is only accepted by sign_cloud_api_request"));
+        }
         raw::check_names(req)?;
         let text = |k: &str| req.get(k).and_then(Value::as_str);
         let (service, version, action) = (

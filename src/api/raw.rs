@@ -11,27 +11,17 @@ const NAME: Kind = Kind::Str { min: 1, max: 64 };
 pub static IM_FIELDS: &[Field] =
     &[Field::req("path", Kind::Str { min: 1, max: 256 }), Field::null("body", Kind::AnyObject)];
 
-/// `cloud_api_request`.
+/// `cloud_api_request` and `sign_cloud_api_request`: `params` (encoded as the official SDK
+/// does) or an exact `body` string; `timestamp` fixes the signing time (signing only).
 pub static CLOUD_FIELDS: &[Field] = &[
     Field::req("service", NAME),
     Field::req("version", NAME),
     Field::req("action", NAME),
     Field::null("region", Kind::Str { min: 0, max: 64 }),
     Field::null("params", Kind::AnyObject),
-    Field::null("endpoint", NON_EMPTY),
-];
-
-/// `sign_cloud_api_request`: as `cloud_api_request` plus a fixed `timestamp` and an
-/// exact `body` string (signed as given, instead of `params`).
-pub static SIGN_CLOUD_FIELDS: &[Field] = &[
-    Field::req("service", NAME),
-    Field::req("version", NAME),
-    Field::req("action", NAME),
-    Field::null("region", Kind::Str { min: 0, max: 64 }),
-    Field::null("params", Kind::AnyObject),
+    Field::null("body", Kind::Str { min: 0, max: 16 << 20 }),
     Field::null("endpoint", NON_EMPTY),
     Field::null("timestamp", NON_NEG),
-    Field::null("body", Kind::Str { min: 0, max: 16 << 20 }),
 ];
 
 /// Checks an IM path: `v4/{service}/{command}` of `[A-Za-z0-9_]` segments (a leading `/` is tolerated).

@@ -1,7 +1,7 @@
 //! The Tencent Cloud API 3.0 envelope: TC3-signed POST with `X-TC-*` headers,
 //! answered with `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {...}}}`.
 
-use super::{status_failure, Failure, HttpRequest, HttpResponse, Reach};
+use super::{status_failure, Failure, HttpRequest, HttpResponse};
 use crate::auth::tc3;
 use crate::error::{Error, ErrorCode};
 use serde_json::{Map, Value};
@@ -110,21 +110,15 @@ pub fn decode_response(resp: &HttpResponse) -> Result<Value, Failure> {
 
 /// A Cloud API error code as a tccall error.
 pub fn service_failure(code: String, message: String, request_id: Option<String>) -> Failure {
-    let (kind, retryable) = classify(&code);
-    let text = match kind {
+    let class = classify(&code);
+    let text = match class.0 {
         ErrorCode::NotFound => format!("not found or already ended: {message}"),
         ErrorCode::AuthRejected if code == "AuthFailure.SignatureExpire" => {
             format!("{code}: {message} (is this machine's clock off by more than 5 minutes?)")
         }
         _ => format!("{code}: {message}"),
     };
-    let mut e = Error::new(kind, text).retryable(retryable);
-    e.service_code = Some(code);
-    e.service_message = Some(message);
-    e.request_id = request_id;
-    e.http_status = Some(200);
-    let reach = if kind == ErrorCode::ServiceUnavailable { Reach::Unknown } else { Reach::Answered };
-    Failure { error: e, reach }
+    super::service_failure(class, text, code, message, request_id)
 }
 
 /// The stable class of a Cloud API error code, and whether a retry may help.

@@ -3,7 +3,7 @@
 //! `https://{domain}/v4/{service}/{command}?sdkappid=..&identifier=..&usersig=..&random=..&contenttype=json`,
 //! POST, JSON body, HTTP 200 with `ActionStatus`/`ErrorCode`/`ErrorInfo` in the body.
 
-use super::{status_failure, Failure, HttpRequest, HttpResponse, Reach};
+use super::{status_failure, Failure, HttpRequest, HttpResponse};
 use crate::error::{Error, ErrorCode};
 use serde_json::{Map, Value};
 
@@ -79,18 +79,12 @@ fn bad_response(resp: &HttpResponse, what: &str) -> Failure {
 
 /// An IM `ErrorCode` as a tccall error.
 pub fn service_failure(code: i64, info: String, request_id: Option<String>) -> Failure {
-    let (kind, retryable) = classify(code);
-    let message = match kind {
+    let class = classify(code);
+    let text = match class.0 {
         ErrorCode::NotFound => format!("not found or already ended: {info}"),
         _ => format!("Tencent IM error {code}: {info}"),
     };
-    let mut e = Error::new(kind, message).retryable(retryable);
-    e.service_code = Some(code.to_string());
-    e.service_message = Some(info);
-    e.request_id = request_id;
-    e.http_status = Some(200);
-    let reach = if kind == ErrorCode::ServiceUnavailable { Reach::Unknown } else { Reach::Answered };
-    Failure { error: e, reach }
+    super::service_failure(class, text, code.to_string(), info, request_id)
 }
 
 /// The stable class of an IM error code, and whether a retry may help.
@@ -212,7 +206,7 @@ mod tests {
         let f = decode_response(&HttpResponse { status: 502, body: b"<html>bad gateway</html>".to_vec() }).unwrap_err();
         assert_eq!(
             (f.error.code, f.error.http_status, f.error.retryable, f.reach),
-            (ErrorCode::HttpStatus, Some(502), true, Reach::Unknown)
+            (ErrorCode::HttpStatus, Some(502), true, crate::transport::Reach::Unknown)
         );
         let f = decode_response(&HttpResponse { status: 404, body: vec![] }).unwrap_err();
         assert_eq!((f.error.code, f.error.retryable), (ErrorCode::HttpStatus, false));

@@ -195,6 +195,25 @@ pub fn status_failure(resp: &HttpResponse) -> Failure {
     }
 }
 
+/// An error Tencent answered with (HTTP 200), in its stable `class` (code, retryable).
+/// "Internal error" answers leave the outcome unknown: the request may have been processed.
+pub fn service_failure(
+    class: (ErrorCode, bool),
+    text: String,
+    service_code: String,
+    service_message: String,
+    request_id: Option<String>,
+) -> Failure {
+    let (kind, retryable) = class;
+    let mut e = Error::new(kind, text).retryable(retryable);
+    e.service_code = Some(service_code);
+    e.service_message = Some(service_message);
+    e.request_id = request_id;
+    e.http_status = Some(200);
+    let reach = if kind == ErrorCode::ServiceUnavailable { Reach::Unknown } else { Reach::Answered };
+    Failure { error: e, reach }
+}
+
 /// A process-local pseudo-random u32 (for `random` and jitter; not for secrets).
 pub fn random_u32() -> u32 {
     use std::hash::{BuildHasher, Hasher};

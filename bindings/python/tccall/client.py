@@ -22,6 +22,26 @@ def _drop_none(d: Mapping[str, Any]) -> JSON:
     return {k: v for k, v in d.items() if v is not None}
 
 
+def _cloud_request(
+    action: str,
+    params: Mapping[str, Any] | None,
+    service: str,
+    version: str,
+    region: str | None,
+    endpoint: str | None,
+) -> JSON:
+    return _drop_none(
+        {
+            "service": service,
+            "version": version,
+            "action": action,
+            "region": region,
+            "params": dict(params) if params is not None else None,
+            "endpoint": endpoint,
+        }
+    )
+
+
 def _raise(rc: int, err: c_void_p) -> None:
     raise from_json(_ffi.take_string(err), rc)
 
@@ -293,19 +313,7 @@ class Client:
         endpoint: str | None = None,
     ) -> JSON:
         """Any Cloud API 3.0 action; returns the contents of ``Response``."""
-        return self.call(
-            "cloud_api_request",
-            _drop_none(
-                {
-                    "service": service,
-                    "version": version,
-                    "action": action,
-                    "region": region,
-                    "params": dict(params) if params is not None else None,
-                    "endpoint": endpoint,
-                }
-            ),
-        )
+        return self.call("cloud_api_request", _cloud_request(action, params, service, version, region, endpoint))
 
     def sign_im_request(self, path: str, body: Mapping[str, Any] | None = None) -> JSON:
         """Builds (does not send) a signed IM REST request: ``{"method", "url", "headers", "body"}``."""
@@ -323,22 +331,9 @@ class Client:
         timestamp: int | None = None,
         body: str | None = None,
     ) -> JSON:
-        """Builds (does not send) a TC3-signed Cloud API request."""
-        return self.call(
-            "sign_cloud_api_request",
-            _drop_none(
-                {
-                    "service": service,
-                    "version": version,
-                    "action": action,
-                    "region": region,
-                    "params": dict(params) if params is not None else None,
-                    "endpoint": endpoint,
-                    "timestamp": timestamp,
-                    "body": body,
-                }
-            ),
-        )
+        """Builds (does not send) a TC3-signed Cloud API request (``body``: an exact JSON string to sign)."""
+        req = _cloud_request(action, params, service, version, region, endpoint)
+        return self.call("sign_cloud_api_request", _drop_none({**req, "timestamp": timestamp, "body": body}))
 
     # -- webhooks -------------------------------------------------------------------
 

@@ -1,0 +1,134 @@
+//! Webhook delivery in the IM callback protocol: one POST per event, 2 s timeout,
+//! no retry (Tencent documents none), from one background thread so events keep
+//! their order and never delay an API response.
+
+use super::log::Log;
+use crate::auth::callback_sign;
+use crate::transport::im::percent_encode;
+use crate::transport::unix_now;
+use serde_json::{Map, Value};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One webhook to send.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    /// The configured callback URL (query parameters are appended).
+    pub url: String,
+    /// `CallbackCommand`.
+    pub command: String,
+    /// The JSON body.
+    pub body: Value,
+}
+
+/// The delivery queue; `stop` lets the worker finish what is queued and exit.
+#[derive(Debug)]
+pub struct Hooks {
+    tx: Mutex<Option<Sender<Delivery>>>,
+}
+
+/// What the worker needs besides the queue.
+struct Worker {
+    sdk_app_id: u64,
+    token: Option<String>,
+    agent: ureq::Agent,
+    log: Arc<Log>,
+}
+
+impl Hooks {
+    /// Starts the delivery thread.
+    pub fn start(sdk_app_id: u64, token: Option<String>, timeout: Duration, log: Arc<Log>) -> std::io::Result<Hooks> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            // Loopback receivers must never go through an environment proxy.
+            .proxy(None)
+            .max_redirects(0)
+            .user_agent("tccall-sandbox")
+            .build()
+            .into();
+        let worker = Worker { sdk_app_id, token, agent, log };
+        let (tx, rx) = channel::<Delivery>();
+        std::thread::Builder::new().name("tccall-sandbox-webhooks".into()).spawn(move || {
+            for d in rx {
+                worker.deliver(&d);
+            }
+        })?;
+        Ok(Hooks { tx: Mutex::new(Some(tx)) })
+    }
+
+    /// Queues deliveries (dropped silently once stopped).
+    pub fn send(&self, deliveries: Vec<Delivery>) {
+        let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = tx.as_ref() {
+            for d in deliveries {
+                let _ = tx.send(d);
+            }
+        }
+    }
+
+    /// Closes the queue.
+    pub fn stop(&self) {
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+impl Worker {
+    fn deliver(&self, d: &Delivery) {
+        let url = callback_url(&d.url, self.sdk_app_id, &d.command, self.token.as_deref(), unix_now());
+        let body = d.body.to_string();
+        let result = self.agent.post(&url).header("Content-Type", "application/json").send(body.as_bytes());
+        let mut entry = Map::new();
+        entry.insert("kind".into(), "webhook".into());
+        entry.insert("command".into(), d.command.clone().into());
+        // The configured URL, not the signed one: Sign is derived from the token.
+        entry.insert("url".into(), d.url.clone().into());
+        match result {
+            Ok(mut resp) => {
+                // Read the reply so the connection can be reused; its content is ignored
+                // as Tencent ignores the reply to "after" callbacks.
+                let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
+                entry.insert("http_status".into(), resp.status().as_u16().into());
+                entry.insert("error".into(), Value::Null);
+            }
+            Err(e) => {
+                entry.insert("http_status".into(), Value::Null);
+                entry.insert("error".into(), e.to_string().into());
+            }
+        }
+        self.log.push(entry);
+    }
+}
+
+/// The callback URL with the IM protocol's query parameters, plus `Sign` and
+/// `RequestTime` when a token is configured.
+pub fn callback_url(base: &str, sdk_app_id: u64, command: &str, token: Option<&str>, now: u64) -> String {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let mut url = format!(
+        "{base}{sep}SdkAppid={sdk_app_id}&CallbackCommand={}&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI",
+        percent_encode(command)
+    );
+    if let Some(token) = token {
+        let time = now.to_string();
+        url.push_str(&format!("&Sign={}&RequestTime={time}", callback_sign::sign(token, &time)));
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_shape() {
+        assert_eq!(
+            callback_url("http://h/cb", 1400000001, "Call.CallbackAfterEndCall", None, 1),
+            "http://h/cb?SdkAppid=1400000001&CallbackCommand=Call.CallbackAfterEndCall&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI"
+        );
+        let signed = callback_url("http://h/cb?a=1", 7, "Desk.SessionEventNotify", Some("xxxxyyyy"), 1669872112);
+        assert!(signed.starts_with("http://h/cb?a=1&SdkAppid=7&"), "{signed}");
+        assert!(signed
+            .ends_with("&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112"));
+    }
+}
