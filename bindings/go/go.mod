@@ -1,0 +1,3 @@
+module github.com/tccall/tccall-go
+
+go 1.22

@@ -1,0 +1,120 @@
+package tccall
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const rootHeader = "../../include/tccall.h"
+
+// The cgo copy of the header must be the generated one, byte for byte.
+func TestHeaderCopyIsCurrent(t *testing.T) {
+	want, err := os.ReadFile(rootHeader)
+	if err != nil {
+		t.Skipf("repository header not found (%v): not in the tccall repository", err)
+	}
+	got, err := os.ReadFile("include/tccall.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("bindings/go/include/tccall.h differs from include/tccall.h; update the copy:\n" +
+			"\tcp include/tccall.h bindings/go/include/tccall.h   (from the repository root)")
+	}
+}
+
+// Every function the header declares is called from the package's non-test code.
+func TestEveryHeaderFunctionIsWrapped(t *testing.T) {
+	header, err := os.ReadFile("include/tccall.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	decl := regexp.MustCompile(`(?m)^[a-z_0-9 ]+[ *](tccall_[a-z0-9_]+)\(`)
+	var names []string
+	for _, m := range decl.FindAllSubmatch(header, -1) {
+		names = append(names, string(m[1]))
+	}
+	if len(names) < 20 {
+		t.Fatalf("found only %d functions in the header: %v", len(names), names)
+	}
+	files, _ := filepath.Glob("*.go")
+	var src strings.Builder
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	var missing []string
+	for _, name := range names {
+		if !regexp.MustCompile(`\bC\.` + name + `\b`).MatchString(src.String()) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("header functions not used by the Go package: %v", missing)
+	}
+
+	// Every tccall_client_<op> taking a request is reachable through Call and a method.
+	var ops []string
+	for _, name := range names {
+		op, ok := strings.CutPrefix(name, "tccall_client_")
+		if ok && op != "new" && op != "free" && op != "parse_webhook" {
+			ops = append(ops, op)
+		}
+	}
+	got := Operations()
+	sort.Strings(ops)
+	sort.Strings(got)
+	if strings.Join(ops, ",") != strings.Join(got, ",") {
+		t.Fatalf("Operations() = %v, header has %v", got, ops)
+	}
+}
+
+// The Code* constants equal the header's TCCALL_E_* values, and none is missing.
+func TestCodesMatchHeader(t *testing.T) {
+	header, err := os.ReadFile("include/tccall.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goCodes := map[string]int{
+		"OK": CodeOK, "E_NULL_ARGUMENT": CodeNullArgument, "E_INVALID_UTF8": CodeInvalidUTF8,
+		"E_INVALID_JSON": CodeInvalidJSON, "E_INVALID_REQUEST": CodeInvalidRequest,
+		"E_INVALID_CONFIG": CodeInvalidConfig, "E_INPUT_TOO_LARGE": CodeInputTooLarge,
+		"E_TIMEOUT": CodeTimeout, "E_CONNECT": CodeConnect, "E_TLS": CodeTLS, "E_PROXY": CodeProxy,
+		"E_HTTP_STATUS": CodeHTTPStatus, "E_BAD_RESPONSE": CodeBadResponse, "E_SERVICE": CodeService,
+		"E_NOT_FOUND": CodeNotFound, "E_RATE_LIMITED": CodeRateLimited,
+		"E_SERVICE_UNAVAILABLE": CodeServiceUnavailable, "E_REMOTE_INVALID_PARAMETER": CodeRemoteInvalidParameter,
+		"E_AUTH_REJECTED": CodeAuthRejected, "E_USERSIG_EXPIRED": CodeUserSigExpired,
+		"E_USERSIG_INVALID": CodeUserSigInvalid, "E_WEBHOOK_SIGNATURE": CodeWebhookSignature,
+		"E_WEBHOOK_STALE": CodeWebhookStale, "E_WEBHOOK_APP_MISMATCH": CodeWebhookAppMismatch,
+		"E_WEBHOOK_MALFORMED": CodeWebhookMalformed, "E_INTERNAL": CodeInternal,
+	}
+	defs := regexp.MustCompile(`(?m)^#define TCCALL_((?:OK|E_[A-Z0-9_]+)) (\d+)$`).FindAllSubmatch(header, -1)
+	if len(defs) != len(goCodes) {
+		t.Errorf("header defines %d result codes, the Go package %d", len(defs), len(goCodes))
+	}
+	for _, d := range defs {
+		name, value := string(d[1]), string(d[2])
+		n, _ := strconv.Atoi(value)
+		got, ok := goCodes[name]
+		if !ok {
+			t.Errorf("TCCALL_%s has no Go Code constant", name)
+		} else if got != n {
+			t.Errorf("TCCALL_%s = %d in the header, %d in Go", name, n, got)
+		}
+		if strings.HasPrefix(name, "E_") && CodeText(n) == CodeText(99999) {
+			t.Errorf("CodeText(%d) is not described", n)
+		}
+	}
+}

@@ -1,0 +1,442 @@
+package tccall
+
+import (
+	"encoding/base64"
+	"encoding/json"
+)
+
+// Request and result types carry Tencent's exact field names in their JSON tags (CallId,
+// CalleeList_Account, RoomIdType, ...), so Tencent's documentation applies to them
+// unchanged; Go field names follow Go conventions (CallID, CalleeAccounts, RoomIDType).
+// Optional request fields are omitted when zero. Results tolerate fields they do not list;
+// use Client.Call to see the full JSON.
+
+// Result is the result of operations that return only Tencent's request id.
+type Result struct {
+	RequestID string `json:"RequestId,omitempty"`
+	// AlreadyEnded is set by the ending operations (EndCall, DismissRoom, EndDeskSession)
+	// when a retry found the target gone after an earlier attempt whose outcome was
+	// unknown: the operation succeeded.
+	AlreadyEnded bool `json:"already_ended,omitempty"`
+}
+
+// --- Call (TUICallKit) --------------------------------------------------------------------
+
+// EndCall force-ends a call (v4/call_engine_http_srv/end_call). A call that does not exist
+// or has already ended fails with ErrNotFound.
+func (c *Client) EndCall(callID string) (*Result, error) {
+	return call[Result](c, "end_call", map[string]string{"CallId": callID})
+}
+
+// CallInfo describes a live call.
+type CallInfo struct {
+	CallID      string `json:"CallId"`
+	MediaType   string `json:"MediaType"` // "Audio" or "Video"
+	ChatGroupID string `json:"ChatGroupId"`
+	RoomID      string `json:"RoomId"`     // always a string in Call APIs, even for numeric rooms
+	RoomIDType  int    `json:"RoomIdType"` // 1 numeric, 2 string (0 when RoomId is empty)
+}
+
+// CallMember is a member of a live call.
+type CallMember struct {
+	UserAccount string `json:"User_Account"`
+	Status      string `json:"Status"` // "Calling" or "Waiting"
+}
+
+// CallInfoResult is the result of GetCallInfo.
+type CallInfoResult struct {
+	CallInfo  CallInfo     `json:"CallInfo"`
+	UserList  []CallMember `json:"UserList"`
+	RequestID string       `json:"RequestId,omitempty"`
+}
+
+// GetCallInfo reads the live state of a call (v4/call_engine_http_srv/get_call_info).
+// A call that does not exist or has ended fails with ErrNotFound.
+func (c *Client) GetCallInfo(callID string) (*CallInfoResult, error) {
+	return call[CallInfoResult](c, "get_call_info", map[string]string{"CallId": callID})
+}
+
+// RobotCallInfo is the CallInfo of a StartCallByRobot request.
+type RobotCallInfo struct {
+	MediaType  string `json:"MediaType"`            // "Audio" or "Video"; "" means "Audio"
+	RoomID     string `json:"RoomId,omitempty"`     // a TRTC room id, as a string
+	RoomIDType int    `json:"RoomIdType,omitempty"` // 1 numeric, 2 string
+}
+
+// StartCallByRobotRequest is the request of StartCallByRobot.
+type StartCallByRobotRequest struct {
+	RobotAccount   string   `json:"Robot_Account"`
+	CalleeAccounts []string `json:"CalleeList_Account"`
+	// Timeout is the ringing timeout in milliseconds, 10000 to 600000; 0 means 30000.
+	Timeout  int           `json:"Timeout"`
+	UserData string        `json:"UserData,omitempty"` // at most 1000 bytes, passed to the callees
+	CallInfo RobotCallInfo `json:"CallInfo"`
+	// OfflinePushInfo is Chat's offline push object (PushFlag, Title, Desc, Ext, ...),
+	// passed through as given (a map, a struct or json.RawMessage).
+	OfflinePushInfo any `json:"OfflinePushInfo,omitempty"`
+}
+
+// CalleeResult is the per-callee outcome of StartCallByRobot.
+type CalleeResult struct {
+	CalleeAccount string `json:"Callee_Account"`
+	ResultCode    int    `json:"ResultCode"` // 0 is OK
+}
+
+// StartCallResult is the result of StartCallByRobot.
+type StartCallResult struct {
+	CallID     string         `json:"CallId"`
+	CallResult []CalleeResult `json:"CallResult"`
+	RequestID  string         `json:"RequestId,omitempty"`
+}
+
+// StartCallByRobot starts a call from a robot account
+// (v4/call_engine_http_srv/start_call_by_robot). It is retried only when the request
+// provably never reached Tencent, so it never rings twice.
+func (c *Client) StartCallByRobot(req StartCallByRobotRequest) (*StartCallResult, error) {
+	if req.Timeout == 0 {
+		req.Timeout = 30000
+	}
+	if req.CallInfo.MediaType == "" {
+		req.CallInfo.MediaType = "Audio"
+	}
+	return call[StartCallResult](c, "start_call_by_robot", req)
+}
+
+// CallRecord is the record of an ended call. Times are unix seconds; AcceptTime is 0 when
+// the call never connected.
+type CallRecord struct {
+	CallID         string   `json:"CallId"`
+	CallerAccount  string   `json:"Caller_Account"`
+	MediaType      string   `json:"MediaType"`
+	CallType       string   `json:"CallType"` // "SingleCall" or "MultiCall"
+	StartTime      int64    `json:"StartTime"`
+	EndTime        int64    `json:"EndTime"`
+	AcceptTime     int64    `json:"AcceptTime"`
+	CallResult     string   `json:"CallResult"` // "NormalEnd", "Cancel", "Reject", "NotAnswer", ...
+	CalleeAccounts []string `json:"CalleeList_Account"`
+	RoomID         string   `json:"RoomId"`
+	RoomIDType     int      `json:"RoomIdType"`
+}
+
+// CallRecordResult is the result of GetCallRecord.
+type CallRecordResult struct {
+	CallRecord CallRecord `json:"CallRecord"`
+	RequestID  string     `json:"RequestId,omitempty"`
+}
+
+// GetCallRecord reads the record of one ended call
+// (v4/call_record_http_srv/get_record_by_callid). Tencent keeps records readable about 5 s
+// after the call ends; before that, and for unknown calls, it fails with ErrNotFound.
+func (c *Client) GetCallRecord(callID string) (*CallRecordResult, error) {
+	return call[CallRecordResult](c, "get_call_record", map[string]string{"CallId": callID})
+}
+
+// CallRecordQuery filters SearchCallRecords; zero fields are left to Tencent's defaults
+// (the last 7 days, page 1, 10 per page, every result and type).
+type CallRecordQuery struct {
+	StartTime     int64  `json:"StartTime,omitempty"` // unix seconds
+	EndTime       int64  `json:"EndTime,omitempty"`   // unix seconds
+	NumberPerPage int    `json:"NumberPerPage,omitempty"`
+	Page          int    `json:"Page,omitempty"`
+	CallResult    string `json:"CallResult,omitempty"`
+	CallType      string `json:"CallType,omitempty"`
+}
+
+// CallRecordPage is the result of SearchCallRecords.
+type CallRecordPage struct {
+	TotalNum       int          `json:"TotalNum"`
+	Page           int          `json:"Page"`
+	CallRecordList []CallRecord `json:"CallRecordList"`
+	RequestID      string       `json:"RequestId,omitempty"`
+}
+
+// SearchCallRecords lists call records of the last 7 days
+// (v4/call_record_http_srv/get_record_by_filter). Tencent reports "no records" as
+// ErrNotFound (101050) rather than as an empty page.
+func (c *Client) SearchCallRecords(q CallRecordQuery) (*CallRecordPage, error) {
+	return call[CallRecordPage](c, "search_call_records", q)
+}
+
+// Webhook commands a CallbackConfig can enable.
+const (
+	CommandAfterStartCall     = "Call.CallbackAfterStartCall"
+	CommandAfterEndCall       = "Call.CallbackAfterEndCall"
+	CommandAfterMemberChanged = "Call.CallbackAfterMemberChanged"
+	CommandDeskSessionEvent   = "Desk.SessionEventNotify"
+)
+
+// CallbackConfig is the Call webhook configuration.
+type CallbackConfig struct {
+	URL      string   `json:"Url"`                 // http:// or https://
+	Commands []string `json:"CallbackCommandList"` // Command* constants
+}
+
+// CallbackConfigResult is the result of GetCallbackConfig.
+type CallbackConfigResult struct {
+	CallbackConfig
+	RequestID string `json:"RequestId,omitempty"`
+}
+
+// SetCallbackConfig creates or overwrites the Call webhook configuration
+// (v4/call_config/set_callback).
+func (c *Client) SetCallbackConfig(cfg CallbackConfig) (*Result, error) {
+	return call[Result](c, "set_callback_config", cfg)
+}
+
+// GetCallbackConfig reads the Call webhook configuration (v4/call_config/get_callback);
+// ErrNotFound when none is configured.
+func (c *Client) GetCallbackConfig() (*CallbackConfigResult, error) {
+	return call[CallbackConfigResult](c, "get_callback_config", struct{}{})
+}
+
+// DeleteCallbackConfig deletes the Call webhook configuration (v4/call_config/delete_callback).
+func (c *Client) DeleteCallbackConfig() (*Result, error) {
+	return call[Result](c, "delete_callback_config", struct{}{})
+}
+
+// --- TRTC rooms ---------------------------------------------------------------------------
+//
+// TRTC has numeric and string room ids, with separate Cloud API actions. The methods come
+// in pairs: DismissRoom(uint64) calls DismissRoom, DismissRoomStr(string) calls
+// DismissRoomByStrRoomId; likewise RemoveUsers / RemoveUsersStr. SdkAppId is the config's.
+
+type roomRequest struct {
+	RoomID  any      `json:"RoomId"`
+	UserIDs []string `json:"UserIds,omitempty"`
+}
+
+// DismissRoom removes everyone from the numeric TRTC room and dismisses it (Cloud API
+// DismissRoom). A room that does not exist fails with ErrNotFound.
+func (c *Client) DismissRoom(roomID uint64) (*Result, error) {
+	return call[Result](c, "dismiss_room", roomRequest{RoomID: roomID})
+}
+
+// DismissRoomStr is DismissRoom for a string room id (DismissRoomByStrRoomId).
+func (c *Client) DismissRoomStr(roomID string) (*Result, error) {
+	return call[Result](c, "dismiss_room", roomRequest{RoomID: roomID})
+}
+
+// RemoveUsers removes 1 to 10 users from the numeric TRTC room (Cloud API RemoveUser).
+func (c *Client) RemoveUsers(roomID uint64, userIDs []string) (*Result, error) {
+	return call[Result](c, "remove_users", roomRequest{RoomID: roomID, UserIDs: nonNil(userIDs)})
+}
+
+// RemoveUsersStr is RemoveUsers for a string room id (RemoveUserByStrRoomId).
+func (c *Client) RemoveUsersStr(roomID string, userIDs []string) (*Result, error) {
+	return call[Result](c, "remove_users", roomRequest{RoomID: roomID, UserIDs: nonNil(userIDs)})
+}
+
+// nonNil keeps an empty user list in the request, so the library names the field.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// --- Contact Center (Desk) ----------------------------------------------------------------
+
+// EndDeskSession ends a Desk session handed to an agent (v4/desk_http_svc/end_session);
+// ErrNotFound when it does not exist or has finished.
+func (c *Client) EndDeskSession(sessionID string) (*Result, error) {
+	return call[Result](c, "end_desk_session", map[string]string{"SessionId": sessionID})
+}
+
+// DeskSessionQuery selects a Desk session: by SessionID, or by ClientUserID and
+// CustomerServiceID (app-client integration mode only).
+type DeskSessionQuery struct {
+	SessionID         string `json:"SessionId,omitempty"`
+	ClientUserID      string `json:"ClientUserId,omitempty"`
+	CustomerServiceID string `json:"CustomerServiceId,omitempty"`
+}
+
+// DeskSessionState is the result of GetDeskSessionState.
+type DeskSessionState struct {
+	SessionID string `json:"SessionId"`
+	// CurrentState is NotInSession, Chatbot, WaitingForAgentAnswering, Queueing or Agent.
+	CurrentState string `json:"CurrentState"`
+	AgentID      string `json:"AgentId"` // set for WaitingForAgentAnswering and Agent
+	RequestID    string `json:"RequestId,omitempty"`
+}
+
+// GetDeskSessionState reads a Desk session's state (v4/desk_http_svc/get_session_state).
+func (c *Client) GetDeskSessionState(q DeskSessionQuery) (*DeskSessionState, error) {
+	return call[DeskSessionState](c, "get_desk_session_state", q)
+}
+
+// DeskSessionListQuery selects Desk session records. The time range is required.
+type DeskSessionListQuery struct {
+	StartTimestamp int64  `json:"StartTimestamp"`  // unix seconds
+	EndTimestamp   int64  `json:"EndTimestamp"`    // unix seconds
+	Limit          int    `json:"Limit,omitempty"` // 1 to 100; 0 means Tencent's default, 20
+	Offset         int    `json:"Offset,omitempty"`
+	ClientUserID   string `json:"ClientUserId,omitempty"`
+}
+
+// DeskSessionRecord is one Desk session record.
+type DeskSessionRecord struct {
+	SessionID            string `json:"SessionId"`
+	AgentGroupID         string `json:"AgentGroupId"`
+	AgentGroupName       string `json:"AgentGroupName"`
+	AgentID              string `json:"AgentId"`
+	ChannelType          string `json:"ChannelType"`
+	ClientUserID         string `json:"ClientUserId"`
+	ClientUserNickName   string `json:"ClientUserNickName"`
+	Duration             int64  `json:"Duration"` // seconds
+	EndStatus            string `json:"EndStatus"`
+	SatisfactionSelected int    `json:"SatisfactionSelected"`
+	Timestamp            int64  `json:"Timestamp"` // unix seconds
+}
+
+// DeskSessionList is the result of ListDeskSessions.
+type DeskSessionList struct {
+	TotalCount int                 `json:"TotalCount"`
+	IMCdrList  []DeskSessionRecord `json:"IMCdrList"`
+	RequestID  string              `json:"RequestId,omitempty"`
+}
+
+// ListDeskSessions lists Desk session records (v4/desk_http_svc/describe_im_cdr_list).
+func (c *Client) ListDeskSessions(q DeskSessionListQuery) (*DeskSessionList, error) {
+	return call[DeskSessionList](c, "list_desk_sessions", q)
+}
+
+// --- tokens (local, no I/O) ---------------------------------------------------------------
+
+// UserSigRequest is the request of GenUserSig.
+type UserSigRequest struct {
+	UserID string `json:"user_id"`
+	Expire int64  `json:"expire_s,omitempty"` // validity in seconds; 0 means 180 days
+	// UserBuf is an optional user buffer; nil means none, while an empty non-nil slice is
+	// an empty buffer (which signs differently, as in the official libraries).
+	UserBuf []byte `json:"-"`
+	Time    int64  `json:"time,omitempty"` // issue time, unix seconds; 0 means now
+}
+
+// UserSig is a generated UserSig.
+type UserSig struct {
+	UserSig  string `json:"usersig"`
+	ExpireAt int64  `json:"expire_at"` // unix seconds
+}
+
+// GenUserSig generates a UserSig (TLSSigAPIv2) locally, byte-identical to Tencent's
+// official libraries. It needs the config's secret_key.
+func (c *Client) GenUserSig(req UserSigRequest) (*UserSig, error) {
+	wire := struct {
+		UserSigRequest
+		UserBuf *string `json:"userbuf_b64,omitempty"`
+	}{UserSigRequest: req}
+	if req.UserBuf != nil {
+		b64 := base64.StdEncoding.EncodeToString(req.UserBuf)
+		wire.UserBuf = &b64
+	}
+	return call[UserSig](c, "gen_usersig", wire)
+}
+
+// VerifyUserSigRequest is the request of VerifyUserSig.
+type VerifyUserSigRequest struct {
+	UserID  string `json:"user_id"`
+	UserSig string `json:"usersig"`
+	Now     int64  `json:"now,omitempty"` // unix seconds; 0 means now
+}
+
+// UserSigInfo is the result of VerifyUserSig.
+type UserSigInfo struct {
+	Valid    bool   `json:"valid"` // always true: a bad UserSig is an error
+	ExpireAt int64  `json:"expire_at"`
+	UserBuf  []byte `json:"userbuf_b64"` // nil when the UserSig carries none
+}
+
+// VerifyUserSig verifies a UserSig locally. It fails with ErrUserSigExpired, or with
+// ErrUserSigInvalid for a malformed one or the wrong signature, user or app.
+func (c *Client) VerifyUserSig(req VerifyUserSigRequest) (*UserSigInfo, error) {
+	return call[UserSigInfo](c, "verify_usersig", req)
+}
+
+// PrivateMapKeyRequest is the request of GenPrivateMapKey: set exactly one of RoomID and
+// RoomStr.
+type PrivateMapKeyRequest struct {
+	UserID       string `json:"user_id"`
+	RoomID       uint32 `json:"room_id,omitempty"`
+	RoomStr      string `json:"room_str,omitempty"`
+	PrivilegeMap uint32 `json:"privilege_map,omitempty"` // 0 means 255 (every right)
+	Expire       int64  `json:"expire_s,omitempty"`      // seconds; 0 means 180 days
+	Time         int64  `json:"time,omitempty"`          // unix seconds; 0 means now
+}
+
+// PrivateMapKey is a generated TRTC room permission ticket.
+type PrivateMapKey struct {
+	PrivateMapKey string `json:"private_map_key"`
+	ExpireAt      int64  `json:"expire_at"`
+}
+
+// GenPrivateMapKey generates a TRTC PrivateMapKey locally.
+func (c *Client) GenPrivateMapKey(req PrivateMapKeyRequest) (*PrivateMapKey, error) {
+	return call[PrivateMapKey](c, "gen_private_map_key", req)
+}
+
+// --- escape hatches ----------------------------------------------------------------------
+
+type imRequest struct {
+	Path string `json:"path"`
+	Body any    `json:"body,omitempty"`
+}
+
+// IMRequest sends any IM REST command (e.g. "v4/openim/querystate") with body (a map,
+// struct, json.RawMessage or nil), signed with the admin UserSig, and returns the response
+// without its envelope. Retried only when the request provably never reached Tencent.
+func (c *Client) IMRequest(path string, body any) (json.RawMessage, error) {
+	return c.Call("im_request", imRequest{Path: path, Body: body})
+}
+
+// CloudAPIRequest is a Cloud API 3.0 action for Client.CloudAPIRequest.
+type CloudAPIRequest struct {
+	Service  string `json:"service"` // "" means "trtc"
+	Version  string `json:"version"` // "" means "2019-07-22"
+	Action   string `json:"action"`
+	Region   string `json:"region,omitempty"`   // "" means the config's cloud_api.region
+	Params   any    `json:"params,omitempty"`   // the action's parameters
+	Endpoint string `json:"endpoint,omitempty"` // "" means the config's cloud_api.endpoint
+}
+
+func (r *CloudAPIRequest) defaults() {
+	if r.Service == "" {
+		r.Service = "trtc"
+	}
+	if r.Version == "" {
+		r.Version = "2019-07-22"
+	}
+}
+
+// CloudAPIRequest sends any Cloud API 3.0 action, TC3-signed, and returns the contents of
+// Response. Retried only when the request provably never reached Tencent.
+func (c *Client) CloudAPIRequest(req CloudAPIRequest) (json.RawMessage, error) {
+	req.defaults()
+	return c.Call("cloud_api_request", req)
+}
+
+// SignedRequest is an HTTP request built and signed but not sent.
+type SignedRequest struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"` // for IM, carries the admin UserSig: a secret
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+// SignIMRequest builds a signed IM REST request without sending it, for callers with
+// their own HTTP stack.
+func (c *Client) SignIMRequest(path string, body any) (*SignedRequest, error) {
+	return call[SignedRequest](c, "sign_im_request", imRequest{Path: path, Body: body})
+}
+
+// SignCloudAPIRequest is the request of Client.SignCloudAPIRequest.
+type SignCloudAPIRequest struct {
+	CloudAPIRequest
+	Timestamp int64  `json:"timestamp,omitempty"` // unix seconds; 0 means now
+	Body      string `json:"body,omitempty"`      // exact JSON text to sign instead of Params
+}
+
+// SignCloudAPIRequest builds a TC3-signed Cloud API request without sending it.
+func (c *Client) SignCloudAPIRequest(req SignCloudAPIRequest) (*SignedRequest, error) {
+	req.defaults()
+	return call[SignedRequest](c, "sign_cloud_api_request", req)
+}
