@@ -147,10 +147,10 @@ fn accept_loop(listener: TcpListener, handler: Handler, stopping: Arc<AtomicBool
                 Err(_) => continue,
             };
         }
-        let (handler, conns) = (handler.clone(), conns.clone());
+        let (handler, mine) = (handler.clone(), conns.clone());
         let spawned = std::thread::Builder::new().name("tccall-sandbox-conn".into()).spawn(move || {
             serve_connection(stream, &handler);
-            conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            mine.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
         });
         if spawned.is_err() {
             if let Some(s) = conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id) {

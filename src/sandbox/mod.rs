@@ -1,1 +1,393 @@
 //! The sandbox: a strict local emulator of every Tencent endpoint tccall speaks.
+//!
+//! It serves, on loopback, the IM REST gateway (Call v4 and Desk APIs, UserSig
+//! checked on every request), Cloud API 3.0 for the four TRTC room actions (TC3
+//! signature checked on every request), control endpoints under `/_sandbox/` and
+//! webhook delivery to the configured URLs. Code that passes against it should pass
+//! against Tencent; see `im`, `cloud` and `control` for exactly what is checked.
+//!
+//! ```no_run
+//! use tccall::sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
+//! let client = tccall::Client::from_json(&sandbox.client_config_json()).unwrap();
+//! # drop(client);
+//! ```
+
+pub mod cloud;
+pub mod control;
+pub mod faults;
+pub mod http;
+pub mod im;
+pub mod log;
+pub mod state;
+pub mod webhooks;
+
+use crate::transport::ratelimit::RateLimiter;
+use faults::{FaultKind, Faults};
+use http::{Outcome, Reply, Request};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+/// Sandbox settings; every field has a default, so `{}` is a valid config JSON.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxConfig {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// The one app that exists (`sdkappid`, `SdkAppId`).
+    pub sdk_app_id: u64,
+    /// The app's IM secret key, which UserSigs must be signed with.
+    pub secret_key: String,
+    /// Administrator accounts allowed as `identifier`.
+    pub admins: Vec<String>,
+    /// The only Cloud API `SecretId`.
+    pub cloud_secret_id: String,
+    /// Its `SecretKey`.
+    pub cloud_secret_key: String,
+    /// Regions the TRTC actions accept in `X-TC-Region`.
+    pub regions: Vec<String>,
+    /// Requests per second per IM REST API (Tencent: 200); 0 = unlimited.
+    pub im_per_second: u32,
+    /// Requests per second per Cloud API action (Tencent: 20); 0 = unlimited.
+    pub cloud_api_per_second: u32,
+    /// Whether rate limits are enforced at all.
+    pub enforce_rate_limits: bool,
+    /// Callback authentication token: webhooks carry `Sign` and `RequestTime` when set.
+    pub webhook_token: Option<String>,
+    /// Webhook delivery timeout (Tencent: 2 s).
+    pub webhook_timeout_ms: u64,
+    /// Allowed distance of `X-TC-Timestamp` from now (Tencent: 300 s).
+    pub clock_skew_s: u64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            port: 0,
+            sdk_app_id: 1400000001,
+            secret_key: "c7c1761189025c0861b6682faef3b394a4e72fc67e492450db7ec649c6c05793".into(),
+            admins: vec!["administrator".into()],
+            cloud_secret_id: "AKIDsandbox00000000000000000000000000".into(),
+            cloud_secret_key: "sandbox-secret-key".into(),
+            regions: ["ap-beijing", "ap-guangzhou", "ap-singapore", "ap-mumbai"].map(String::from).to_vec(),
+            im_per_second: 200,
+            cloud_api_per_second: 20,
+            enforce_rate_limits: true,
+            webhook_token: None,
+            webhook_timeout_ms: 2000,
+            clock_skew_s: 300,
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const HIDDEN: &str = "** redacted **";
+        f.debug_struct("SandboxConfig")
+            .field("port", &self.port)
+            .field("sdk_app_id", &self.sdk_app_id)
+            .field("secret_key", &HIDDEN)
+            .field("admins", &self.admins)
+            .field("cloud_secret_id", &self.cloud_secret_id)
+            .field("cloud_secret_key", &HIDDEN)
+            .field("regions", &self.regions)
+            .field("im_per_second", &self.im_per_second)
+            .field("cloud_api_per_second", &self.cloud_api_per_second)
+            .field("enforce_rate_limits", &self.enforce_rate_limits)
+            .field("webhook_token", &self.webhook_token.as_ref().map(|_| HIDDEN))
+            .field("webhook_timeout_ms", &self.webhook_timeout_ms)
+            .field("clock_skew_s", &self.clock_skew_s)
+            .finish()
+    }
+}
+
+impl SandboxConfig {
+    /// Parses a config JSON (unknown fields are refused).
+    pub fn from_json(text: &str) -> Result<SandboxConfig, String> {
+        serde_json::from_str(text).map_err(|e| format!("sandbox config: {e}"))
+    }
+
+    /// Checks the values `start` relies on.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.sdk_app_id == 0 || self.sdk_app_id > u64::from(u32::MAX) {
+            return Err("sdk_app_id must be 1..4294967295".into());
+        }
+        let nonempty = [
+            ("secret_key", &self.secret_key),
+            ("cloud_secret_id", &self.cloud_secret_id),
+            ("cloud_secret_key", &self.cloud_secret_key),
+        ];
+        if let Some((name, _)) = nonempty.iter().find(|(_, v)| v.is_empty()) {
+            return Err(format!("{name} must not be empty"));
+        }
+        if self.admins.is_empty() || self.admins.iter().any(|a| a.is_empty() || a.len() > 32) {
+            return Err("admins must list 1..32-byte user ids".into());
+        }
+        if self.regions.is_empty() {
+            return Err("regions must not be empty".into());
+        }
+        if self.webhook_token.as_deref() == Some("") {
+            return Err("webhook_token must not be empty (omit it for no token)".into());
+        }
+        Ok(())
+    }
+
+    /// Whether a limit of `per_second` is enforced.
+    pub fn rate_limits_on(&self, per_second: u32) -> bool {
+        self.enforce_rate_limits && per_second > 0
+    }
+}
+
+/// Which Tencent API family a request belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// IM REST (`/v4/...`).
+    Im,
+    /// Cloud API 3.0 (`/`).
+    Cloud,
+}
+
+/// State shared by every connection thread.
+#[derive(Debug)]
+pub struct Shared {
+    config: SandboxConfig,
+    world: Mutex<state::World>,
+    faults: Faults,
+    log: Arc<log::Log>,
+    limiter: RwLock<RateLimiter>,
+    hooks: webhooks::Hooks,
+}
+
+impl Shared {
+    fn world(&self) -> MutexGuard<'_, state::World> {
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the locked world, then queues the webhooks it produced
+    /// (before the API answers, so a caller never sees a result before its event is queued).
+    fn with_world<T>(&self, f: impl FnOnce(&mut state::World) -> T) -> T {
+        let mut world = self.world();
+        let out = f(&mut world);
+        let deliveries = std::mem::take(&mut world.outbox);
+        drop(world);
+        self.hooks.send(deliveries);
+        out
+    }
+
+    /// Takes a rate-limit token for `key`; `true` when over the limit.
+    fn over_limit(&self, key: &str, per_second: u32) -> bool {
+        if !self.config.rate_limits_on(per_second) {
+            return false;
+        }
+        let limiter = self.limiter.read().unwrap_or_else(|p| p.into_inner());
+        limiter.reserve(key, per_second, Duration::ZERO, std::time::Instant::now()).is_err()
+    }
+
+    fn reset(&self) {
+        *self.world() = state::World::default();
+        self.faults.clear();
+        self.log.clear();
+        *self.limiter.write().unwrap_or_else(|p| p.into_inner()) = RateLimiter::default();
+    }
+
+    fn serve(&self, req: &Request) -> Outcome {
+        if req.path == "/_sandbox" || req.path.starts_with("/_sandbox/") {
+            let (status, v) = control::handle(self, &req.method, &req.path, &req.body);
+            return Outcome::Reply(Reply::json(status, &v));
+        }
+        let family = if req.path == "/" { Family::Cloud } else { Family::Im };
+        let mut entry = Map::new();
+        entry.insert("method".into(), req.method.clone().into());
+        let target = match family {
+            Family::Im => {
+                let path = req.path.trim_start_matches('/').to_string();
+                let identifier = crate::webhook::parse_query(&req.query)
+                    .ok()
+                    .and_then(|q| q.into_iter().find(|(k, _)| k == "identifier").map(|(_, v)| v));
+                entry.insert("kind".into(), "im".into());
+                entry.insert("path".into(), path.clone().into());
+                entry.insert("identifier".into(), identifier.into());
+                path
+            }
+            Family::Cloud => {
+                let action = req.header("x-tc-action").unwrap_or("").to_string();
+                entry.insert("kind".into(), "cloud".into());
+                entry.insert("action".into(), action.clone().into());
+                entry.insert("region".into(), req.header("x-tc-region").into());
+                action
+            }
+        };
+        let fault = self.faults.take(family, &target);
+        entry.insert("fault".into(), fault.as_ref().map(FaultKind::name).into());
+        let mut finish = |status: Option<u16>, code: Value, ok: bool, request_id: Option<&str>| {
+            entry.insert("http_status".into(), status.into());
+            entry.insert("code".into(), code);
+            entry.insert("ok".into(), ok.into());
+            entry.insert("request_id".into(), request_id.into());
+            self.log.push(std::mem::take(&mut entry));
+        };
+        match &fault {
+            Some(FaultKind::HttpStatus(s)) => {
+                finish(Some(*s), Value::Null, false, None);
+                let body = format!("<html><body><h1>{s} {}</h1></body></html>", http::reason(*s)).into_bytes();
+                return Outcome::Reply(Reply { status: *s, content_type: "text/html", body });
+            }
+            Some(FaultKind::DropBefore) => {
+                finish(None, Value::Null, false, None);
+                return Outcome::Drop;
+            }
+            Some(FaultKind::ImError { code, message }) => {
+                let rid = im::request_id();
+                finish(Some(200), json!(code), false, Some(&rid));
+                return Outcome::Reply(im::error_reply(*code, message, &rid));
+            }
+            Some(FaultKind::CloudError { code, message }) => {
+                let rid = state::uuid();
+                finish(Some(200), json!(code), false, Some(&rid));
+                return Outcome::Reply(cloud::error_reply(code, message, &rid));
+            }
+            Some(FaultKind::Delay(ms)) => std::thread::sleep(Duration::from_millis(*ms)),
+            Some(FaultKind::DropAfter) | None => {}
+        }
+        let dropped = fault == Some(FaultKind::DropAfter);
+        let status = if dropped { None } else { Some(200) };
+        let reply = match family {
+            Family::Im => {
+                let h = im::handle(self, req);
+                finish(status, json!(h.code), h.code == 0, Some(&h.request_id));
+                h.reply
+            }
+            Family::Cloud => {
+                let h = cloud::handle(self, req);
+                finish(status, json!(h.code), h.code.is_none(), Some(&h.request_id));
+                h.reply
+            }
+        };
+        if dropped {
+            Outcome::Drop
+        } else {
+            Outcome::Reply(reply)
+        }
+    }
+}
+
+/// A running sandbox. Dropping it (or `stop`) shuts it down.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    server: http::Server,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.server.addr()).field("config", &self.shared.config).finish()
+    }
+}
+
+impl Sandbox {
+    /// Binds `127.0.0.1:{config.port}` and serves on background threads.
+    pub fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        config.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let log = Arc::new(log::Log::default());
+        let hooks = webhooks::Hooks::start(
+            config.sdk_app_id,
+            config.webhook_token.clone(),
+            Duration::from_millis(config.webhook_timeout_ms.max(1)),
+            log.clone(),
+        )?;
+        let shared = Arc::new(Shared {
+            config,
+            world: Mutex::default(),
+            faults: Faults::default(),
+            log,
+            limiter: RwLock::default(),
+            hooks,
+        });
+        let handler_shared = shared.clone();
+        let handler: http::Handler = Arc::new(move |req: &Request| handler_shared.serve(req));
+        let server = match http::Server::start(shared.config.port, handler) {
+            Ok(s) => s,
+            Err(e) => {
+                shared.hooks.stop();
+                return Err(e);
+            }
+        };
+        Ok(Sandbox { shared, server })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.server.addr())
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.server.addr().port()
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.shared.config
+    }
+
+    /// A tccall client config JSON pointing both endpoints at this sandbox with its
+    /// credentials (first admin, `ap-guangzhou` if allowed, no proxy, its webhook token).
+    pub fn client_config_json(&self) -> String {
+        let c = &self.shared.config;
+        let base = self.base_url();
+        let region = if c.regions.iter().any(|r| r == "ap-guangzhou") { "ap-guangzhou" } else { &c.regions[0] };
+        let mut v = json!({
+            "sdk_app_id": c.sdk_app_id,
+            "secret_key": c.secret_key,
+            "admin_user_id": c.admins[0],
+            "im_endpoint": base,
+            "cloud_api": {"secret_id": c.cloud_secret_id, "secret_key": c.cloud_secret_key,
+                          "region": region, "endpoint": base},
+            "proxy": "none",
+        });
+        if let Some(token) = &c.webhook_token {
+            v["webhook"] = json!({"token": token});
+        }
+        v.to_string()
+    }
+
+    /// Calls a control endpoint in-process, e.g. `control("POST", "/_sandbox/calls", &body)`;
+    /// returns the HTTP status and JSON it would answer.
+    pub fn control(&self, method: &str, path: &str, body: &Value) -> (u16, Value) {
+        let bytes = if body.is_null() { Vec::new() } else { body.to_string().into_bytes() };
+        control::handle(&self.shared, method, path, &bytes)
+    }
+
+    /// Every logged API request and webhook delivery, oldest first.
+    pub fn log(&self) -> Vec<Value> {
+        self.shared.log.snapshot()
+    }
+
+    /// Calls, records, rooms, sessions and callback configuration (`GET /_sandbox/state`).
+    pub fn state(&self) -> Value {
+        self.control("GET", "/_sandbox/state", &Value::Null).1
+    }
+
+    /// Clears state, faults and the log.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Stops serving: the listener and every open connection are closed.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.server.stop();
+        self.shared.hooks.stop();
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

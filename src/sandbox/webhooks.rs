@@ -128,7 +128,8 @@ mod tests {
         );
         let signed = callback_url("http://h/cb?a=1", 7, "Desk.SessionEventNotify", Some("xxxxyyyy"), 1669872112);
         assert!(signed.starts_with("http://h/cb?a=1&SdkAppid=7&"), "{signed}");
-        assert!(signed
-            .ends_with("&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112"));
+        assert!(signed.ends_with(
+            "&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112"
+        ));
     }
 }

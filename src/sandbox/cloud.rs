@@ -1,0 +1,245 @@
+//! Cloud API 3.0 (`POST /` or `GET /?...`, TC3-HMAC-SHA256) and the four TRTC room actions.
+//!
+//! Checks, in order: method GET/POST (`UnsupportedProtocol`); `Authorization` missing or
+//! malformed (`AuthFailure.InvalidAuthorization`); `X-TC-Timestamp` missing
+//! (`MissingParameter`) or not a number (`InvalidParameter`); more than the skew window
+//! from now (`AuthFailure.SignatureExpire`); credential date not the UTC date of the
+//! timestamp, or service not `trtc` (`AuthFailure.SignatureFailure`); unknown SecretId
+//! (`AuthFailure.SecretIdNotFound`); the signature recomputed over exactly the headers
+//! listed in `SignedHeaders`, names and values lower-cased and values trimmed as
+//! Tencent's signature doc specifies (`AuthFailure.SignatureFailure`); then `X-TC-Action`
+//! (`InvalidAction`), `X-TC-Version` (`NoSuchVersion`), `X-TC-Region` (`MissingParameter`,
+//! `UnsupportedRegion`), the per-action rate (`RequestLimitExceeded`) and the parameters.
+
+use super::http::{Reply, Request};
+use super::state::{self, Refusal, RoomKey};
+use super::Shared;
+use crate::auth::{constant_time_eq, tc3, utc_date};
+use crate::transport::unix_now;
+use crate::webhook::parse_query;
+use serde_json::{json, Map, Value};
+
+/// The actions served.
+pub const ACTIONS: &[&str] = &["DismissRoom", "DismissRoomByStrRoomId", "RemoveUser", "RemoveUserByStrRoomId"];
+/// The only version served.
+pub const VERSION: &str = "2019-07-22";
+
+/// A Cloud API error: `Error.Code` and `Error.Message`.
+#[derive(Debug)]
+pub struct CloudError {
+    code: String,
+    message: String,
+}
+
+fn fail<T>(code: &str, message: impl Into<String>) -> Result<T, CloudError> {
+    Err(CloudError { code: code.into(), message: message.into() })
+}
+
+/// What a handled request produced, for the reply and the log.
+pub struct Handled {
+    /// The HTTP reply.
+    pub reply: Reply,
+    /// `Error.Code`, `None` on success.
+    pub code: Option<String>,
+    /// `RequestId`.
+    pub request_id: String,
+}
+
+/// The reply for an error (used for injected errors too).
+pub fn error_reply(code: &str, message: &str, request_id: &str) -> Reply {
+    Reply::json(200, &json!({"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}))
+}
+
+/// Answers one Cloud API request.
+pub fn handle(sh: &Shared, req: &Request) -> Handled {
+    let request_id = state::uuid();
+    match authenticate(sh, req).and_then(|action| act(sh, req, action)) {
+        Ok(()) => {
+            Handled { reply: Reply::json(200, &json!({"Response": {"RequestId": request_id}})), code: None, request_id }
+        }
+        Err(e) => Handled { reply: error_reply(&e.code, &e.message, &request_id), code: Some(e.code), request_id },
+    }
+}
+
+const SIGNATURE_FAILURE: &str =
+    "The provided credentials could not be validated. Please check your signature is correct.";
+
+/// Verifies the TC3 signature and the common headers; returns the action.
+fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError> {
+    let cfg = &sh.config;
+    if req.method != "POST" && req.method != "GET" {
+        return fail("UnsupportedProtocol", format!("{} is not supported; use GET or POST", req.method));
+    }
+    let invalid_auth = || CloudError {
+        code: "AuthFailure.InvalidAuthorization".into(),
+        message: "Authorization is missing or not a TC3-HMAC-SHA256 authorization".into(),
+    };
+    let auth = req.header("authorization").ok_or_else(invalid_auth)?;
+    let auth = tc3::parse_authorization(auth).ok_or_else(invalid_auth)?;
+    let ts_text = match req.header("x-tc-timestamp") {
+        None => return fail("MissingParameter", "The request is missing a required parameter `X-TC-Timestamp`."),
+        Some(t) => t,
+    };
+    let Ok(ts) = ts_text.parse::<u64>() else {
+        return fail("InvalidParameter", "X-TC-Timestamp must be unix seconds");
+    };
+    let now = unix_now();
+    if now.abs_diff(ts) > cfg.clock_skew_s {
+        return fail(
+            "AuthFailure.SignatureExpire",
+            format!(
+                "Signature expired. Timestamp {ts} differs from server time {now} by more than {} seconds.",
+                cfg.clock_skew_s
+            ),
+        );
+    }
+    if auth.date != utc_date(ts) || auth.service != "trtc" {
+        return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE);
+    }
+    if auth.secret_id != cfg.cloud_secret_id {
+        return fail(
+            "AuthFailure.SecretIdNotFound",
+            "The SecretId is not found, please ensure that your SecretId is correct.",
+        );
+    }
+    let mut signed: Vec<(String, String)> = Vec::with_capacity(auth.signed_headers.len());
+    for name in &auth.signed_headers {
+        match req.header(name) {
+            // Tencent's canonical form lower-cases header names and values and trims the
+            // values (the official demo signs `x-tc-action:describeinstances`).
+            Some(v) => signed.push((name.to_ascii_lowercase(), v.trim().to_lowercase())),
+            None => return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE),
+        }
+    }
+    let headers: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let unsigned = req.header("x-tc-content-sha256") == Some("UNSIGNED-PAYLOAD");
+    let hashed = tc3::payload_hash(&req.body, unsigned);
+    let want = tc3::sign(&tc3::SignInput {
+        secret_id: &auth.secret_id,
+        secret_key: &cfg.cloud_secret_key,
+        service: "trtc",
+        method: &req.method,
+        canonical_query: &req.query,
+        headers: &headers,
+        hashed_payload: &hashed,
+        timestamp: ts,
+    });
+    if !constant_time_eq(want.signature.as_bytes(), auth.signature.as_bytes()) {
+        return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE);
+    }
+
+    let action = match req.header("x-tc-action") {
+        Some(a) if ACTIONS.contains(&a) => a,
+        Some(a) => return fail("InvalidAction", format!("The requested action `{a}` does not exist.")),
+        None => return fail("MissingParameter", "The request is missing a required parameter `X-TC-Action`."),
+    };
+    match req.header("x-tc-version") {
+        Some(VERSION) => {}
+        Some(v) => {
+            return fail("NoSuchVersion", format!("The requested version `{v}` of service `trtc` does not exist."))
+        }
+        None => return fail("MissingParameter", "The request is missing a required parameter `X-TC-Version`."),
+    }
+    match req.header("x-tc-region") {
+        None | Some("") => {
+            return fail("MissingParameter", "The request is missing a required parameter `X-TC-Region`.")
+        }
+        Some(r) if !cfg.regions.iter().any(|x| x == r) => {
+            return fail("UnsupportedRegion", format!("The action `{action}` does not support the region `{r}`."))
+        }
+        Some(_) => {}
+    }
+    if sh.over_limit(action, cfg.cloud_api_per_second) {
+        return fail("RequestLimitExceeded", "Your requests exceed the frequency limit.");
+    }
+    Ok(action)
+}
+
+/// The parameters: the JSON body of a POST, or the flattened query of a GET
+/// (`UserIds.0=a&UserIds.1=b`, every value a string).
+fn params(req: &Request) -> Result<(Map<String, Value>, bool), CloudError> {
+    if req.method == "POST" {
+        return match serde_json::from_slice::<Value>(&req.body) {
+            Ok(Value::Object(m)) => Ok((m, false)),
+            _ => fail("InvalidParameter", "The request body is not a JSON object."),
+        };
+    }
+    let Ok(pairs) = parse_query(&req.query) else { return fail("InvalidParameter", "The query string is malformed.") };
+    let mut map = Map::new();
+    let mut users: Vec<(u32, String)> = Vec::new();
+    for (k, v) in pairs {
+        match k.strip_prefix("UserIds.") {
+            Some(i) => match i.parse::<u32>() {
+                Ok(i) => users.push((i, v)),
+                Err(_) => return fail("InvalidParameter.UserIds", format!("{k} is not a valid UserIds.N parameter")),
+            },
+            None => {
+                map.insert(k, Value::String(v));
+            }
+        }
+    }
+    if !users.is_empty() {
+        users.sort_by_key(|(i, _)| *i);
+        map.insert("UserIds".into(), users.into_iter().map(|(_, u)| Value::String(u)).collect());
+    }
+    Ok((map, true))
+}
+
+fn act(sh: &Shared, req: &Request, action: &str) -> Result<(), CloudError> {
+    let (p, from_query) = params(req)?;
+    let numeric = matches!(action, "DismissRoom" | "RemoveUser");
+    let remove = action.starts_with("RemoveUser");
+    let allowed: &[&str] = if remove { &["SdkAppId", "RoomId", "UserIds"] } else { &["SdkAppId", "RoomId"] };
+    if let Some(k) = p.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return fail("UnknownParameter", format!("The parameter `{k}` is not recognized."));
+    }
+    let app = match p.get("SdkAppId") {
+        None => return fail("MissingParameter.SdkAppId", "SdkAppId is missing."),
+        Some(Value::String(s)) if from_query => s.parse::<u64>().ok(),
+        Some(v) => v.as_u64(),
+    };
+    match app {
+        None => return fail("InvalidParameter.SdkAppId", "SdkAppId must be an integer."),
+        Some(a) if a != sh.config.sdk_app_id => {
+            return fail("UnauthorizedOperation.SdkAppId", format!("SdkAppId {a} does not belong to this account."))
+        }
+        Some(_) => {}
+    }
+    let key = match (p.get("RoomId"), numeric) {
+        (None, _) => return fail("MissingParameter.RoomId", "RoomId is missing."),
+        (Some(Value::Number(n)), true) => n.as_u64().filter(|n| *n >= 1).map(RoomKey::Num),
+        (Some(Value::String(s)), true) if from_query => s.parse::<u64>().ok().filter(|n| *n >= 1).map(RoomKey::Num),
+        (Some(Value::String(s)), false) if !s.is_empty() => Some(RoomKey::Str(s.clone())),
+        _ => None,
+    };
+    let Some(key) = key else {
+        let want = if numeric { "a positive integer" } else { "a non-empty string" };
+        return fail("InvalidParameter.RoomId", format!("RoomId must be {want} for {action}."));
+    };
+    let users: Vec<String> = if remove {
+        let list: Option<Vec<&str>> = match p.get("UserIds") {
+            None => return fail("MissingParameter.UserIds", "UserIds is missing."),
+            Some(Value::Array(items)) => items.iter().map(|u| u.as_str().filter(|s| !s.is_empty())).collect(),
+            Some(_) => None,
+        };
+        match list {
+            Some(list) if !list.is_empty() && list.len() <= 10 => list.into_iter().map(String::from).collect(),
+            _ => return fail("InvalidParameter.UserIds", "UserIds must hold 1 to 10 non-empty strings."),
+        }
+    } else {
+        Vec::new()
+    };
+    let (now, now_ms) = (unix_now(), super::log::now_ms());
+    let outcome = sh.with_world(|w| {
+        if remove {
+            w.remove_users(&key, &users, now, now_ms)
+        } else {
+            w.dismiss_room(&key, now, now_ms)
+        }
+    });
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(Refusal::NotFound) => fail("FailedOperation.RoomNotExist", "room not exist"),
+        Err(Refusal::Invalid(why)) => fail("FailedOperation", why),
+    }
+}

@@ -1,0 +1,636 @@
+//! The emulated world: live calls, call records, TRTC rooms, Desk sessions and the
+//! webhook configuration. Every change that Tencent would report by webhook queues
+//! a `Delivery` in `outbox`; the caller hands those to the delivery thread.
+
+use super::webhooks::Delivery;
+use crate::api::call::CALLBACK_COMMANDS;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// `Call.CallbackAfterStartCall`.
+pub const START: &str = "Call.CallbackAfterStartCall";
+/// `Call.CallbackAfterEndCall`.
+pub const END: &str = "Call.CallbackAfterEndCall";
+/// `Call.CallbackAfterMemberChanged`.
+pub const MEMBER: &str = "Call.CallbackAfterMemberChanged";
+/// `Desk.SessionEventNotify`.
+pub const DESK: &str = "Desk.SessionEventNotify";
+
+/// Live Desk session states (`NotInSession` is what an ended session reports).
+pub const LIVE_SESSION_STATES: &[&str] = &["Chatbot", "WaitingForAgentAnswering", "Queueing", "Agent"];
+
+/// A TRTC room id: numeric rooms and string rooms are different namespaces.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoomKey {
+    /// `RoomIdType` 1 / `DismissRoom`.
+    Num(u64),
+    /// `RoomIdType` 2 / `DismissRoomByStrRoomId`.
+    Str(String),
+}
+
+impl RoomKey {
+    fn json(&self) -> Value {
+        match self {
+            RoomKey::Num(n) => json!(n),
+            RoomKey::Str(s) => json!(s),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Calling,
+    Waiting,
+    Gone,
+}
+
+#[derive(Clone, Debug)]
+struct Member {
+    user: String,
+    status: Status,
+}
+
+/// A new call, from `start_call_by_robot` or the control API.
+#[derive(Clone, Debug)]
+pub struct NewCall {
+    /// Caller (robot) account.
+    pub caller: String,
+    /// Callees, in order (duplicates and the caller are skipped).
+    pub callees: Vec<String>,
+    /// `Audio` / `Video`.
+    pub media_type: String,
+    /// TRTC room; `None` = no room (`RoomId` "" and `RoomIdType` 0).
+    pub room: Option<RoomKey>,
+    /// IM group of a group call ("" for none).
+    pub group_id: String,
+}
+
+#[derive(Clone, Debug)]
+struct Call {
+    id: String,
+    caller: String,
+    media_type: String,
+    group_id: String,
+    room: Option<RoomKey>,
+    multi: bool,
+    start_time: u64,
+    accept_time: u64,
+    members: Vec<Member>,
+}
+
+impl Call {
+    fn room_fields(&self) -> (String, u8) {
+        match &self.room {
+            None => (String::new(), 0),
+            Some(RoomKey::Num(n)) => (n.to_string(), 1),
+            Some(RoomKey::Str(s)) => (s.clone(), 2),
+        }
+    }
+
+    fn call_info(&self) -> Value {
+        let (room_id, room_type) = self.room_fields();
+        json!({"CallId": self.id, "MediaType": self.media_type, "ChatGroupId": self.group_id,
+               "RoomId": room_id, "RoomIdType": room_type})
+    }
+
+    fn user_list(&self) -> Value {
+        let users = self.members.iter().filter_map(|m| {
+            let status = match m.status {
+                Status::Calling => "Calling",
+                Status::Waiting => "Waiting",
+                Status::Gone => return None,
+            };
+            Some(json!({"User_Account": m.user, "Status": status}))
+        });
+        Value::Array(users.collect())
+    }
+
+    fn present(&self) -> usize {
+        self.members.iter().filter(|m| m.status != Status::Gone).count()
+    }
+
+    fn anyone_calling(&self) -> bool {
+        self.members.iter().any(|m| m.status == Status::Calling)
+    }
+
+    /// The result of ending the call now with no more specific reason.
+    fn natural_result(&self) -> &'static str {
+        if self.accept_time > 0 {
+            "NormalEnd"
+        } else {
+            "Cancel"
+        }
+    }
+
+    fn record(&self, result: &str, end_time: u64) -> Value {
+        let (room_id, room_type) = self.room_fields();
+        let everyone: Vec<&str> = self.members.iter().map(|m| m.user.as_str()).collect();
+        json!({
+            "CallId": self.id, "Caller_Account": self.caller, "MediaType": self.media_type,
+            "CallType": if self.multi { "MultiCall" } else { "SingleCall" },
+            "StartTime": self.start_time, "EndTime": end_time, "AcceptTime": self.accept_time,
+            "CallResult": result, "CalleeList_Account": everyone, "RoomId": room_id, "RoomIdType": room_type,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Room {
+    users: Vec<String>,
+    /// The live call using this room.
+    call_id: Option<String>,
+    /// Created by that call, so it goes away with it.
+    owned_by_call: bool,
+}
+
+/// A Desk session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// `SessionId`.
+    pub id: String,
+    /// `ClientUserId`.
+    pub client_user_id: String,
+    /// `CustomerServiceId`.
+    pub customer_service_id: String,
+    /// `CurrentState` while live.
+    pub state: String,
+    /// `AgentId`.
+    pub agent_id: String,
+    /// `AgentGroupId`.
+    pub agent_group_id: String,
+    /// `AgentGroupName`.
+    pub agent_group_name: String,
+    /// `ClientUserNickName`.
+    pub nick_name: String,
+    /// Unix seconds.
+    pub start_time: u64,
+    /// Unix seconds, once ended.
+    pub end_time: Option<u64>,
+    /// `EndStatus`, once ended.
+    pub end_status: String,
+}
+
+impl Session {
+    /// `get_session_state` fields.
+    pub fn state_json(&self) -> (String, String) {
+        if self.end_time.is_some() {
+            return ("NotInSession".into(), String::new());
+        }
+        let agent = if matches!(self.state.as_str(), "Agent" | "WaitingForAgentAnswering") {
+            self.agent_id.clone()
+        } else {
+            String::new()
+        };
+        (self.state.clone(), agent)
+    }
+
+    fn cdr(&self) -> Value {
+        let end = self.end_time.unwrap_or(self.start_time);
+        json!({
+            "SessionId": self.id, "AgentGroupId": self.agent_group_id, "AgentGroupName": self.agent_group_name,
+            "AgentId": self.agent_id, "ChannelType": "SDK", "ClientUserId": self.client_user_id,
+            "ClientUserNickName": self.nick_name, "Duration": end.saturating_sub(self.start_time),
+            "EndStatus": self.end_status, "SatisfactionSelected": 0, "Timestamp": self.start_time,
+        })
+    }
+}
+
+/// `call_config` webhook configuration.
+#[derive(Clone, Debug)]
+pub struct CallbackConfig {
+    /// `Url`.
+    pub url: String,
+    /// `CallbackCommandList`.
+    pub commands: Vec<String>,
+}
+
+/// Why a state change was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The call, room or session does not exist or has ended.
+    NotFound,
+    /// The change makes no sense (message for the control API).
+    Invalid(String),
+}
+
+/// Everything the sandbox remembers.
+#[derive(Debug, Default)]
+pub struct World {
+    calls: BTreeMap<String, Call>,
+    records: Vec<Value>,
+    record_index: HashMap<String, usize>,
+    rooms: BTreeMap<RoomKey, Room>,
+    sessions: Vec<Session>,
+    /// The Call webhook configuration.
+    pub callback: Option<CallbackConfig>,
+    /// Where `Desk.SessionEventNotify` goes.
+    pub desk_callback: Option<String>,
+    /// Webhooks waiting to be handed to the delivery thread.
+    pub outbox: Vec<Delivery>,
+}
+
+impl World {
+    fn emit_call(&mut self, command: &str, body: Value) {
+        if let Some(cfg) = &self.callback {
+            if cfg.commands.iter().any(|c| c == command) {
+                self.outbox.push(Delivery { url: cfg.url.clone(), command: command.into(), body });
+            }
+        }
+    }
+
+    /// Starts a call: caller `Calling`, callees `Waiting`; its room exists while it lives.
+    pub fn create_call(&mut self, new: NewCall, now: u64, now_ms: u64) -> String {
+        let id = uuid();
+        let mut members = vec![Member { user: new.caller.clone(), status: Status::Calling }];
+        for c in new.callees {
+            if !members.iter().any(|m| m.user == c) {
+                members.push(Member { user: c, status: Status::Waiting });
+            }
+        }
+        let multi = members.len() > 2 || !new.group_id.is_empty();
+        let call = Call {
+            id: id.clone(),
+            caller: new.caller.clone(),
+            media_type: new.media_type,
+            group_id: new.group_id,
+            room: new.room.clone(),
+            multi,
+            start_time: now,
+            accept_time: 0,
+            members,
+        };
+        if let Some(key) = new.room {
+            let room = self.rooms.entry(key).or_insert_with(|| Room { owned_by_call: true, ..Room::default() });
+            room.call_id = Some(id.clone());
+            if !room.users.contains(&new.caller) {
+                room.users.push(new.caller);
+            }
+        }
+        let body = json!({"CallbackCommand": START, "CallInfo": call.call_info(), "UserList": call.user_list(),
+                          "EventTime": now_ms});
+        self.calls.insert(id.clone(), call);
+        self.emit_call(START, body);
+        id
+    }
+
+    /// `get_call_info`: `{CallInfo, UserList}` of a live call.
+    pub fn call_info(&self, id: &str) -> Option<Value> {
+        let call = self.calls.get(id)?;
+        Some(json!({"CallInfo": call.call_info(), "UserList": call.user_list()}))
+    }
+
+    /// Ends a live call: writes its record, frees its room, fires the end webhook.
+    pub fn end_call(&mut self, id: &str, result: Option<&str>, now: u64, now_ms: u64) -> Result<(), Refusal> {
+        let call = self.calls.remove(id).ok_or(Refusal::NotFound)?;
+        let result = result.unwrap_or(call.natural_result());
+        let record = call.record(result, now);
+        if let Some(key) = &call.room {
+            if let Some(room) = self.rooms.get_mut(key) {
+                if room.call_id.as_deref() == Some(id) {
+                    if room.owned_by_call {
+                        self.rooms.remove(key);
+                    } else {
+                        room.call_id = None;
+                        room.users.retain(|u| !call.members.iter().any(|m| &m.user == u));
+                    }
+                }
+            }
+        }
+        self.record_index.insert(call.id.clone(), self.records.len());
+        self.records.push(record.clone());
+        self.emit_call(END, json!({"CallbackCommand": END, "CallRecord": record, "EventTime": now_ms}));
+        Ok(())
+    }
+
+    /// A member's action as a client SDK would report it. `ActionType` spellings are the
+    /// documented sample's: Answer, Reject, NotAnswer, Hangup, Join, Offline, Invite, Cancel_Invite.
+    /// The call ends when at most one member is left or nobody is in it any more.
+    pub fn member_action(
+        &mut self,
+        id: &str,
+        user: &str,
+        action: &str,
+        result: Option<&str>,
+        now: u64,
+        now_ms: u64,
+    ) -> Result<Value, Refusal> {
+        let call = self.calls.get_mut(id).ok_or(Refusal::NotFound)?;
+        let action = match action {
+            "Accept" => "Answer",
+            "Hang Up" => "Hangup",
+            "Invited" => "Invite",
+            other => other,
+        };
+        let idx = call.members.iter().position(|m| m.user == user);
+        let status = idx.map(|i| call.members[i].status);
+        let invalid = |why: &str| Err(Refusal::Invalid(format!("{action} by {user}: {why}")));
+        let mut hint: Option<&'static str> = None;
+        let new_status = match (action, status) {
+            ("Answer", Some(Status::Waiting)) => Status::Calling,
+            ("Reject", Some(Status::Waiting)) => {
+                hint = Some("Reject");
+                Status::Gone
+            }
+            ("NotAnswer", Some(Status::Waiting)) => {
+                hint = Some("NotAnswer");
+                Status::Gone
+            }
+            ("Cancel_Invite", Some(Status::Waiting)) => Status::Gone,
+            ("Hangup", Some(Status::Calling | Status::Waiting)) => Status::Gone,
+            ("Offline", Some(Status::Calling | Status::Waiting)) => {
+                hint = Some("Offline");
+                Status::Gone
+            }
+            ("Join", None | Some(Status::Gone | Status::Waiting)) => Status::Calling,
+            ("Invite", None | Some(Status::Gone)) => Status::Waiting,
+            ("Answer" | "Reject" | "NotAnswer" | "Cancel_Invite" | "Hangup" | "Offline" | "Join" | "Invite", _) => {
+                return invalid(&format!("not allowed while the member is {}", status_name(status)));
+            }
+            _ => {
+                return Err(Refusal::Invalid(format!(
+                "unknown action `{action}` (Answer, Reject, NotAnswer, Hangup, Join, Offline, Invite, Cancel_Invite)"
+            )))
+            }
+        };
+        match idx {
+            Some(i) => call.members[i].status = new_status,
+            None => call.members.push(Member { user: user.into(), status: new_status }),
+        }
+        if new_status == Status::Calling && call.accept_time == 0 && user != call.caller {
+            call.accept_time = now;
+        }
+        if call.members.len() > 2 {
+            call.multi = true;
+        }
+        // The caller leaving before anyone answered cancels the whole call.
+        let caller_cancels = user == call.caller && new_status == Status::Gone && call.accept_time == 0;
+        let ends = caller_cancels || call.present() <= 1 || !call.anyone_calling();
+        let natural = match hint {
+            Some(h) if call.accept_time == 0 || h == "Offline" => h,
+            _ => call.natural_result(),
+        };
+        let room = call.room.clone();
+        let body = json!({"CallbackCommand": MEMBER, "CallId": id, "UserList": call.user_list(),
+                          "ChangedUserList": [{"User_Account": user, "ActionType": action}], "EventTime": now_ms});
+        if let Some(room) = room.and_then(|k| self.rooms.get_mut(&k)) {
+            room.users.retain(|u| u != user);
+            if new_status == Status::Calling {
+                room.users.push(user.into());
+            }
+        }
+        self.emit_call(MEMBER, body);
+        if ends {
+            self.end_call(id, Some(result.unwrap_or(natural)), now, now_ms)?;
+        }
+        Ok(json!({"CallId": id, "ended": ends, "call": self.call_info(id)}))
+    }
+
+    /// Creates (or replaces the users of) a room.
+    pub fn create_room(&mut self, key: RoomKey, users: Vec<String>) {
+        let room = self.rooms.entry(key).or_default();
+        room.users = users;
+    }
+
+    /// `DismissRoom*`: the room goes, and so does the call in it.
+    pub fn dismiss_room(&mut self, key: &RoomKey, now: u64, now_ms: u64) -> Result<(), Refusal> {
+        let room = self.rooms.remove(key).ok_or(Refusal::NotFound)?;
+        if let Some(call_id) = room.call_id {
+            let _ = self.end_call(&call_id, None, now, now_ms);
+        }
+        Ok(())
+    }
+
+    /// `RemoveUser*`: users leave the room; call members among them hang up.
+    pub fn remove_users(&mut self, key: &RoomKey, users: &[String], now: u64, now_ms: u64) -> Result<(), Refusal> {
+        let room = self.rooms.get_mut(key).ok_or(Refusal::NotFound)?;
+        room.users.retain(|u| !users.contains(u));
+        let Some(call) = room.call_id.clone().and_then(|id| self.calls.get_mut(&id)) else { return Ok(()) };
+        let mut changed = Vec::new();
+        for m in call.members.iter_mut().filter(|m| m.status != Status::Gone && users.contains(&m.user)) {
+            m.status = Status::Gone;
+            changed.push(json!({"User_Account": m.user, "ActionType": "Hangup"}));
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let ends = call.present() <= 1 || !call.anyone_calling();
+        let id = call.id.clone();
+        let body = json!({"CallbackCommand": MEMBER, "CallId": id, "UserList": call.user_list(),
+                          "ChangedUserList": changed, "EventTime": now_ms});
+        self.emit_call(MEMBER, body);
+        if ends {
+            self.end_call(&id, None, now, now_ms)?;
+        }
+        Ok(())
+    }
+
+    /// A record by call id.
+    pub fn record(&self, id: &str) -> Option<&Value> {
+        self.record_index.get(id).map(|&i| &self.records[i])
+    }
+
+    /// Records whose `StartTime` is in `start..=end`, newest first, then the filters.
+    pub fn records(&self, start: u64, end: u64, result: Option<&str>, call_type: Option<&str>) -> Vec<Value> {
+        let matches = |r: &&Value| {
+            let t = r["StartTime"].as_u64().unwrap_or(0);
+            (start..=end).contains(&t)
+                && result.is_none_or(|x| r["CallResult"] == x)
+                && call_type.is_none_or(|x| r["CallType"] == x)
+        };
+        self.records.iter().rev().filter(matches).cloned().collect()
+    }
+
+    /// Adds a Desk session; its id must be new.
+    pub fn add_session(&mut self, s: Session) -> Result<(), Refusal> {
+        if self.sessions.iter().any(|x| x.id == s.id) {
+            return Err(Refusal::Invalid(format!("session {} already exists", s.id)));
+        }
+        self.sessions.push(s);
+        Ok(())
+    }
+
+    /// A session by id.
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        self.sessions.iter().find(|s| s.id == id)
+    }
+
+    /// The newest session of a user with a customer-service account (live ones first).
+    pub fn session_of(&self, client: &str, service: &str) -> Option<&Session> {
+        let mine =
+            || self.sessions.iter().rev().filter(|s| s.client_user_id == client && s.customer_service_id == service);
+        mine().find(|s| s.end_time.is_none()).or_else(|| mine().next())
+    }
+
+    /// `end_session`: ends a live session and fires `Desk.SessionEventNotify`.
+    pub fn end_session(&mut self, id: &str, now: u64, now_ms: u64) -> Result<(), Refusal> {
+        let s = self.sessions.iter_mut().find(|s| s.id == id && s.end_time.is_none()).ok_or(Refusal::NotFound)?;
+        s.end_time = Some(now);
+        s.end_status = "AgentEndedSession".into();
+        let body = json!({"CallbackCommand": DESK, "SessionId": s.id, "Event": "SessionClosed",
+                          "ClientUserId": s.client_user_id, "AgentId": s.agent_id, "EventTime": now_ms});
+        if let Some(url) = self.desk_callback.clone() {
+            self.outbox.push(Delivery { url, command: DESK.into(), body });
+        }
+        Ok(())
+    }
+
+    /// Ended sessions whose start is in `start..=end`, optionally of one user, oldest first.
+    pub fn cdrs(&self, start: u64, end: u64, client: Option<&str>) -> Vec<Value> {
+        self.sessions
+            .iter()
+            .filter(|s| s.end_time.is_some() && (start..=end).contains(&s.start_time))
+            .filter(|s| client.is_none_or(|c| s.client_user_id == c))
+            .map(Session::cdr)
+            .collect()
+    }
+
+    /// Everything, for `GET /_sandbox/state`.
+    pub fn snapshot(&self) -> Value {
+        let calls: Vec<Value> = self
+            .calls
+            .values()
+            .map(|c| {
+                let mut v = json!({"CallInfo": c.call_info(), "UserList": c.user_list(), "Caller_Account": c.caller,
+                                   "StartTime": c.start_time, "AcceptTime": c.accept_time});
+                v["CallType"] = json!(if c.multi { "MultiCall" } else { "SingleCall" });
+                v
+            })
+            .collect();
+        let rooms: Vec<Value> = self
+            .rooms
+            .iter()
+            .map(|(k, r)| json!({"RoomId": k.json(), "users": r.users, "CallId": r.call_id}))
+            .collect();
+        let sessions: Vec<Value> = self
+            .sessions
+            .iter()
+            .map(|s| {
+                let (state, agent) = s.state_json();
+                json!({"SessionId": s.id, "ClientUserId": s.client_user_id, "CustomerServiceId": s.customer_service_id,
+                       "CurrentState": state, "AgentId": agent, "StartTime": s.start_time, "EndTime": s.end_time})
+            })
+            .collect();
+        json!({
+            "calls": calls,
+            "records": self.records,
+            "rooms": rooms,
+            "sessions": sessions,
+            "callback": self.callback.as_ref().map(|c| json!({"Url": c.url, "CallbackCommandList": c.commands})),
+            "desk_callback": self.desk_callback,
+        })
+    }
+}
+
+fn status_name(s: Option<Status>) -> &'static str {
+    match s {
+        None => "not a member",
+        Some(Status::Calling) => "Calling",
+        Some(Status::Waiting) => "Waiting",
+        Some(Status::Gone) => "gone",
+    }
+}
+
+/// Whether a string is one of the three Call webhook commands.
+pub fn is_call_command(c: &str) -> bool {
+    CALLBACK_COMMANDS.contains(&c)
+}
+
+/// A random UUID v4 in the usual 8-4-4-4-12 form (not for secrets).
+pub fn uuid() -> String {
+    use crate::transport::random_u32;
+    let mut b = [0u8; 16];
+    for chunk in b.chunks_mut(4) {
+        chunk.copy_from_slice(&random_u32().to_be_bytes());
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = crate::auth::hex(&b);
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world_with_hooks() -> World {
+        World {
+            callback: Some(CallbackConfig {
+                url: "http://cb".into(),
+                commands: CALLBACK_COMMANDS.iter().map(|s| s.to_string()).collect(),
+            }),
+            ..World::default()
+        }
+    }
+
+    fn call(w: &mut World, callees: &[&str], room: Option<RoomKey>) -> String {
+        w.create_call(
+            NewCall {
+                caller: "a".into(),
+                callees: callees.iter().map(|s| s.to_string()).collect(),
+                media_type: "Audio".into(),
+                room,
+                group_id: String::new(),
+            },
+            100,
+            100_000,
+        )
+    }
+
+    fn commands(w: &mut World) -> Vec<String> {
+        w.outbox.drain(..).map(|d| d.command).collect()
+    }
+
+    #[test]
+    fn one_to_one_outcomes() {
+        let mut w = world_with_hooks();
+        let id = call(&mut w, &["b"], None);
+        w.member_action(&id, "b", "Reject", None, 101, 0).unwrap();
+        assert_eq!(w.record(&id).unwrap()["CallResult"], "Reject");
+        assert_eq!(commands(&mut w), [START, MEMBER, END]);
+
+        let id = call(&mut w, &["b"], None);
+        w.member_action(&id, "b", "Answer", None, 105, 0).unwrap();
+        assert!(w.call_info(&id).is_some());
+        w.member_action(&id, "a", "Hangup", None, 110, 0).unwrap();
+        let r = w.record(&id).unwrap();
+        assert_eq!((r["CallResult"].as_str(), r["AcceptTime"].as_u64()), (Some("NormalEnd"), Some(105)));
+        assert_eq!(r["CalleeList_Account"], json!(["a", "b"]));
+
+        let id = call(&mut w, &["b", "c"], None);
+        w.member_action(&id, "a", "Hangup", None, 101, 0).unwrap();
+        assert_eq!(w.record(&id).unwrap()["CallResult"], "Cancel");
+        assert_eq!(w.record(&id).unwrap()["CallType"], "MultiCall");
+        assert_eq!(w.end_call(&id, None, 1, 1), Err(Refusal::NotFound));
+        assert!(matches!(w.member_action("nope", "a", "Answer", None, 1, 1), Err(Refusal::NotFound)));
+    }
+
+    #[test]
+    fn rooms_follow_calls() {
+        let mut w = world_with_hooks();
+        let id = call(&mut w, &["b", "c"], Some(RoomKey::Num(7)));
+        w.member_action(&id, "b", "Answer", None, 101, 0).unwrap();
+        commands(&mut w);
+        // Removing one of three leaves a live call; removing another ends it.
+        w.remove_users(&RoomKey::Num(7), &["c".into()], 102, 0).unwrap();
+        assert!(w.call_info(&id).is_some());
+        w.remove_users(&RoomKey::Num(7), &["b".into()], 103, 0).unwrap();
+        assert!(w.call_info(&id).is_none());
+        assert_eq!(w.record(&id).unwrap()["CallResult"], "NormalEnd");
+        assert_eq!(commands(&mut w), [MEMBER, MEMBER, END]);
+        assert_eq!(w.dismiss_room(&RoomKey::Num(7), 1, 1), Err(Refusal::NotFound));
+
+        let id = call(&mut w, &["b"], Some(RoomKey::Str("r".into())));
+        assert_eq!(w.dismiss_room(&RoomKey::Num(0), 1, 1), Err(Refusal::NotFound));
+        w.dismiss_room(&RoomKey::Str("r".into()), 104, 0).unwrap();
+        assert_eq!(w.record(&id).unwrap()["CallResult"], "Cancel");
+        assert_eq!(w.record(&id).unwrap()["RoomIdType"], 2);
+    }
+
+    #[test]
+    fn uuid_shape() {
+        let u = uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(u, uuid());
+    }
+}
