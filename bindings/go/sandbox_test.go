@@ -1,0 +1,477 @@
+//go:build tccall_sandbox
+
+package tccall
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// sb is the one sandbox all tests in this file share (started by TestMain).
+var sb *Sandbox
+
+func TestMain(m *testing.M) {
+	var err error
+	sb, err = StartSandbox(nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting the sandbox:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	sb.Close()
+	os.Exit(code)
+}
+
+// sandboxConfig returns a copy of the sandbox's client config with fast retries and the
+// given top-level changes.
+func sandboxConfig(changes map[string]any) map[string]any {
+	cfg := make(map[string]any, len(sb.ClientConfig)+2)
+	for k, v := range sb.ClientConfig {
+		cfg[k] = v
+	}
+	cfg["retry"] = map[string]any{"max_attempts": 3, "base_delay_ms": 1, "max_delay_ms": 5}
+	for k, v := range changes {
+		cfg[k] = v
+	}
+	return cfg
+}
+
+func sandboxClient(t testing.TB, changes map[string]any) *Client {
+	t.Helper()
+	c, err := NewClient(sandboxConfig(changes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+var seq atomic.Int64
+
+// unique returns a fresh name for this test run.
+func unique(prefix string) string {
+	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e9, seq.Add(1))
+}
+
+// control calls a control endpoint and decodes its answer into out (when not nil).
+func control(t testing.TB, method, path string, body, out any) {
+	t.Helper()
+	raw, err := sb.Control(method, path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
+		}
+	}
+}
+
+// createCall starts a call the way a client SDK would and returns its id.
+func createCall(t testing.TB, caller string, callees []string, room any) string {
+	t.Helper()
+	body := map[string]any{"caller": caller, "callees": callees, "media_type": "Video"}
+	if room != nil {
+		body["room_id"] = room
+	}
+	var out struct{ CallId string }
+	control(t, "POST", "/_sandbox/calls", body, &out)
+	if out.CallId == "" {
+		t.Fatal("no CallId")
+	}
+	return out.CallId
+}
+
+func TestSandboxInfo(t *testing.T) {
+	if !strings.HasPrefix(sb.BaseURL, "http://127.0.0.1:") {
+		t.Fatalf("BaseURL %q", sb.BaseURL)
+	}
+	if sb.ClientConfig["sdk_app_id"] == nil {
+		t.Fatalf("ClientConfig %v", sb.ClientConfig)
+	}
+	var health struct{ Ok bool }
+	control(t, "GET", "/_sandbox/health", nil, &health)
+	if !health.Ok {
+		t.Fatal("sandbox not healthy")
+	}
+	if _, err := sb.Control("GET", "/_sandbox/no-such-endpoint", nil); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("unknown endpoint: %v", err)
+	}
+}
+
+func TestSandboxCallLifecycle(t *testing.T) {
+	c := sandboxClient(t, nil)
+	alice, bob := unique("alice"), unique("bob")
+	room := unique("room")
+	id := createCall(t, alice, []string{bob}, room)
+
+	info, err := c.GetCallInfo(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.CallInfo.CallID != id || info.CallInfo.MediaType != "Video" || info.CallInfo.RoomID != room ||
+		info.CallInfo.RoomIDType != 2 || len(info.UserList) != 2 {
+		t.Fatalf("%+v", info)
+	}
+	status := map[string]string{}
+	for _, u := range info.UserList {
+		status[u.UserAccount] = u.Status
+	}
+	if status[alice] != "Calling" || status[bob] != "Waiting" {
+		t.Fatalf("members %v", status)
+	}
+
+	control(t, "POST", "/_sandbox/calls/"+id+"/members", map[string]any{"user": bob, "action": "Answer"}, nil)
+	if info, err = c.GetCallInfo(id); err != nil || info.UserList[1].Status != "Calling" {
+		t.Fatalf("after answer: %+v, %v", info, err)
+	}
+
+	if _, err := c.EndCall(id); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.EndCall(id)
+	if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrService) {
+		t.Fatalf("second EndCall: %v", err)
+	}
+	if e := asError(t, err, CodeNotFound); e.ServiceCode != "101004" || e.RequestID == "" {
+		t.Fatalf("%+v", e)
+	}
+	if _, err := c.GetCallInfo(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("info of an ended call: %v", err)
+	}
+
+	rec, err := c.GetCallRecord(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rec.CallRecord
+	if r.CallID != id || r.CallerAccount != alice || r.CallResult != "NormalEnd" || r.AcceptTime == 0 ||
+		r.CallType != "SingleCall" || len(r.CalleeAccounts) != 2 {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := c.GetCallRecord(unique("nope")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing record: %v", err)
+	}
+
+	page, err := c.SearchCallRecords(CallRecordQuery{NumberPerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range page.CallRecordList {
+		found = found || r.CallID == id
+	}
+	if !found || page.TotalNum < 1 {
+		t.Fatalf("record %s not listed: %+v", id, page)
+	}
+}
+
+func TestSandboxStartCallByRobot(t *testing.T) {
+	c := sandboxClient(t, nil)
+	robot, callee := unique("robot"), unique("callee")
+	res, err := c.StartCallByRobot(StartCallByRobotRequest{
+		RobotAccount: robot, CalleeAccounts: []string{callee}, UserData: "order-42",
+		CallInfo:        RobotCallInfo{MediaType: "Audio", RoomID: unique("robot-room"), RoomIDType: 2},
+		OfflinePushInfo: map[string]any{"PushFlag": 0, "Title": "Incoming call"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CallID == "" || len(res.CallResult) != 1 || res.CallResult[0].CalleeAccount != callee || res.CallResult[0].ResultCode != 0 {
+		t.Fatalf("%+v", res)
+	}
+	info, err := c.GetCallInfo(res.CallID)
+	if err != nil || len(info.UserList) != 2 || info.UserList[0].UserAccount != robot {
+		t.Fatalf("%+v, %v", info, err)
+	}
+	if _, err := c.EndCall(res.CallID); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := c.GetCallRecord(res.CallID); err != nil || rec.CallRecord.CallResult != "Cancel" {
+		t.Fatalf("%+v, %v", rec, err)
+	}
+}
+
+func TestSandboxRooms(t *testing.T) {
+	c := sandboxClient(t, nil)
+	num := uint64(time.Now().UnixNano()%1_000_000_000 + 1)
+	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": num, "users": []string{"a", "b", "c"}}, nil)
+	if _, err := c.RemoveUsers(num, []string{"a", "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DismissRoom(num); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.DismissRoom(num)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second DismissRoom: %v", err)
+	}
+	if e := asError(t, err, CodeNotFound); e.ServiceCode != "FailedOperation.RoomNotExist" {
+		t.Fatalf("%+v", e)
+	}
+
+	str := unique("room")
+	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": str, "users": []string{"x", "y"}}, nil)
+	if _, err := c.RemoveUsersStr(str, []string{"x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DismissRoomStr(str); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RemoveUsersStr(str, []string{"y"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("remove from a dismissed room: %v", err)
+	}
+	// The same numbers as a string room are a different room.
+	if _, err := c.DismissRoomStr(fmt.Sprint(num)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("string twin: %v", err)
+	}
+
+	// The raw Cloud API escape hatch reaches the same emulator.
+	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": num + 1, "users": []string{"z"}}, nil)
+	raw, err := c.CloudAPIRequest(CloudAPIRequest{Action: "DismissRoom", Params: map[string]any{
+		"SdkAppId": sb.ClientConfig["sdk_app_id"], "RoomId": num + 1}})
+	if err != nil || !strings.Contains(string(raw), "RequestId") {
+		t.Fatalf("%s, %v", raw, err)
+	}
+}
+
+func TestSandboxDesk(t *testing.T) {
+	c := sandboxClient(t, nil)
+	start := time.Now().Unix() - 5
+	user := unique("customer")
+	var s struct{ SessionId string }
+	control(t, "POST", "/_sandbox/desk/sessions", map[string]any{"client_user_id": user}, &s)
+	if s.SessionId == "" {
+		t.Fatal("no SessionId")
+	}
+	state, err := c.GetDeskSessionState(DeskSessionQuery{SessionID: s.SessionId})
+	if err != nil || state.SessionID != s.SessionId || state.CurrentState != "Agent" || state.AgentID == "" {
+		t.Fatalf("%+v, %v", state, err)
+	}
+	if _, err := c.EndDeskSession(s.SessionId); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.EndDeskSession(s.SessionId); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second EndDeskSession: %v", err)
+	}
+	list, err := c.ListDeskSessions(DeskSessionListQuery{StartTimestamp: start, EndTimestamp: time.Now().Unix() + 5, ClientUserID: user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.TotalCount != 1 || len(list.IMCdrList) != 1 || list.IMCdrList[0].SessionID != s.SessionId {
+		t.Fatalf("%+v", list)
+	}
+}
+
+func TestSandboxCallbackConfig(t *testing.T) {
+	c := sandboxClient(t, nil)
+	if _, err := c.DeleteCallbackConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetCallbackConfig(); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("no config: %v", err)
+	}
+	want := CallbackConfig{URL: "http://127.0.0.1:9/callback", Commands: []string{CommandAfterStartCall, CommandAfterEndCall}}
+	if _, err := c.SetCallbackConfig(want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetCallbackConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.URL != want.URL || strings.Join(got.Commands, ",") != strings.Join(want.Commands, ",") {
+		t.Fatalf("%+v", got)
+	}
+	if _, err := c.DeleteCallbackConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetCallbackConfig(); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+// The sandbox posts the end-of-call webhook to a WebhookHandler, which verifies it.
+func TestSandboxWebhookDelivery(t *testing.T) {
+	c := sandboxClient(t, nil)
+	events := make(chan *WebhookEvent, 8)
+	srv := httptest.NewServer(c.WebhookHandler(func(ev *WebhookEvent) error {
+		events <- ev
+		return nil
+	}))
+	defer srv.Close()
+	if _, err := c.SetCallbackConfig(CallbackConfig{URL: srv.URL + "/cb", Commands: []string{CommandAfterEndCall}}); err != nil {
+		t.Fatal(err)
+	}
+	defer c.DeleteCallbackConfig()
+
+	id := createCall(t, unique("a"), []string{unique("b")}, nil)
+	if _, err := c.EndCall(id); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			var body struct{ CallRecord CallRecord }
+			if err := json.Unmarshal(ev.Event, &body); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Command != CommandAfterEndCall {
+				t.Fatalf("%+v", ev)
+			}
+			if body.CallRecord.CallID == id {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no webhook for the ended call")
+		}
+	}
+}
+
+func TestSandboxWrongSecretKeyIsAuth(t *testing.T) {
+	c := sandboxClient(t, map[string]any{"secret_key": strings.Repeat("0", 64)})
+	_, err := c.GetCallInfo(unique("call"))
+	if !errors.Is(err, ErrAuth) || errors.Is(err, ErrUserSigExpired) {
+		t.Fatalf("%v", err)
+	}
+	asError(t, err, CodeAuthRejected)
+
+	cloud := map[string]any{}
+	for k, v := range sb.ClientConfig["cloud_api"].(map[string]any) {
+		cloud[k] = v
+	}
+	cloud["secret_key"] = "wrong"
+	c = sandboxClient(t, map[string]any{"cloud_api": cloud})
+	_, err = c.DismissRoom(1)
+	if !errors.Is(err, ErrAuth) {
+		t.Fatalf("cloud api: %v", err)
+	}
+	if e := asError(t, err, CodeAuthRejected); !strings.HasPrefix(e.ServiceCode, "AuthFailure") {
+		t.Fatalf("%+v", e)
+	}
+}
+
+func TestSandboxFaults(t *testing.T) {
+	c := sandboxClient(t, nil)
+	id := createCall(t, unique("a"), []string{unique("b")}, nil)
+
+	// One 502 is retried away.
+	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "http_502", "count": 1}, nil)
+	if _, err := c.GetCallInfo(id); err != nil {
+		t.Fatalf("502 once: %v", err)
+	}
+	// More 502s than attempts surface as a transport error.
+	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "http_502", "count": 3}, nil)
+	_, err := c.GetCallInfo(id)
+	if !errors.Is(err, ErrTransport) {
+		t.Fatalf("502 x3: %v", err)
+	}
+	if e := asError(t, err, CodeHTTPStatus); e.HTTPStatus != 502 || e.Attempts != 3 {
+		t.Fatalf("%+v", e)
+	}
+	// A delay past the request timeout is ErrTimeout.
+	slow := sandboxClient(t, map[string]any{"timeouts": map[string]any{"request_ms": 200}, "retry": map[string]any{"max_attempts": 1}})
+	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "delay_ms", "delay_ms": 1500, "count": 1}, nil)
+	if _, err := slow.GetCallInfo(id); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("delay: %v", err)
+	}
+	// Tencent's "internal error, retry" after every attempt.
+	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "im_error", "code": 101001, "count": 3}, nil)
+	if _, err := c.GetCallInfo(id); !errors.Is(err, ErrServiceUnavailable) {
+		t.Fatalf("101001: %v", err)
+	}
+	// end_call processed but unanswered: the retry finds it gone and reports AlreadyEnded.
+	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "end_call", "kind": "drop_after", "count": 1}, nil)
+	res, err := c.EndCall(id)
+	if err != nil || !res.AlreadyEnded {
+		t.Fatalf("drop_after: %+v, %v", res, err)
+	}
+	control(t, "DELETE", "/_sandbox/faults", nil, nil)
+
+	var log struct{ Entries []json.RawMessage }
+	control(t, "GET", "/_sandbox/log", nil, &log)
+	if len(log.Entries) == 0 {
+		t.Fatal("empty request log")
+	}
+}
+
+func TestSandboxRawIMRequest(t *testing.T) {
+	c := sandboxClient(t, nil)
+	id := createCall(t, unique("a"), []string{unique("b")}, nil)
+	raw, err := c.IMRequest("v4/call_engine_http_srv/get_call_info", map[string]string{"CallId": id})
+	if err != nil || !strings.Contains(string(raw), id) {
+		t.Fatalf("%s, %v", raw, err)
+	}
+	raw, err = c.Call("end_call", fmt.Sprintf(`{"CallId": %q}`, id))
+	if err != nil || !strings.Contains(string(raw), "RequestId") {
+		t.Fatalf("%s, %v", raw, err)
+	}
+}
+
+// 16 goroutines share one client for mixed remote and local operations.
+func TestSandboxConcurrentClient(t *testing.T) {
+	c := sandboxClient(t, nil)
+	var wg sync.WaitGroup
+	var remote atomic.Int64
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				caller, callee := unique("ca"), unique("ce")
+				raw, err := sb.Control("POST", "/_sandbox/calls", map[string]any{"caller": caller, "callees": []string{callee}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				var out struct{ CallId string }
+				json.Unmarshal(raw, &out)
+				ok := func(err error) bool {
+					if err != nil && !errors.Is(err, ErrRateLimited) {
+						t.Errorf("goroutine %d: %v", g, err)
+						return false
+					}
+					if err == nil {
+						remote.Add(1)
+					}
+					return true
+				}
+				if _, err := c.GetCallInfo(out.CallId); !ok(err) {
+					return
+				}
+				if _, err := c.EndCall(out.CallId); !ok(err) {
+					return
+				}
+				if _, err := c.GetCallRecord(out.CallId); !ok(err) {
+					return
+				}
+				if _, err := c.GenUserSig(UserSigRequest{UserID: caller}); err != nil {
+					t.Error(err)
+					return
+				}
+				if i == 0 {
+					room := uint64(g*1000 + 7_000_000)
+					if _, err := sb.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": room, "users": []string{caller}}); err != nil {
+						t.Error(err)
+						return
+					}
+					if _, err := c.DismissRoom(room); !ok(err) {
+						return
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if remote.Load() < 100 {
+		t.Fatalf("only %d remote calls succeeded", remote.Load())
+	}
+}
