@@ -34,6 +34,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"unsafe"
@@ -142,12 +143,13 @@ var operations = map[string]opFn{
 	"sign_cloud_api_request": opFn(C.tccall_client_sign_cloud_api_request),
 }
 
-// Operations returns the names Call accepts, e.g. "end_call" (tccall_client_end_call in C).
+// Operations returns the names Call accepts, sorted, e.g. "end_call" (tccall_client_end_call in C).
 func Operations() []string {
 	names := make([]string, 0, len(operations))
 	for name := range operations {
 		names = append(names, name)
 	}
+	sort.Strings(names)
 	return names
 }
 
