@@ -13,9 +13,9 @@ BUILD   := build
 # Libraries the Rust staticlib needs (from `rustc --print native-static-libs`).
 STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build
+.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python
 
-test: test-rust test-c test-python test-go example-go
+test: test-rust test-c test-python test-go examples
 	@echo "all test suites passed"
 
 lib:
@@ -53,6 +53,16 @@ test-python-install: | $(BUILD)
 		"import tccall, pathlib; c = tccall.Client({'sdk_app_id': 1, 'secret_key': 'k'}); \
 		assert c.gen_usersig('u')['usersig']; assert 'site-packages' in pathlib.Path(tccall.__file__).as_posix(); \
 		print('installed tccall', tccall.__version__, 'works from', pathlib.Path.cwd())"
+
+# Every example runs its story against the in-process sandbox.
+examples: quickstart example-c example-python example-go
+
+example-c: lib | $(BUILD)
+	$(CC) -std=c99 $(CFLAGS) examples/c/quickstart.c -L$(TARGET) -ltccall -o $(BUILD)/c-quickstart
+	LD_LIBRARY_PATH=$(TARGET) $(BUILD)/c-quickstart
+
+example-python: lib
+	TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(PYTHON) examples/python/quickstart.py
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -267,7 +267,10 @@ fn cloud_endpoint(value: &str) -> Result<String> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
         Some(host) if !host.trim_end_matches('/').is_empty() && !host.trim_end_matches('/').contains('/') => {
-            Ok(url.trim_end_matches('/').to_string())
+            // Host names are case-insensitive and Tencent lower-cases signed header values,
+            // so the host is sent and signed in lower case.
+            let scheme = &url[..url.len() - host.len()];
+            Ok(format!("{scheme}{}", host.trim_end_matches('/').to_ascii_lowercase()))
         }
         _ => Err(Error::invalid_config(
             "cloud_api.endpoint must be \"china\", \"intl\", a host, or an http(s):// URL without a path",
@@ -326,7 +329,7 @@ mod tests {
         let intl = Config::from_json(r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "intl"}}"#).unwrap();
         assert_eq!(intl.cloud_api.endpoint, "https://trtc.intl.tencentcloudapi.com");
         let host = Config::from_json(
-            r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "trtc.ap-guangzhou.tencentcloudapi.com"}}"#,
+            r#"{"sdk_app_id": 1, "cloud_api": {"endpoint": "TRTC.AP-guangzhou.tencentcloudapi.com"}}"#,
         )
         .unwrap();
         assert_eq!(host.cloud_api.endpoint, "https://trtc.ap-guangzhou.tencentcloudapi.com");

@@ -1,7 +1,7 @@
 //! Every `extern "C"` function. Each is written out (not macro-generated) because
 //! cbindgen reads exports from source; the shared logic lives in `super`.
 
-use super::{boundary, client_op, client_ref, read_str, tccall_client, TCCALL_ABI_VERSION};
+use super::{boundary, client_op, client_ref, free_handle, new_handle, read_str, tccall_client, TCCALL_ABI_VERSION};
 use crate::api::Operation;
 use crate::error::{Error, ErrorCode};
 use crate::Client;
@@ -59,24 +59,13 @@ pub unsafe extern "C" fn tccall_client_new(
     out_client: *mut *mut tccall_client,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let mut handle: *mut tccall_client = std::ptr::null_mut();
-    // SAFETY: out_err per the caller's contract; read_str checks config_json.
-    let code = unsafe {
-        boundary(std::ptr::null_mut(), out_err, || {
-            if out_client.is_null() {
-                return Err(Error::new(ErrorCode::NullArgument, "out_client is NULL"));
-            }
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        new_handle(out_client, "out_client", out_err, || {
             let config = read_str(config_json, "config_json")?;
-            let client = Client::from_json(config)?;
-            handle = Box::into_raw(Box::new(tccall_client { inner: client }));
-            Ok(String::new())
+            Ok(tccall_client { inner: Client::from_json(config)? })
         })
-    };
-    if code == ErrorCode::Ok.as_i32() {
-        // SAFETY: checked non-null inside the boundary; writable per the caller's contract.
-        unsafe { *out_client = handle };
     }
-    code
 }
 
 /// Frees a client. NULL is a no-op. No other thread may be using the handle.
@@ -87,7 +76,7 @@ pub unsafe extern "C" fn tccall_client_new(
 pub unsafe extern "C" fn tccall_client_free(client: *mut tccall_client) {
     if !client.is_null() {
         // SAFETY: the caller hands back a pointer from Box::into_raw, once.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(client) })));
+        unsafe { free_handle(client) };
     }
 }
 

@@ -9,8 +9,12 @@
 
 pub mod codes;
 mod exports;
+#[cfg(feature = "sandbox")]
+mod sandbox;
 
 pub use exports::*;
+#[cfg(feature = "sandbox")]
+pub use sandbox::*;
 
 use crate::api::Operation;
 use crate::error::{Error, ErrorCode};
@@ -105,6 +109,42 @@ where
             e.code.as_i32()
         }
     }
+}
+
+/// Creates a handle with `make` inside the panic boundary and writes it to `*out`
+/// (only on success); errors go to `*out_err`.
+///
+/// # Safety
+/// `out` and `out_err` must each be NULL or valid for one pointer write.
+unsafe fn new_handle<T, F>(out: *mut *mut T, out_name: &str, out_err: *mut *mut c_char, make: F) -> i32
+where
+    F: FnOnce() -> Result<T, Error>,
+{
+    let mut handle: *mut T = std::ptr::null_mut();
+    // SAFETY: forwarded caller contract.
+    let code = unsafe {
+        boundary(std::ptr::null_mut(), out_err, || {
+            if out.is_null() {
+                return Err(Error::new(ErrorCode::NullArgument, format!("{out_name} is NULL")));
+            }
+            handle = Box::into_raw(Box::new(make()?));
+            Ok(String::new())
+        })
+    };
+    if code == ErrorCode::Ok.as_i32() {
+        // SAFETY: checked non-null inside the boundary; writable per the caller's contract.
+        unsafe { *out = handle };
+    }
+    code
+}
+
+/// Frees a handle made by `new_handle`; a panic in a destructor is contained.
+///
+/// # Safety
+/// `handle` must come from `new_handle` and be freed only once.
+unsafe fn free_handle<T>(handle: *mut T) {
+    // SAFETY: the caller hands back a pointer from Box::into_raw, once.
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(handle) })));
 }
 
 /// The body of every `tccall_client_<op>(client, request_json, out_json, out_err)`.

@@ -71,6 +71,7 @@ def _load() -> ctypes.CDLL:
         "tccall_client_parse_webhook": ([c_void_p, c_char_p, c_char_p, c_size_t, out, out], c_int32),
         "tccall_sandbox_start": ([c_char_p, out, out], c_int32),
         "tccall_sandbox_info": ([c_void_p, out, out], c_int32),
+        "tccall_sandbox_control": ([c_void_p, c_char_p, c_char_p, c_char_p, out, out], c_int32),
         "tccall_sandbox_free": ([c_void_p], None),
     }
     for op in OPERATIONS:
@@ -94,7 +95,7 @@ lib = _load()
 DECLARED = frozenset(
     ["tccall_version", "tccall_abi_version", "tccall_strerror", "tccall_string_free", "tccall_client_new",
      "tccall_client_free", "tccall_client_parse_webhook", "tccall_sandbox_start", "tccall_sandbox_info",
-     "tccall_sandbox_free"]
+     "tccall_sandbox_control", "tccall_sandbox_free"]
     + [f"tccall_client_{op}" for op in OPERATIONS]
 )
 

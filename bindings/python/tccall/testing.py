@@ -11,7 +11,6 @@ in your conftest.py) yields a fresh started sandbox per test.
 from __future__ import annotations
 
 import json
-import urllib.request
 from ctypes import byref, c_void_p
 from typing import Any, Iterator, Mapping
 
@@ -37,13 +36,17 @@ class Sandbox:
         self.client_config: dict[str, Any] = info["client_config"]
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        """Calls a ``/_sandbox/`` control endpoint, e.g. ``control("POST", "/_sandbox/faults", {...})``."""
+        """Calls a ``/_sandbox/`` control endpoint in-process, e.g.
+        ``control("POST", "/_sandbox/faults", {"match": "end_call", "kind": "http_502", "count": 1})``.
+        Over HTTP the same endpoint is ``{method} {base_url}{path}``."""
+        if not self._handle:
+            raise RuntimeError("sandbox is closed")
+        out, err = c_void_p(), c_void_p()
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base_url + path, data=data, method=method)
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            text = resp.read().decode()
-        return json.loads(text) if text else None
+        rc = _ffi.lib.tccall_sandbox_control(self._handle, method.encode(), path.encode(), data, byref(out), byref(err))
+        if rc != 0:
+            raise from_json(_ffi.take_string(err), rc)
+        return json.loads(_ffi.take_string(out) or "null")
 
     def close(self) -> None:
         handle, self._handle = self._handle, None

@@ -1,0 +1,201 @@
+"""Every Client method against the in-process sandbox, every error subclass, threads, webhooks."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+import tccall
+from tccall.testing import Sandbox
+
+
+def new_call(sb, callees=("alice",), room_id="room-1", room_id_type=2):
+    return sb.control("POST", "/_sandbox/calls", {"caller": "bob", "callees": list(callees), "media_type": "Video",
+                                                  "room_id": room_id, "room_id_type": room_id_type})["CallId"]
+
+
+def test_call_lifecycle(client, tccall_sandbox):
+    started = client.start_call_by_robot("robot", ["alice", "carol"], media_type="Audio", timeout_ms=10000,
+                                         user_data="u" * 1000, offline_push_info={"PushFlag": 1})
+    call_id = started["CallId"]
+    assert [r["Callee_Account"] for r in started["CallResult"]] == ["alice", "carol"]
+    info = client.get_call_info(call_id)
+    assert info["CallInfo"]["CallId"] == call_id and info["CallInfo"]["MediaType"] == "Audio"
+    assert {u["User_Account"]: u["Status"] for u in info["UserList"]} == {
+        "robot": "Calling", "alice": "Waiting", "carol": "Waiting"}
+    assert "RequestId" in client.end_call(call_id)
+    with pytest.raises(tccall.NotFound) as e:
+        client.end_call(call_id)
+    assert e.value.service_code == "101004" and e.value.request_id
+    with pytest.raises(tccall.NotFound):
+        client.get_call_info(call_id)
+    record = client.get_call_record(call_id)["CallRecord"]
+    assert record["CallId"] == call_id and record["CallResult"] == "Cancel" and record["Caller_Account"] == "robot"
+    found = client.search_call_records(call_result="Cancel", number_per_page=5)
+    assert found["TotalNum"] >= 1 and any(r["CallId"] == call_id for r in found["CallRecordList"])
+    with pytest.raises(tccall.NotFound) as e:
+        client.get_call_record("no-such-call")
+    assert e.value.service_code == "101050"
+
+
+def test_callback_config(client):
+    with pytest.raises(tccall.NotFound) as e:
+        client.get_callback_config()
+    assert e.value.service_code == "100301"
+    client.set_callback_config("https://example.com/cb", ["Call.CallbackAfterEndCall"])
+    got = client.get_callback_config()
+    assert got["Url"] == "https://example.com/cb" and got["CallbackCommandList"] == ["Call.CallbackAfterEndCall"]
+    client.delete_callback_config()
+    with pytest.raises(tccall.NotFound):
+        client.get_callback_config()
+
+
+def test_rooms(client, tccall_sandbox):
+    tccall_sandbox.control("POST", "/_sandbox/rooms", {"room_id": 1234, "users": ["a", "b", "c"]})
+    tccall_sandbox.control("POST", "/_sandbox/rooms", {"room_id": "str-room", "users": ["x"]})
+    client.remove_users(1234, ["b"])
+    rooms = {r["RoomId"]: r["users"] for r in tccall_sandbox.control("GET", "/_sandbox/state")["rooms"]}
+    assert rooms[1234] == ["a", "c"]
+    assert "RequestId" in client.dismiss_room(1234)
+    assert "RequestId" in client.dismiss_room("str-room")
+    with pytest.raises(tccall.NotFound) as e:
+        client.dismiss_room(1234)
+    assert e.value.service_code == "FailedOperation.RoomNotExist"
+
+
+def test_dismissing_a_calls_room_ends_the_call(client, tccall_sandbox):
+    call_id = new_call(tccall_sandbox, room_id=777, room_id_type=1)
+    client.dismiss_room(777)
+    with pytest.raises(tccall.NotFound):
+        client.get_call_info(call_id)
+
+
+def test_desk(client, tccall_sandbox):
+    sid = tccall_sandbox.control("POST", "/_sandbox/desk/sessions",
+                                 {"client_user_id": "cust", "customer_service_id": "@cs", "state": "Agent",
+                                  "agent_id": "a@x.com"})["SessionId"]
+    assert client.get_desk_session_state(sid)["CurrentState"] == "Agent"
+    assert client.get_desk_session_state(client_user_id="cust", customer_service_id="@cs")["SessionId"] == sid
+    client.end_desk_session(sid)
+    with pytest.raises(tccall.NotFound) as e:
+        client.end_desk_session(sid)
+    assert e.value.service_code == "141005"
+    now = int(time.time())
+    listed = client.list_desk_sessions(now - 3600, now + 3600, limit=10)
+    assert listed["TotalCount"] >= 1 and listed["IMCdrList"][0]["SessionId"] == sid
+
+
+def test_raw_requests(client, tccall_sandbox):
+    with pytest.raises(tccall.RemoteInvalidParameter) as e:
+        client.im_request("v4/call_engine_http_srv/end_call", {})
+    assert e.value.service_code == "101002"
+    assert "Url" not in client.im_request("v4/call_config/delete_callback")
+    with pytest.raises(tccall.NotFound):
+        client.cloud_api_request("DismissRoom", {"SdkAppId": tccall_sandbox.client_config["sdk_app_id"], "RoomId": 99})
+    signed = client.sign_cloud_api_request("DismissRoom", {"SdkAppId": 1, "RoomId": 2}, timestamp=1700000000)
+    assert signed["headers"]["Authorization"].startswith("TC3-HMAC-SHA256 Credential=")
+    assert client.sign_im_request("v4/call_config/get_callback")["url"].startswith("http://127.0.0.1:")
+
+
+def test_transport_and_service_error_subclasses(client, tccall_sandbox):
+    faults = [
+        ({"match": "get_call_info", "kind": "http_502", "count": 5}, tccall.TransportError, 205),
+        ({"match": "get_call_info", "kind": "im_error", "code": 101001, "count": 5}, tccall.ServiceUnavailable, 304),
+        ({"match": "get_call_info", "kind": "im_error", "code": 60007, "count": 5}, tccall.RateLimited, 303),
+        ({"match": "get_call_info", "kind": "drop_before", "count": 5}, tccall.TransportError, 202),
+    ]
+    for fault, cls, code in faults:
+        tccall_sandbox.control("DELETE", "/_sandbox/faults")
+        tccall_sandbox.control("POST", "/_sandbox/faults", fault)
+        with pytest.raises(cls) as e:
+            client.get_call_info("c")
+        assert e.value.code == code and e.value.attempts == 3 and e.value.retryable, fault
+    tccall_sandbox.control("DELETE", "/_sandbox/faults")
+    tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "http_502", "count": 1})
+    with pytest.raises(tccall.NotFound):  # the retry got through to a real answer
+        client.get_call_info("c")
+
+
+def test_timeout_is_a_timeout_error(tccall_sandbox):
+    cfg = dict(tccall_sandbox.client_config, timeouts={"request_ms": 200}, retry={"max_attempts": 1})
+    tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "delay_ms", "delay_ms": 1000})
+    with tccall.Client(cfg) as c, pytest.raises(tccall.TimeoutError) as e:
+        c.get_call_info("c")
+    assert e.value.code == 201 and isinstance(e.value, tccall.TransportError)
+
+
+def test_auth_errors(tccall_sandbox):
+    bad_im = dict(tccall_sandbox.client_config, secret_key="0" * 64)
+    bad_cloud = dict(tccall_sandbox.client_config)
+    bad_cloud["cloud_api"] = dict(bad_cloud["cloud_api"], secret_key="wrong")
+    with tccall.Client(bad_im) as c, pytest.raises(tccall.AuthError) as e:
+        c.get_callback_config()
+    assert e.value.service_code == "70009"
+    with tccall.Client(bad_cloud) as c, pytest.raises(tccall.AuthError) as e:
+        c.dismiss_room(1)
+    assert e.value.service_code == "AuthFailure.SignatureFailure"
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        query = self.path.split("?", 1)[1] if "?" in self.path else ""
+        _Receiver.received.append((query, body))
+        reply = b'{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhooks_arrive_signed_and_verify():
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Receiver.received.clear()
+    try:
+        with Sandbox({"webhook_token": "tok"}) as sb, tccall.Client(dict(sb.client_config, webhook={"token": "tok"})) as c:
+            c.set_callback_config(f"http://127.0.0.1:{server.server_port}/cb",
+                                  ["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall"])
+            call_id = c.start_call_by_robot("robot", ["alice"], timeout_ms=10000)["CallId"]
+            c.end_call(call_id)
+            deadline = time.time() + 5
+            while len(_Receiver.received) < 2 and time.time() < deadline:
+                time.sleep(0.02)
+            events = [c.parse_webhook(q, b) for q, b in _Receiver.received]
+            assert [e["command"] for e in events] == ["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall"]
+            assert all(e["signature_verified"] for e in events)
+            assert events[1]["event"]["CallRecord"]["CallId"] == call_id
+            with tccall.Client(dict(sb.client_config, webhook={"token": "other"})) as wrong:
+                with pytest.raises(tccall.WebhookError) as e:
+                    wrong.parse_webhook(*_Receiver.received[0])
+                assert e.value.code == 501
+    finally:
+        server.shutdown()
+
+
+def test_many_threads_share_one_client(tccall_sandbox):
+    cfg = dict(tccall_sandbox.client_config, rate_limit={"enabled": False})
+    call_ids = [new_call(tccall_sandbox, room_id=f"r{i}") for i in range(32)]
+    errors, ended = [], []
+    with tccall.Client(cfg) as c:
+        def work(ids):
+            try:
+                for cid in ids:
+                    c.get_call_info(cid)
+                    ended.append(c.end_call(cid))
+                    c.gen_usersig("x")
+            except Exception as e:  # pragma: no cover
+                errors.append(e)
+        threads = [threading.Thread(target=work, args=(call_ids[i::8],)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == [] and len(ended) == 32

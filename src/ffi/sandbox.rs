@@ -1,0 +1,126 @@
+//! The sandbox through the C ABI, so C, Python and Go tests (and users' own tests)
+//! can start the in-process Tencent emulator without a separate process.
+
+use super::{boundary, free_handle, new_handle, read_str};
+use crate::error::{Error, ErrorCode};
+use crate::sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+use std::ffi::c_char;
+
+/// An opaque running sandbox. Start with `tccall_sandbox_start`, stop and free with
+/// `tccall_sandbox_free`. Thread-safe.
+pub struct tccall_sandbox {
+    inner: Sandbox,
+}
+
+/// Borrows the sandbox behind a handle.
+///
+/// # Safety
+/// `sandbox` must be NULL or a live handle from `tccall_sandbox_start`.
+unsafe fn sandbox_ref<'a>(sandbox: *const tccall_sandbox) -> Result<&'a Sandbox, Error> {
+    // SAFETY: the caller promises NULL or a live handle; as_ref handles NULL.
+    unsafe { sandbox.as_ref() }.map(|s| &s.inner).ok_or_else(|| Error::new(ErrorCode::NullArgument, "sandbox is NULL"))
+}
+
+/// Starts the sandbox (a strict local emulator of Tencent's IM REST and Cloud API
+/// endpoints) on 127.0.0.1. `config_json` is a sandbox config; `"{}"` takes every
+/// default (a random port, app 1400000001, admin `administrator`). Fields: `port`,
+/// `sdk_app_id`, `secret_key`, `admins`, `cloud_secret_id`, `cloud_secret_key`, `regions`,
+/// `im_per_second`, `cloud_api_per_second`, `enforce_rate_limits`, `webhook_token`,
+/// `webhook_timeout_ms`, `clock_skew_s`.
+///
+/// On success `*out_sandbox` receives the handle (free it with `tccall_sandbox_free`);
+/// on failure `*out_err` receives the error JSON (free with `tccall_string_free`; may be
+/// NULL). Returns `TCCALL_OK`, `TCCALL_E_NULL_ARGUMENT`, `TCCALL_E_INVALID_UTF8`,
+/// `TCCALL_E_INVALID_CONFIG` or `TCCALL_E_CONNECT` (cannot bind).
+///
+/// # Safety
+/// `config_json` must be NULL or NUL-terminated; `out_sandbox` and `out_err` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_sandbox_start(
+    config_json: *const c_char,
+    out_sandbox: *mut *mut tccall_sandbox,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        new_handle(out_sandbox, "out_sandbox", out_err, || {
+            let text = read_str(config_json, "config_json")?;
+            let config = SandboxConfig::from_json(text).map_err(Error::invalid_config)?;
+            let inner = Sandbox::start(config)
+                .map_err(|e| Error::new(ErrorCode::Connect, format!("sandbox cannot listen: {e}")))?;
+            Ok(tccall_sandbox { inner })
+        })
+    }
+}
+
+/// Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT", "client_config": {...}}`,
+/// where `client_config` is a tccall config pointing at it (pass it to `tccall_client_new`).
+/// `*out_json` / `*out_err` as for every operation; free with `tccall_string_free`.
+///
+/// # Safety
+/// `sandbox` must be NULL or a live handle; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_sandbox_info(
+    sandbox: *const tccall_sandbox,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        boundary(out_json, out_err, || {
+            let s = sandbox_ref(sandbox)?;
+            let config: Value = serde_json::from_str(&s.client_config_json()).expect("the sandbox writes valid JSON");
+            Ok(json!({"base_url": s.base_url(), "client_config": config}).to_string())
+        })
+    }
+}
+
+/// Calls a sandbox control endpoint in-process, e.g. `("POST", "/_sandbox/rooms",
+/// "{\"room_id\": 1234, \"users\": [\"a\"]}")`; `body_json` may be NULL for none. The
+/// endpoints create calls, rooms and Desk sessions, move members, arm faults, and read
+/// the request log and state (see the README's sandbox section). A non-200 answer is
+/// `TCCALL_E_INVALID_REQUEST` with the endpoint's message. Outputs as for every operation.
+///
+/// # Safety
+/// `sandbox` NULL or live; `method`, `path` NULL or NUL-terminated; `body_json` NULL or
+/// NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_sandbox_control(
+    sandbox: *const tccall_sandbox,
+    method: *const c_char,
+    path: *const c_char,
+    body_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        boundary(out_json, out_err, || {
+            let s = sandbox_ref(sandbox)?;
+            let method = read_str(method, "method")?;
+            let path = read_str(path, "path")?;
+            let body = match body_json.is_null() {
+                true => Value::Null,
+                false => serde_json::from_str(read_str(body_json, "body_json")?)
+                    .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("body_json is not valid JSON: {e}")))?,
+            };
+            match s.control(method, path, &body) {
+                (200, v) => Ok(v.to_string()),
+                (status, v) => Err(Error::invalid_request(format!("sandbox answered {status}: {v}"))),
+            }
+        })
+    }
+}
+
+/// Stops the sandbox (closing its connections) and frees the handle. NULL is a no-op.
+///
+/// # Safety
+/// `sandbox` must be NULL or a handle from `tccall_sandbox_start`, freed only once.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_sandbox_free(sandbox: *mut tccall_sandbox) {
+    if !sandbox.is_null() {
+        // SAFETY: forwarded caller contract.
+        unsafe { free_handle(sandbox) };
+    }
+}
