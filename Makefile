@@ -13,9 +13,9 @@ BUILD   := build
 # Libraries the Rust staticlib needs (from `rustc --print native-static-libs`).
 STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python
+.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop
 
-test: test-rust test-c test-python test-go examples
+test: test-rust test-c test-python test-go test-interop examples
 	@echo "all test suites passed"
 
 lib:
@@ -53,6 +53,12 @@ test-python-install: | $(BUILD)
 		"import tccall, pathlib; c = tccall.Client({'sdk_app_id': 1, 'secret_key': 'k'}); \
 		assert c.gen_usersig('u')['usersig']; assert 'site-packages' in pathlib.Path(tccall.__file__).as_posix(); \
 		print('installed tccall', tccall.__version__, 'works from', pathlib.Path.cwd())"
+
+# Tencent's official Python SDK and UserSig library against the sandbox (installed from PyPI).
+test-interop: lib | $(BUILD)
+	$(PYTHON) -m venv $(BUILD)/interop
+	$(BUILD)/interop/bin/pip install -q --disable-pip-version-check pytest tencentcloud-sdk-python-trtc tls-sig-api-v2
+	TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(BUILD)/interop/bin/python -m pytest -q -p no:cacheprovider tests/interop
 
 # Every example runs its story against the in-process sandbox.
 examples: quickstart example-c example-python example-go
