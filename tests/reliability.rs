@@ -13,7 +13,7 @@ fn sandbox() -> Sandbox {
 
 fn client(sb: &Sandbox, extra: Value) -> Client {
     let mut cfg: Value = serde_json::from_str(&sb.client_config_json()).unwrap();
-    cfg["retry"] = json!({"max_attempts": 4, "base_delay_ms": 1, "max_delay_ms": 10});
+    cfg["retry"] = json!({"max_attempts": 10, "base_delay_ms": 1, "max_delay_ms": 10});
     cfg["timeouts"] = json!({"connect_ms": 2000, "request_ms": 2000});
     for (k, v) in extra.as_object().unwrap() {
         cfg[k] = v.clone();
@@ -33,6 +33,9 @@ fn log(sb: &Sandbox) -> Vec<Value> {
 
 /// 16 threads share one client: each creates calls (and a room), reads them, ends them,
 /// dismisses the room, while faults are injected. Every end succeeds exactly once.
+///
+/// Faults are shared by all threads, so one request may meet several in a row; each
+/// path gets fewer faults than `max_attempts`, so every request must get through.
 #[test]
 fn sixteen_threads_with_faults_account_for_every_end() {
     const THREADS: usize = 16;
@@ -40,11 +43,11 @@ fn sixteen_threads_with_faults_account_for_every_end() {
     let sb = sandbox();
     let c = client(&sb, json!({"rate_limit": {"enabled": false}}));
     let faults = [
-        json!({"match": "end_call", "kind": "drop_after", "count": 8}),
-        json!({"match": "end_call", "kind": "http_502", "count": 8}),
-        json!({"match": "end_call", "kind": "drop_before", "count": 4}),
-        json!({"match": "get_call_info", "kind": "im_error", "code": 101001, "count": 8}),
-        json!({"match": "get_call_info", "kind": "http_503", "count": 8}),
+        json!({"match": "end_call", "kind": "drop_after", "count": 4}),
+        json!({"match": "end_call", "kind": "http_502", "count": 3}),
+        json!({"match": "end_call", "kind": "drop_before", "count": 2}),
+        json!({"match": "get_call_info", "kind": "im_error", "code": 101001, "count": 5}),
+        json!({"match": "get_call_info", "kind": "http_503", "count": 4}),
         json!({"match": "DismissRoom", "kind": "cloud_error", "code": "InternalError", "count": 4}),
         json!({"match": "DismissRoom", "kind": "drop_after", "count": 4}),
     ];
@@ -100,14 +103,14 @@ fn sixteen_threads_with_faults_account_for_every_end() {
     let processed_ends =
         entries.iter().filter(|e| e["path"] == "v4/call_engine_http_srv/end_call" && e["code"] == 0).count();
     assert_eq!(processed_ends, ended.len(), "each call was ended by exactly one processed request");
-    // Every injected fault fired, and each drop_after on end_call surfaced as already_ended.
+    // Every injected fault fired. Each end that Tencent processed but whose answer was lost
+    // (drop_after with code 0) surfaced as exactly one already_ended success.
     assert_eq!(control(&sb, "GET", "/_sandbox/faults", Value::Null)["faults"], json!([]));
-    let drops = entries
-        .iter()
-        .filter(|e| e["path"] == "v4/call_engine_http_srv/end_call" && e["fault"] == "drop_after")
-        .count();
-    assert_eq!(drops, 8);
-    assert_eq!(already.load(Ordering::Relaxed), 8);
+    let is_end = |e: &&Value| e["path"] == "v4/call_engine_http_srv/end_call";
+    assert_eq!(entries.iter().filter(is_end).filter(|e| e["fault"] == "drop_after").count(), 4);
+    let lost_answers = entries.iter().filter(is_end).filter(|e| e["fault"] == "drop_after" && e["code"] == 0).count();
+    assert!(lost_answers >= 1);
+    assert_eq!(already.load(Ordering::Relaxed), lost_answers);
 }
 
 /// The local token bucket refuses what it cannot pace within max_wait, before any I/O.
