@@ -1,5 +1,3 @@
-//go:build tccall_sandbox
-
 package tccall
 
 /*
@@ -12,12 +10,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"runtime"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 )
 
@@ -34,9 +29,8 @@ type Sandbox struct {
 	// it (or a copy with changes) to NewClient. Numbers are json.Number.
 	ClientConfig map[string]any
 
-	mu   sync.Mutex
-	ptr  *C.tccall_sandbox
-	http *http.Client
+	mu  sync.RWMutex // held for reading by Control, for writing by Close
+	ptr *C.tccall_sandbox
 }
 
 // StartSandbox starts a sandbox. config is nil (every default) or the sandbox settings as a
@@ -56,7 +50,7 @@ func StartSandbox(config any) (*Sandbox, error) {
 	if rc := C.tccall_sandbox_start(cs, &ptr, &cerr); rc != C.TCCALL_OK {
 		return nil, takeError(rc, cerr)
 	}
-	s := &Sandbox{ptr: ptr, http: &http.Client{Timeout: 30 * time.Second}}
+	s := &Sandbox{ptr: ptr}
 	runtime.SetFinalizer(s, (*Sandbox).Close)
 
 	var out *C.char
@@ -72,7 +66,7 @@ func StartSandbox(config any) (*Sandbox, error) {
 	dec.UseNumber()
 	if err := dec.Decode(&info); err != nil || info.BaseURL == "" {
 		s.Close()
-		return nil, fmt.Errorf("tccall: reading the sandbox info: %v", err)
+		return nil, &Error{Code: CodeBadResponse, Name: "TCCALL_E_BAD_RESPONSE", Message: fmt.Sprintf("reading the sandbox info: %v", err)}
 	}
 	s.BaseURL, s.ClientConfig = strings.TrimRight(info.BaseURL, "/"), info.ClientConfig
 	return s, nil
@@ -81,51 +75,50 @@ func StartSandbox(config any) (*Sandbox, error) {
 // NewClient returns a Client configured for the sandbox (NewClient(s.ClientConfig)).
 func (s *Sandbox) NewClient() (*Client, error) { return NewClient(s.ClientConfig) }
 
-// Control calls a control endpoint, e.g. Control("POST", "/_sandbox/calls",
+// Control calls a control endpoint in-process, e.g. Control("POST", "/_sandbox/calls",
 // map[string]any{"caller": "alice", "callees": []string{"bob"}}), and returns its JSON
-// answer. body is nil, a map or struct, or JSON text. A non-2xx answer is an error
-// carrying the sandbox's {"error": "..."} message.
+// answer. body is nil (no body), a map or struct, or JSON text. The endpoints create calls,
+// rooms and Desk sessions, move members, arm faults, and read the request log and state
+// (src/sandbox/control.rs in the repository documents each). A non-200 answer is an
+// *Error with code 104 (ErrInvalidArgument) whose message carries the status and the
+// sandbox's {"error": "..."}. The same endpoints are served over HTTP under BaseURL.
 func (s *Sandbox) Control(method, path string, body any) (json.RawMessage, error) {
-	var r io.Reader
+	var cbody *C.char
 	if body != nil {
 		text, err := jsonText(body, "control body")
 		if err != nil {
 			return nil, err
 		}
-		r = strings.NewReader(text)
+		cbody = C.CString(text)
+		defer C.free(unsafe.Pointer(cbody))
 	}
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	req, err := http.NewRequest(method, s.BaseURL+path, r)
+	cmethod, err := nulFreeCString(method, "method", CodeInvalidRequest, "TCCALL_E_INVALID_REQUEST")
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := s.http.Do(req)
+	defer C.free(unsafe.Pointer(cmethod))
+	cpath, err := nulFreeCString(path, "path", CodeInvalidRequest, "TCCALL_E_INVALID_REQUEST")
 	if err != nil {
-		return nil, fmt.Errorf("tccall sandbox: %s %s: %w", method, path, err)
+		return nil, err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("tccall sandbox: %s %s: %w", method, path, err)
+	defer C.free(unsafe.Pointer(cpath))
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.ptr == nil {
+		return nil, &Error{Code: CodeNullArgument, Name: "TCCALL_E_NULL_ARGUMENT", Message: "sandbox is closed", closed: true}
 	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(data, &e) != nil || e.Error == "" {
-			e.Error = strings.TrimSpace(string(data))
-		}
-		return nil, fmt.Errorf("tccall sandbox: %s %s: HTTP %d: %s", method, path, resp.StatusCode, e.Error)
+	var out, cerr *C.char
+	rc := C.tccall_sandbox_control(s.ptr, cmethod, cpath, cbody, &out, &cerr)
+	runtime.KeepAlive(s)
+	if rc != C.TCCALL_OK {
+		return nil, takeError(rc, cerr)
 	}
-	return json.RawMessage(data), nil
+	return json.RawMessage(takeBytes(out)), nil
 }
 
-// Close stops the sandbox. It is idempotent and always returns nil.
+// Close stops the sandbox (waiting for Control calls in flight). It is idempotent and
+// always returns nil.
 func (s *Sandbox) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -133,7 +126,6 @@ func (s *Sandbox) Close() error {
 		C.tccall_sandbox_free(s.ptr)
 		s.ptr = nil
 		runtime.SetFinalizer(s, nil)
-		s.http.CloseIdleConnections()
 	}
 	return nil
 }

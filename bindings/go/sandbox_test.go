@@ -1,11 +1,10 @@
-//go:build tccall_sandbox
-
 package tccall
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -102,8 +101,52 @@ func TestSandboxInfo(t *testing.T) {
 	if !health.Ok {
 		t.Fatal("sandbox not healthy")
 	}
-	if _, err := sb.Control("GET", "/_sandbox/no-such-endpoint", nil); err == nil || !strings.Contains(err.Error(), "404") {
+	_, err := sb.Control("GET", "/_sandbox/no-such-endpoint", nil)
+	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("unknown endpoint: %v", err)
+	}
+	_, err = sb.Control("POST", "/_sandbox/calls", map[string]any{"callees": []string{"x"}})
+	if e := asError(t, err, CodeInvalidRequest); !strings.Contains(e.Message, "caller is required") {
+		t.Fatalf("bad control body: %v", err)
+	}
+
+	// The same control endpoints are served over HTTP under BaseURL.
+	resp, err := http.Get(sb.BaseURL + "/_sandbox/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("HTTP health: %d", resp.StatusCode)
+	}
+}
+
+func TestSandboxLifecycle(t *testing.T) {
+	if _, err := StartSandbox(map[string]any{"no_such_setting": 1}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("bad sandbox config: %v", err)
+	}
+	s, err := StartSandbox(`{"sdk_app_id": 1400000099}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if fmt.Sprint(s.ClientConfig["sdk_app_id"]) != "1400000099" {
+		t.Fatalf("%v", s.ClientConfig)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := s.Control("GET", "/_sandbox/health", nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("control after close: %v", err)
+	}
+	// The client now meets a closed port.
+	if _, err := c.GetCallInfo("x"); !errors.Is(err, ErrTransport) {
+		t.Fatalf("call to a stopped sandbox: %v", err)
 	}
 }
 
@@ -301,6 +344,28 @@ func TestSandboxCallbackConfig(t *testing.T) {
 // The sandbox posts the end-of-call webhook to a WebhookHandler, which verifies it.
 func TestSandboxWebhookDelivery(t *testing.T) {
 	c := sandboxClient(t, nil)
+	webhookRoundTrip(t, sb, c, false)
+}
+
+// With a callback token, the webhook carries Sign and RequestTime and is verified.
+func TestSandboxSignedWebhook(t *testing.T) {
+	s, err := StartSandbox(map[string]any{"webhook_token": "callback-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := s.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	webhookRoundTrip(t, s, c, true)
+}
+
+// webhookRoundTrip points s's call webhook at c.WebhookHandler, ends a call, and checks
+// the verified event.
+func webhookRoundTrip(t *testing.T, s *Sandbox, c *Client, signed bool) {
+	t.Helper()
 	events := make(chan *WebhookEvent, 8)
 	srv := httptest.NewServer(c.WebhookHandler(func(ev *WebhookEvent) error {
 		events <- ev
@@ -312,7 +377,13 @@ func TestSandboxWebhookDelivery(t *testing.T) {
 	}
 	defer c.DeleteCallbackConfig()
 
-	id := createCall(t, unique("a"), []string{unique("b")}, nil)
+	raw, err := s.Control("POST", "/_sandbox/calls", map[string]any{"caller": unique("a"), "callees": []string{unique("b")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var call struct{ CallId string }
+	json.Unmarshal(raw, &call)
+	id := call.CallId
 	if _, err := c.EndCall(id); err != nil {
 		t.Fatal(err)
 	}
@@ -328,6 +399,9 @@ func TestSandboxWebhookDelivery(t *testing.T) {
 				t.Fatalf("%+v", ev)
 			}
 			if body.CallRecord.CallID == id {
+				if ev.SignatureVerified != signed {
+					t.Fatalf("SignatureVerified = %v, want %v", ev.SignatureVerified, signed)
+				}
 				return
 			}
 		case <-deadline:

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strings"
 	"unsafe"
 )
 
@@ -37,7 +38,7 @@ type WebhookEvent struct {
 // configured webhook.token, Sign and RequestTime, all before trusting the body. Failures
 // match ErrWebhook (codes 501 signature, 502 stale, 503 app mismatch, 504 malformed).
 func (c *Client) ParseWebhook(query string, body []byte) (*WebhookEvent, error) {
-	q, err := nulFreeCString(query, "webhook query")
+	q, err := nulFreeCString(query, "webhook query", CodeWebhookMalformed, "TCCALL_E_WEBHOOK_MALFORMED")
 	if err != nil {
 		return nil, err
 	}
@@ -66,12 +67,11 @@ func (c *Client) ParseWebhook(query string, body []byte) (*WebhookEvent, error) 
 	return ev, nil
 }
 
-// nulFreeCString is C.CString for a string that must not hold a NUL byte.
-func nulFreeCString(s, what string) (*C.char, error) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return nil, &Error{Code: CodeWebhookMalformed, Name: "TCCALL_E_WEBHOOK_MALFORMED", Message: what + " contains a NUL byte"}
-		}
+// nulFreeCString is C.CString for a string that must not hold a NUL byte; one that does
+// fails with the given code and name.
+func nulFreeCString(s, what string, code int, name string) (*C.char, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, &Error{Code: code, Name: name, Message: what + " contains a NUL byte"}
 	}
 	return C.CString(s), nil
 }

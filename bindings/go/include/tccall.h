@@ -155,6 +155,12 @@
  */
 typedef struct tccall_client tccall_client;
 
+/*
+ An opaque running sandbox. Start with `tccall_sandbox_start`, stop and free with
+ `tccall_sandbox_free`. Thread-safe.
+ */
+typedef struct tccall_sandbox tccall_sandbox;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -505,6 +511,55 @@ int32_t tccall_client_sign_im_request(const tccall_client *client, const char *r
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
  */
 int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const char *request_json, char **out_json, char **out_err);
+
+/*
+ Starts the sandbox (a strict local emulator of Tencent's IM REST and Cloud API
+ endpoints) on 127.0.0.1. `config_json` is a sandbox config; `"{}"` takes every
+ default (a random port, app 1400000001, admin `administrator`). Fields: `port`,
+ `sdk_app_id`, `secret_key`, `admins`, `cloud_secret_id`, `cloud_secret_key`, `regions`,
+ `im_per_second`, `cloud_api_per_second`, `enforce_rate_limits`, `webhook_token`,
+ `webhook_timeout_ms`, `clock_skew_s`.
+
+ On success `*out_sandbox` receives the handle (free it with `tccall_sandbox_free`);
+ on failure `*out_err` receives the error JSON (free with `tccall_string_free`; may be
+ NULL). Returns `TCCALL_OK`, `TCCALL_E_NULL_ARGUMENT`, `TCCALL_E_INVALID_UTF8`,
+ `TCCALL_E_INVALID_CONFIG` or `TCCALL_E_CONNECT` (cannot bind).
+
+ # Safety
+ `config_json` must be NULL or NUL-terminated; `out_sandbox` and `out_err` NULL or writable.
+ */
+int32_t tccall_sandbox_start(const char *config_json, tccall_sandbox **out_sandbox, char **out_err);
+
+/*
+ Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT", "client_config": {...}}`,
+ where `client_config` is a tccall config pointing at it (pass it to `tccall_client_new`).
+ `*out_json` / `*out_err` as for every operation; free with `tccall_string_free`.
+
+ # Safety
+ `sandbox` must be NULL or a live handle; out pointers NULL or writable.
+ */
+int32_t tccall_sandbox_info(const tccall_sandbox *sandbox, char **out_json, char **out_err);
+
+/*
+ Calls a sandbox control endpoint in-process, e.g. `("POST", "/_sandbox/rooms",
+ "{\"room_id\": 1234, \"users\": [\"a\"]}")`; `body_json` may be NULL for none. The
+ endpoints create calls, rooms and Desk sessions, move members, arm faults, and read
+ the request log and state (see the README's sandbox section). A non-200 answer is
+ `TCCALL_E_INVALID_REQUEST` with the endpoint's message. Outputs as for every operation.
+
+ # Safety
+ `sandbox` NULL or live; `method`, `path` NULL or NUL-terminated; `body_json` NULL or
+ NUL-terminated; out pointers NULL or writable.
+ */
+int32_t tccall_sandbox_control(const tccall_sandbox *sandbox, const char *method, const char *path, const char *body_json, char **out_json, char **out_err);
+
+/*
+ Stops the sandbox (closing its connections) and frees the handle. NULL is a no-op.
+
+ # Safety
+ `sandbox` must be NULL or a handle from `tccall_sandbox_start`, freed only once.
+ */
+void tccall_sandbox_free(tccall_sandbox *sandbox);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,9 +1,7 @@
-//go:build tccall_sandbox
-
 // Quickstart: the tccall story against the in-process sandbox, a strict local emulator
 // of Tencent's servers. With real credentials the same Client talks to Tencent.
 //
-//	make example-go     (or: go run -tags tccall_sandbox . in this directory)
+//	make example-go     (or, after make go-lib: go run . in this directory)
 package main
 
 import (
