@@ -13,7 +13,7 @@ BUILD   := build
 # Libraries the Rust staticlib needs (from `rustc --print native-static-libs`).
 STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop
+.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare
 
 test: test-rust test-c test-python test-go test-interop examples
 	@echo "all test suites passed"
@@ -22,7 +22,7 @@ lib:
 	$(CARGO) build --lib
 
 test-rust:
-	$(CARGO) test --all-targets
+	$(CARGO) test
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -59,6 +59,17 @@ test-interop: lib | $(BUILD)
 	$(PYTHON) -m venv $(BUILD)/interop
 	$(BUILD)/interop/bin/pip install -q --disable-pip-version-check pytest tencentcloud-sdk-python-trtc tls-sig-api-v2
 	TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(BUILD)/interop/bin/python -m pytest -q -p no:cacheprovider tests/interop
+
+# Benchmarks (not part of `make test`): see BENCHMARKS.md.
+bench:
+	$(CARGO) bench --bench micro
+	$(CARGO) bench --bench e2e
+	$(CARGO) bench --bench e2e -- --rss 100000
+
+bench-compare: | $(BUILD)
+	$(PYTHON) -m venv $(BUILD)/interop
+	$(BUILD)/interop/bin/pip install -q --disable-pip-version-check pytest tencentcloud-sdk-python-trtc tls-sig-api-v2
+	$(BUILD)/interop/bin/python tests/bench/compare.py
 
 # Every example runs its story against the in-process sandbox.
 examples: quickstart example-c example-python example-go

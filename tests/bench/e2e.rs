@@ -1,0 +1,236 @@
+//! End-to-end load through the C ABI against the sandbox (a separate `tccall-sandbox`
+//! process, rate limits off), next to a bare `ureq` keep-alive POST loop as the floor.
+//!
+//!     cargo bench --bench e2e                 # threads 1, 2, 4, 8; 3 s each
+//!     cargo bench --bench e2e -- --quick      # shorter, for CI smoke runs
+//!     cargo bench --bench e2e -- --rss 100000 # RSS before/after 100k calls
+//!     cargo bench --bench e2e -- --json       # machine-readable (tests/bench/compare.py)
+//!     cargo bench --bench e2e -- --threads 1 --sandbox-config FILE   # one cell, against a running
+//!                                             # sandbox whose client config JSON is in FILE
+
+use serde_json::{json, Value};
+use std::ffi::{c_char, CStr, CString};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::ptr::null_mut;
+use std::time::{Duration, Instant};
+use tccall::ffi::*;
+
+struct SandboxProcess {
+    child: Child,
+    base_url: String,
+    client_config: Value,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sandbox() -> SandboxProcess {
+    let dir = std::env::temp_dir().join(format!("tccall-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("sandbox.json");
+    std::fs::write(&cfg, r#"{"enforce_rate_limits": false}"#).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tccall-sandbox"))
+        .arg("--config")
+        .arg(&cfg)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start tccall-sandbox");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base_url = lines.next().unwrap().unwrap();
+    let client_config = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    SandboxProcess { child, base_url, client_config }
+}
+
+/// A client handle made through the C ABI.
+struct Handle(*mut tccall_client);
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+
+impl Handle {
+    fn new(config: &Value) -> Handle {
+        let cfg = CString::new(config.to_string()).unwrap();
+        let mut c = null_mut();
+        assert_eq!(unsafe { tccall_client_new(cfg.as_ptr(), &mut c, null_mut()) }, 0);
+        Handle(c)
+    }
+
+    /// One dismiss_room call through the ABI; returns the result code.
+    fn dismiss(&self, req: &CStr) -> i32 {
+        let (mut out, mut err): (*mut c_char, *mut c_char) = (null_mut(), null_mut());
+        let rc = unsafe { tccall_client_dismiss_room(self.0, req.as_ptr(), &mut out, &mut err) };
+        unsafe {
+            tccall_string_free(out);
+            tccall_string_free(err);
+        }
+        rc
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        unsafe { tccall_client_free(self.0) };
+    }
+}
+
+struct Figures {
+    ops_per_s: f64,
+    p50_us: f64,
+    p99_us: f64,
+    calls: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e6
+}
+
+/// Runs `op` on `threads` threads for `secs`, collecting every latency.
+fn load<F: Fn() + Sync>(threads: usize, secs: f64, op: F) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let mut all: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut lat = Vec::with_capacity(100_000);
+                    while Instant::now() < deadline {
+                        let t = Instant::now();
+                        op();
+                        lat.push(t.elapsed());
+                    }
+                    lat
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort();
+    Figures {
+        ops_per_s: all.len() as f64 / elapsed,
+        p50_us: percentile(&all, 0.5),
+        p99_us: percentile(&all, 0.99),
+        calls: all.len(),
+    }
+}
+
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let as_json = args.iter().any(|a| a == "--json");
+    let rss_calls: Option<usize> =
+        args.iter().position(|a| a == "--rss").map(|i| args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(100_000));
+    let secs = if quick { 0.5 } else { 3.0 };
+    let value_of = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let thread_counts: Vec<usize> = match value_of("--threads") {
+        Some(n) => vec![n.parse().expect("--threads N")],
+        None => vec![1, 2, 4, 8],
+    };
+
+    // Our own sandbox process, or the one another harness already runs.
+    let (sandbox, external) = match value_of("--sandbox-config") {
+        Some(path) => (None, Some(serde_json::from_str::<Value>(&std::fs::read_to_string(path).unwrap()).unwrap())),
+        None => (Some(start_sandbox()), None),
+    };
+    let base_url = sandbox.as_ref().map_or_else(|| "external".to_string(), |s| s.base_url.clone());
+    let mut config = external.unwrap_or_else(|| sandbox.as_ref().unwrap().client_config.clone());
+    config["rate_limit"] = json!({"enabled": false});
+    config["retry"] = json!({"max_attempts": 1});
+    let client = Handle::new(&config);
+    // A room that does not exist: every call is a full signed round trip that the sandbox
+    // verifies and answers with FailedOperation.RoomNotExist (TCCALL_E_NOT_FOUND).
+    let req = CString::new(r#"{"RoomId": 424242}"#).unwrap();
+    assert_eq!(client.dismiss(&req), 302, "dismiss_room against the sandbox");
+
+    if let Some(n) = rss_calls {
+        for _ in 0..1000 {
+            client.dismiss(&req);
+        }
+        let before = rss_kib();
+        let t = Instant::now();
+        for _ in 0..n {
+            client.dismiss(&req);
+        }
+        let after = rss_kib();
+        println!(
+            "rss over {n} dismiss_room calls: start {before} KiB, end {after} KiB, delta {} KiB ({:.1} s)",
+            after as i64 - before as i64,
+            t.elapsed().as_secs_f64()
+        );
+        return;
+    }
+
+    // The floor: a bare ureq keep-alive POST of the same signed request bytes (signed once).
+    let signed = {
+        let r = CString::new(json!({"service": "trtc", "version": "2019-07-22", "action": "DismissRoom", "params": {"SdkAppId": config["sdk_app_id"], "RoomId": 424242}}).to_string()).unwrap();
+        let (mut out, mut err) = (null_mut(), null_mut());
+        assert_eq!(unsafe { tccall_client_sign_cloud_api_request(client.0, r.as_ptr(), &mut out, &mut err) }, 0);
+        let v: Value = serde_json::from_str(unsafe { CStr::from_ptr(out) }.to_str().unwrap()).unwrap();
+        unsafe { tccall_string_free(out) };
+        v
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let floor_once = || {
+        let mut b = agent.post(signed["url"].as_str().unwrap());
+        for (k, v) in signed["headers"].as_object().unwrap() {
+            b = b.header(k, v.as_str().unwrap());
+        }
+        let mut resp = b.send(signed["body"].as_str().unwrap().as_bytes()).unwrap();
+        let text = resp.body_mut().read_to_string().unwrap();
+        assert!(text.contains("FailedOperation.RoomNotExist"), "{text}");
+    };
+
+    let mut rows = Vec::new();
+    for &threads in &thread_counts {
+        let floor = load(threads, secs, floor_once);
+        let ours = load(threads, secs, || {
+            assert_eq!(client.dismiss(&req), 302);
+        });
+        rows.push((threads, floor, ours));
+    }
+    if as_json {
+        let out: Vec<Value> = rows
+            .iter()
+            .map(|(t, f, o)| {
+                json!({"threads": t, "floor_ops_s": f.ops_per_s, "floor_p50_us": f.p50_us, "floor_p99_us": f.p99_us,
+                                    "tccall_ops_s": o.ops_per_s, "tccall_p50_us": o.p50_us, "tccall_p99_us": o.p99_us})
+            })
+            .collect();
+        println!("{}", json!({"base_url": base_url, "dismiss_room": out}));
+        return;
+    }
+    println!("dismiss_room through the C ABI vs a bare ureq keep-alive POST (sandbox {base_url}, {secs} s per cell)");
+    println!(
+        "{:>7} | {:>10} {:>9} {:>9} | {:>10} {:>9} {:>9} | {:>13}",
+        "threads", "floor op/s", "p50 us", "p99 us", "tccall op/s", "p50 us", "p99 us", "time/floor"
+    );
+    for (t, f, o) in rows {
+        println!(
+            "{t:>7} | {:>10.0} {:>9.1} {:>9.1} | {:>10.0} {:>9.1} {:>9.1} | {:>12.3}x   ({} / {} calls)",
+            f.ops_per_s,
+            f.p50_us,
+            f.p99_us,
+            o.ops_per_s,
+            o.p50_us,
+            o.p99_us,
+            f.ops_per_s / o.ops_per_s,
+            f.calls,
+            o.calls
+        );
+    }
+}

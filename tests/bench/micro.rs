@@ -1,0 +1,163 @@
+//! Micro benchmarks of the pure hot paths (no I/O). Run: `cargo bench --bench micro`
+//! (`-- --json` prints one JSON object instead of the table, for tests/bench/compare.py).
+//!
+//! Each figure is the median of 7 timed batches, each batch sized to take ~100 ms.
+
+use serde_json::json;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+use tccall::api::trtc;
+use tccall::auth::{tc3, usersig};
+use tccall::config::WebhookConfig;
+use tccall::transport::{cloud, im, HttpResponse};
+
+const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+/// Median nanoseconds per call of `f`.
+fn measure<F: FnMut()>(mut f: F) -> f64 {
+    let mut n = 1u64;
+    loop {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        if t.elapsed() > Duration::from_millis(100) {
+            break;
+        }
+        n *= 2;
+    }
+    let mut samples: Vec<f64> = (0..7)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            t.elapsed().as_nanos() as f64 / n as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[3]
+}
+
+fn main() {
+    let as_json = std::env::args().any(|a| a == "--json");
+    let sig = usersig::generate(1400000000, KEY, "xiaojun", 86400, 1_700_000_000, None);
+    let dismiss = trtc::dismiss_room(1400000000, &json!({"RoomId": 12345})).unwrap();
+    let body = dismiss.body();
+    let call = cloud::CloudCall {
+        endpoint: "https://trtc.tencentcloudapi.com",
+        service: "trtc",
+        version: "2019-07-22",
+        action: dismiss.action,
+        region: Some("ap-guangzhou"),
+        body: &body,
+        timestamp: 1_700_000_000,
+        secret_id: "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
+        secret_key: "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
+        token: None,
+        language: Some("en-US"),
+        request_client: "tccall",
+    };
+    let im_resp = HttpResponse {
+        status: 200,
+        body: br#"{"ErrorCode": 0,"ErrorInfo": "","ActionStatus": "OK","RequestId": "Id-431454f25a44462d8155bdff4fed38cc-O-Seq-19029769","Response": {"CallInfo": {"CallId": "055662e1-bc8a-469c-a334-1126c8c17d58","MediaType": "Audio","ChatGroupId": "","RoomId": "","RoomIdType": 0},"UserList": [{"User_Account": "user1","Status": "Calling"},{"User_Account": "user2","Status": "Waiting"}]}}"#.to_vec(),
+    };
+    let cloud_resp = HttpResponse {
+        status: 200,
+        body: br#"{"Response":{"RequestId":"eac6b301-a322-493a-8e36-83b295459397"}}"#.to_vec(),
+    };
+    let hook_cfg = WebhookConfig { token: Some(tccall::secret::Secret::new("xxxxyyyy")), max_age_s: 60 };
+    let hook_query = "SdkAppid=1400000001&CallbackCommand=Call.CallbackAfterEndCall&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112";
+    let hook_body = br#"{"CallbackCommand":"Call.CallbackAfterEndCall","CallRecord":{"CallId":"055662e1-bc8a-469c-a334-1126c8c17d58","Caller_Account":"10001","MediaType":"Audio","CallType":"SingleCall","StartTime":1741231146,"EndTime":1741231296,"AcceptTime":0,"CallResult":"NotAnswer","CalleeList_Account":["10001","user2"],"RoomId":"roomid-1434","RoomIdType":2},"EventTime":1703589922780}"#;
+
+    let results: Vec<(&str, f64)> = vec![
+        (
+            "usersig_generate",
+            measure(|| {
+                drop(black_box(usersig::generate(1400000000, KEY, black_box("xiaojun"), 86400, 1_700_000_000, None)))
+            }),
+        ),
+        (
+            "usersig_verify",
+            measure(|| drop(black_box(usersig::verify(1400000000, KEY, "xiaojun", black_box(&sig), 1_700_000_001)))),
+        ),
+        (
+            "private_map_key",
+            measure(|| {
+                drop(black_box(usersig::generate_private_map_key(
+                    1400000000,
+                    KEY,
+                    "xiaojun",
+                    86400,
+                    1_700_000_000,
+                    usersig::Room::Numeric(black_box(1234)),
+                    255,
+                )))
+            }),
+        ),
+        (
+            "tc3_sign",
+            measure(|| {
+                let hashed = tc3::payload_hash(black_box(&body), false);
+                drop(black_box(tc3::sign(&tc3::SignInput {
+                    secret_id: call.secret_id,
+                    secret_key: call.secret_key,
+                    service: "trtc",
+                    method: "POST",
+                    canonical_query: "",
+                    headers: &[("content-type", "application/json"), ("host", "trtc.tencentcloudapi.com")],
+                    hashed_payload: &hashed,
+                    timestamp: 1_700_000_000,
+                })))
+            }),
+        ),
+        (
+            "cloud_request_build",
+            measure(|| {
+                let c = trtc::dismiss_room(1400000000, black_box(&json!({"RoomId": 12345}))).unwrap();
+                let b = c.body();
+                drop(black_box(cloud::build_request(&cloud::CloudCall { body: &b, ..call })))
+            }),
+        ),
+        (
+            "im_request_build",
+            measure(|| {
+                let body =
+                    serde_json::to_vec(black_box(&json!({"CallId": "055662e1-bc8a-469c-a334-1126c8c17d58"}))).unwrap();
+                drop(black_box(im::build_request(
+                    "https://console.tim.qq.com",
+                    "v4/call_engine_http_srv/end_call",
+                    1400000000,
+                    "administrator",
+                    &sig,
+                    99999999,
+                    body,
+                )))
+            }),
+        ),
+        ("im_response_decode", measure(|| drop(black_box(im::decode_response(black_box(&im_resp)))))),
+        ("cloud_response_decode", measure(|| drop(black_box(cloud::decode_response(black_box(&cloud_resp)))))),
+        (
+            "webhook_parse",
+            measure(|| {
+                drop(black_box(tccall::webhook::parse(
+                    1400000001,
+                    &hook_cfg,
+                    hook_query,
+                    black_box(hook_body),
+                    1669872112,
+                )))
+            }),
+        ),
+    ];
+    if as_json {
+        let map: serde_json::Map<String, serde_json::Value> =
+            results.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+        println!("{}", serde_json::Value::Object(map));
+        return;
+    }
+    println!("{:<24} {:>12} {:>14}", "benchmark", "ns/op", "ops/s");
+    for (name, ns) in results {
+        println!("{name:<24} {ns:>12.0} {:>14.0}", 1e9 / ns);
+    }
+}
