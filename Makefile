@@ -3,6 +3,7 @@
 #   make quickstart  the end-to-end story against the in-process sandbox
 #   make lint        cargo fmt --check and clippy -D warnings
 
+SHELL   := /bin/bash
 CARGO   ?= cargo
 CC      ?= gcc
 CXX     ?= g++
@@ -13,7 +14,7 @@ BUILD   := build
 # Libraries the Rust staticlib needs (from `rustc --print native-static-libs`).
 STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 
-.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare
+.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare fuzz
 
 test: test-rust test-c test-python test-go test-interop examples
 	@echo "all test suites passed"
@@ -59,6 +60,19 @@ test-interop: lib | $(BUILD)
 	$(PYTHON) -m venv $(BUILD)/interop
 	$(BUILD)/interop/bin/pip install -q --disable-pip-version-check pytest tencentcloud-sdk-python-trtc tls-sig-api-v2
 	TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(BUILD)/interop/bin/python -m pytest -q -p no:cacheprovider tests/interop
+
+# Coverage-guided fuzzing (cargo-fuzz, nightly). FUZZ_SECONDS per target; .ci/run uses a short smoke run.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := webhook_parse usersig_verify config_parse response_decode
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz-corpus/$$t; \
+		CARGO_TARGET_DIR=$(CURDIR)/target/fuzz $(CARGO) +nightly fuzz run --fuzz-dir tests/fuzz -O $$t \
+			$(BUILD)/fuzz-corpus/$$t tests/fuzz/seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+			-print_final_stats=1 2>&1 | grep -E "^stat::number_of_executed_units|^Done|ERROR|panicked|SUMMARY" \
+			| sed "s/^/$$t: /"; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 # Benchmarks (not part of `make test`): see BENCHMARKS.md.
 bench:
