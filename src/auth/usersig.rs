@@ -7,10 +7,9 @@ use crate::pyjson;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use flate2::read::ZlibDecoder;
-use flate2::write::ZlibEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, FlushCompress, Status};
 use serde_json::{Map, Value};
-use std::io::{Read, Write};
+use std::io::Read;
 
 /// Largest inflated UserSig JSON we accept (real ones are a few hundred bytes).
 const MAX_INFLATED: u64 = 64 * 1024;
@@ -74,10 +73,40 @@ pub fn generate(
 
 /// zlib (level 6, as Python's `zlib.compress`) then base64 with `+/=` mapped to `*-_`.
 fn encode_token(json: &[u8]) -> String {
-    let mut z = ZlibEncoder::new(Vec::with_capacity(json.len()), Compression::new(6));
-    z.write_all(json).expect("writing to a Vec cannot fail");
-    let compressed = z.finish().expect("writing to a Vec cannot fail");
-    STANDARD.encode(compressed).replace('+', "*").replace('/', "-").replace('=', "_")
+    let mut b64 = STANDARD.encode(zlib6(json)).into_bytes();
+    for b in &mut b64 {
+        *b = match *b {
+            b'+' => b'*',
+            b'/' => b'-',
+            b'=' => b'_',
+            other => other,
+        };
+    }
+    String::from_utf8(b64).expect("base64 output is ASCII")
+}
+
+thread_local! {
+    // zlib's deflate state is ~256 KiB; allocating it per token costs more than the
+    // compression itself (fresh mmap'd pages), so each thread keeps one and resets it.
+    // A reset stream produces exactly the bytes of a fresh one.
+    static DEFLATE: std::cell::RefCell<Compress> = std::cell::RefCell::new(Compress::new(Compression::new(6), true));
+}
+
+/// `zlib.compress(data)` at level 6, byte-identical to CPython's with the same zlib.
+fn zlib6(data: &[u8]) -> Vec<u8> {
+    DEFLATE.with(|cell| {
+        let mut z = cell.borrow_mut();
+        z.reset();
+        let mut out = Vec::with_capacity(data.len() + 64);
+        loop {
+            let consumed = z.total_in() as usize;
+            match z.compress_vec(&data[consumed..], &mut out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => return out,
+                Ok(_) => out.reserve(out.capacity().max(64)),
+                Err(e) => unreachable!("deflate of an in-memory buffer cannot fail: {e}"),
+            }
+        }
+    })
 }
 
 /// A TRTC room for a PrivateMapKey.
@@ -269,6 +298,8 @@ pub fn verify(sdk_app_id: u64, key: &str, identifier: &str, usersig: &str, now: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flate2::write::ZlibEncoder;
+    use std::io::Write;
 
     const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 

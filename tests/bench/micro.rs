@@ -14,7 +14,7 @@ use tccall::transport::{cloud, im, HttpResponse};
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
 /// Median nanoseconds per call of `f`.
-fn measure<F: FnMut()>(mut f: F) -> f64 {
+fn measure(f: &mut dyn FnMut()) -> f64 {
     let mut n = 1u64;
     loop {
         let t = Instant::now();
@@ -70,20 +70,20 @@ fn main() {
     let hook_query = "SdkAppid=1400000001&CallbackCommand=Call.CallbackAfterEndCall&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112";
     let hook_body = br#"{"CallbackCommand":"Call.CallbackAfterEndCall","CallRecord":{"CallId":"055662e1-bc8a-469c-a334-1126c8c17d58","Caller_Account":"10001","MediaType":"Audio","CallType":"SingleCall","StartTime":1741231146,"EndTime":1741231296,"AcceptTime":0,"CallResult":"NotAnswer","CalleeList_Account":["10001","user2"],"RoomId":"roomid-1434","RoomIdType":2},"EventTime":1703589922780}"#;
 
-    let results: Vec<(&str, f64)> = vec![
+    let benches: Vec<(&str, Box<dyn FnMut() + '_>)> = vec![
         (
             "usersig_generate",
-            measure(|| {
+            Box::new(|| {
                 drop(black_box(usersig::generate(1400000000, KEY, black_box("xiaojun"), 86400, 1_700_000_000, None)))
             }),
         ),
         (
             "usersig_verify",
-            measure(|| drop(black_box(usersig::verify(1400000000, KEY, "xiaojun", black_box(&sig), 1_700_000_001)))),
+            Box::new(|| drop(black_box(usersig::verify(1400000000, KEY, "xiaojun", black_box(&sig), 1_700_000_001)))),
         ),
         (
             "private_map_key",
-            measure(|| {
+            Box::new(|| {
                 drop(black_box(usersig::generate_private_map_key(
                     1400000000,
                     KEY,
@@ -97,7 +97,7 @@ fn main() {
         ),
         (
             "tc3_sign",
-            measure(|| {
+            Box::new(|| {
                 let hashed = tc3::payload_hash(black_box(&body), false);
                 drop(black_box(tc3::sign(&tc3::SignInput {
                     secret_id: call.secret_id,
@@ -113,7 +113,7 @@ fn main() {
         ),
         (
             "cloud_request_build",
-            measure(|| {
+            Box::new(|| {
                 let c = trtc::dismiss_room(1400000000, black_box(&json!({"RoomId": 12345}))).unwrap();
                 let b = c.body();
                 drop(black_box(cloud::build_request(&cloud::CloudCall { body: &b, ..call })))
@@ -121,7 +121,7 @@ fn main() {
         ),
         (
             "im_request_build",
-            measure(|| {
+            Box::new(|| {
                 let body =
                     serde_json::to_vec(black_box(&json!({"CallId": "055662e1-bc8a-469c-a334-1126c8c17d58"}))).unwrap();
                 drop(black_box(im::build_request(
@@ -135,11 +135,11 @@ fn main() {
                 )))
             }),
         ),
-        ("im_response_decode", measure(|| drop(black_box(im::decode_response(black_box(&im_resp)))))),
-        ("cloud_response_decode", measure(|| drop(black_box(cloud::decode_response(black_box(&cloud_resp)))))),
+        ("im_response_decode", Box::new(|| drop(black_box(im::decode_response(black_box(&im_resp)))))),
+        ("cloud_response_decode", Box::new(|| drop(black_box(cloud::decode_response(black_box(&cloud_resp)))))),
         (
             "webhook_parse",
-            measure(|| {
+            Box::new(|| {
                 drop(black_box(tccall::webhook::parse(
                     1400000001,
                     &hook_cfg,
@@ -150,6 +150,12 @@ fn main() {
             }),
         ),
     ];
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let results: Vec<(&str, f64)> = benches
+        .into_iter()
+        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
+        .map(|(name, mut f)| (name, measure(&mut f)))
+        .collect();
     if as_json {
         let map: serde_json::Map<String, serde_json::Value> =
             results.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();

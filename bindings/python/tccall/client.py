@@ -62,7 +62,7 @@ class Client:
             _raise(rc, err)
         self._handle: int | None = handle.value
         # close() waits for calls in flight, so no thread uses a freed handle.
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
         self._inflight = 0
 
     # -- lifecycle -------------------------------------------------------------
