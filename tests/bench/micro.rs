@@ -13,6 +13,9 @@ use tccall::transport::{cloud, im, HttpResponse};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
+/// A named piece of work to time.
+type Bench<'a> = Box<dyn FnMut() + 'a>;
+
 /// Median nanoseconds per call of `f`.
 fn measure(f: &mut dyn FnMut()) -> f64 {
     let mut n = 1u64;
@@ -70,7 +73,7 @@ fn main() {
     let hook_query = "SdkAppid=1400000001&CallbackCommand=Call.CallbackAfterEndCall&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112";
     let hook_body = br#"{"CallbackCommand":"Call.CallbackAfterEndCall","CallRecord":{"CallId":"055662e1-bc8a-469c-a334-1126c8c17d58","Caller_Account":"10001","MediaType":"Audio","CallType":"SingleCall","StartTime":1741231146,"EndTime":1741231296,"AcceptTime":0,"CallResult":"NotAnswer","CalleeList_Account":["10001","user2"],"RoomId":"roomid-1434","RoomIdType":2},"EventTime":1703589922780}"#;
 
-    let benches: Vec<(&str, Box<dyn FnMut() + '_>)> = vec![
+    let benches: Vec<(&str, Bench<'_>)> = vec![
         (
             "usersig_generate",
             Box::new(|| {
