@@ -147,7 +147,7 @@ pub struct Config {
     pub webhook: WebhookConfig,
     /// TCP connect timeout.
     pub connect_timeout: Duration,
-    /// Whole-request timeout (one attempt).
+    /// Bound on each phase of one attempt after connecting: send, await the answer, read it.
     pub request_timeout: Duration,
     /// Retry policy.
     pub retry: RetryConfig,

@@ -86,8 +86,16 @@ impl Http {
         };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Per-phase bounds, not timeout_global: with a global (or per-call) timeout ureq
+            // resolves the host on a freshly spawned thread on every request, pooled or not,
+            // which tripled the per-call time (see BENCHMARKS.md). Each phase after connecting
+            // (send, wait for the answer, read it) gets request_timeout; DNS keeps the OS
+            // resolver's own limits.
             .timeout_connect(Some(config.connect_timeout))
-            .timeout_global(Some(config.request_timeout))
+            .timeout_send_request(Some(config.request_timeout))
+            .timeout_send_body(Some(config.request_timeout))
+            .timeout_recv_response(Some(config.request_timeout))
+            .timeout_recv_body(Some(config.request_timeout))
             .proxy(proxy)
             .user_agent(config.user_agent.as_str())
             .max_redirects(0)
