@@ -81,7 +81,18 @@ struct Figures {
     ops_per_s: f64,
     p50_us: f64,
     p99_us: f64,
-    calls: usize,
+    /// Client-process CPU time (user + system) per call: what the client itself costs,
+    /// independent of how the scheduler shares the cores with the sandbox.
+    cpu_us: f64,
+}
+
+/// This process's user + system CPU time in seconds (/proc/self/stat, clock ticks of 10 ms).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -93,6 +104,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn load<F: Fn() + Sync>(threads: usize, secs: f64, op: F) -> Figures {
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
     let mut all: Vec<Duration> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
@@ -110,12 +122,13 @@ fn load<F: Fn() + Sync>(threads: usize, secs: f64, op: F) -> Figures {
         handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu_us = (cpu_seconds() - cpu_start) * 1e6 / all.len() as f64;
     all.sort();
     Figures {
         ops_per_s: all.len() as f64 / elapsed,
         p50_us: percentile(&all, 0.5),
         p99_us: percentile(&all, 0.99),
-        calls: all.len(),
+        cpu_us,
     }
 }
 
@@ -216,21 +229,32 @@ fn main() {
     }
     println!("dismiss_room through the C ABI vs a bare ureq keep-alive POST (sandbox {base_url}, {secs} s per cell)");
     println!(
-        "{:>7} | {:>10} {:>9} {:>9} | {:>10} {:>9} {:>9} | {:>13}",
-        "threads", "floor op/s", "p50 us", "p99 us", "tccall op/s", "p50 us", "p99 us", "time/floor"
+        "{:>7} | {:>10} {:>8} {:>8} {:>8} | {:>11} {:>8} {:>8} {:>8} | {:>10} {:>9}",
+        "threads",
+        "floor op/s",
+        "p50 us",
+        "p99 us",
+        "cpu us",
+        "tccall op/s",
+        "p50 us",
+        "p99 us",
+        "cpu us",
+        "time/floor",
+        "cpu/floor"
     );
     for (t, f, o) in rows {
         println!(
-            "{t:>7} | {:>10.0} {:>9.1} {:>9.1} | {:>10.0} {:>9.1} {:>9.1} | {:>12.3}x   ({} / {} calls)",
+            "{t:>7} | {:>10.0} {:>8.1} {:>8.1} {:>8.1} | {:>11.0} {:>8.1} {:>8.1} {:>8.1} | {:>9.3}x {:>8.2}x",
             f.ops_per_s,
             f.p50_us,
             f.p99_us,
+            f.cpu_us,
             o.ops_per_s,
             o.p50_us,
             o.p99_us,
+            o.cpu_us,
             f.ops_per_s / o.ops_per_s,
-            f.calls,
-            o.calls
+            o.cpu_us / f.cpu_us,
         );
     }
 }
