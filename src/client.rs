@@ -1,6 +1,7 @@
 //! `Client`: the one object users hold. It is `Send + Sync`; share it across threads.
 
 use crate::api::{local, raw, trtc, ImOp, Operation};
+use crate::auth::tc3::SigningKeyCache;
 use crate::auth::usersig;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
@@ -29,6 +30,7 @@ pub struct Client {
     http: Http,
     limiter: RateLimiter,
     admin_sig: RwLock<Option<AdminSig>>,
+    signing_keys: SigningKeyCache,
 }
 
 const _: () = {
@@ -42,7 +44,13 @@ impl Client {
     /// Creates a client from a validated config. No I/O happens here.
     pub fn new(config: Config) -> Result<Client> {
         let http = Http::new(&config)?;
-        Ok(Client { config, http, limiter: RateLimiter::default(), admin_sig: RwLock::new(None) })
+        Ok(Client {
+            config,
+            http,
+            limiter: RateLimiter::default(),
+            admin_sig: RwLock::new(None),
+            signing_keys: SigningKeyCache::default(),
+        })
     }
 
     /// Creates a client from config JSON.
@@ -226,6 +234,7 @@ impl Client {
             token: self.config.cloud_api.token.as_ref().map(Secret::expose),
             language: Some(&self.config.cloud_api.language),
             request_client: REQUEST_CLIENT,
+            signing_key: Some(self.signing_keys.get(secret_key.expose(), timestamp, t.service)),
         })
     }
 
@@ -285,7 +294,8 @@ struct CloudTarget<'a> {
 
 /// A built request as `{"method", "url", "headers": {...}, "body"}`.
 fn request_json(req: &HttpRequest) -> Value {
-    let headers: Map<String, Value> = req.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let headers: Map<String, Value> =
+        req.headers.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect();
     json!({
         "method": req.method,
         "url": req.url,

@@ -147,7 +147,7 @@ pub struct Config {
     pub webhook: WebhookConfig,
     /// TCP connect timeout.
     pub connect_timeout: Duration,
-    /// Bound on each phase of one attempt after connecting: send, await the answer, read it.
+    /// The longest the server may stay silent during one attempt (per read and per write).
     pub request_timeout: Duration,
     /// Retry policy.
     pub retry: RetryConfig,

@@ -24,6 +24,9 @@ pub struct SignInput<'a> {
     pub hashed_payload: &'a str,
     /// `X-TC-Timestamp`.
     pub timestamp: u64,
+    /// The derived signing key for this timestamp's UTC date and this service, when the
+    /// caller caches it (`SigningKeyCache`); `None` derives it from `secret_key`.
+    pub signing_key: Option<[u8; 32]>,
 }
 
 /// Every intermediate of a signature, so tests can compare each step.
@@ -63,25 +66,63 @@ pub fn signing_keys(secret_key: &str, date: &str, service: &str) -> [[u8; 32]; 3
     [k_date, k_service, k_signing]
 }
 
+/// The kSigning key for a unix time's UTC date and a service.
+pub fn signing_key(secret_key: &str, timestamp: u64, service: &str) -> [u8; 32] {
+    signing_keys(secret_key, &utc_date(timestamp), service)[2]
+}
+
+/// Caches kSigning: it depends only on the secret, the UTC date and the service, so one
+/// derivation (three HMACs) serves a whole day of requests. Bound to one secret key.
+#[derive(Default)]
+pub struct SigningKeyCache {
+    slot: std::sync::RwLock<Option<(u64, String, [u8; 32])>>,
+}
+
+impl SigningKeyCache {
+    /// kSigning for `timestamp`'s UTC day and `service`, derived once per day and service.
+    pub fn get(&self, secret_key: &str, timestamp: u64, service: &str) -> [u8; 32] {
+        let day = timestamp / 86_400;
+        if let Some((d, s, key)) = self.slot.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if *d == day && s == service {
+                return *key;
+            }
+        }
+        let key = signing_key(secret_key, timestamp, service);
+        *self.slot.write().unwrap_or_else(|p| p.into_inner()) = Some((day, service.to_string(), key));
+        key
+    }
+}
+
+impl std::fmt::Debug for SigningKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKeyCache(** redacted **)")
+    }
+}
+
 /// Signs a request.
 pub fn sign(input: &SignInput<'_>) -> Signature {
-    let mut canonical_headers = String::new();
-    for (name, value) in input.headers {
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(value);
-        canonical_headers.push('\n');
+    let mut canonical_request = String::with_capacity(256);
+    for part in [input.method, "\n/\n", input.canonical_query, "\n"] {
+        canonical_request.push_str(part);
     }
-    let signed_headers = input.headers.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(";");
-    let canonical_request = format!(
-        "{}\n/\n{}\n{}\n{}\n{}",
-        input.method, input.canonical_query, canonical_headers, signed_headers, input.hashed_payload
-    );
+    let mut signed_headers = String::with_capacity(32);
+    for (i, (name, value)) in input.headers.iter().enumerate() {
+        for part in [*name, ":", *value, "\n"] {
+            canonical_request.push_str(part);
+        }
+        if i > 0 {
+            signed_headers.push(';');
+        }
+        signed_headers.push_str(name);
+    }
+    for part in ["\n", &signed_headers, "\n", input.hashed_payload] {
+        canonical_request.push_str(part);
+    }
     let date = utc_date(input.timestamp);
     let credential_scope = format!("{date}/{}/tc3_request", input.service);
     let string_to_sign =
         format!("{ALGORITHM}\n{}\n{credential_scope}\n{}", input.timestamp, sha256_hex(canonical_request.as_bytes()));
-    let [_, _, k_signing] = signing_keys(input.secret_key, &date, input.service);
+    let k_signing = input.signing_key.unwrap_or_else(|| signing_key(input.secret_key, input.timestamp, input.service));
     let signature = hex(&hmac_sha256(&k_signing, string_to_sign.as_bytes()));
     let authorization = format!(
         "{ALGORITHM} Credential={}/{credential_scope}, SignedHeaders={signed_headers}, Signature={signature}",
@@ -147,6 +188,7 @@ mod tests {
             headers: &[("content-type", "application/json"), ("host", "trtc.tencentcloudapi.com")],
             hashed_payload: &hashed,
             timestamp: 1_700_000_000,
+            signing_key: None,
         });
         assert_eq!(sig.signature, "39420048117b198c5fc926ac9ccee749f52150d03f027de5a4636a45a2261587");
         assert_eq!(
@@ -159,6 +201,19 @@ mod tests {
         assert_eq!(parsed.service, "trtc");
         assert_eq!(parsed.signed_headers, ["content-type", "host"]);
         assert_eq!(parsed.signature, sig.signature);
+    }
+
+    #[test]
+    fn signing_key_cache_follows_day_and_service() {
+        let cache = SigningKeyCache::default();
+        let k = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
+        assert_eq!(cache.get(k, 1_700_000_000, "trtc"), signing_key(k, 1_700_000_000, "trtc"));
+        // Same UTC day (2023-11-14 ends at 1700006399): same key, now from the cache.
+        assert_eq!(cache.get(k, 1_700_006_399, "trtc"), signing_key(k, 1_700_000_000, "trtc"));
+        // Next day and another service: re-derived.
+        assert_eq!(cache.get(k, 1_700_006_400, "trtc"), signing_key(k, 1_700_006_400, "trtc"));
+        assert_ne!(cache.get(k, 1_700_006_400, "ccc"), signing_key(k, 1_700_006_400, "trtc"));
+        assert_eq!(format!("{cache:?}"), "SigningKeyCache(** redacted **)");
     }
 
     #[test]

@@ -123,6 +123,7 @@ fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError
         headers: &headers,
         hashed_payload: &hashed,
         timestamp: ts,
+        signing_key: None,
     });
     if !constant_time_eq(want.signature.as_bytes(), auth.signature.as_bytes()) {
         return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE);

@@ -36,6 +36,9 @@ pub struct CloudCall<'a> {
     pub language: Option<&'a str>,
     /// `X-TC-RequestClient`.
     pub request_client: &'a str,
+    /// kSigning for this timestamp's UTC date, when the caller caches it (see
+    /// `tc3::SigningKeyCache`); `None` derives it from `secret_key`.
+    pub signing_key: Option<[u8; 32]>,
 }
 
 /// The `Host` header (and signed host) for a base URL: its authority, as written.
@@ -58,25 +61,27 @@ pub fn build_request(c: &CloudCall<'_>) -> HttpRequest {
         headers: &[("content-type", CONTENT_TYPE), ("host", host)],
         hashed_payload: &hashed,
         timestamp: c.timestamp,
+        signing_key: c.signing_key,
     });
-    let mut headers: Vec<(String, String)> = vec![
-        ("Content-Type".into(), CONTENT_TYPE.into()),
-        ("Host".into(), host.into()),
-        ("X-TC-Action".into(), c.action.into()),
-        ("X-TC-RequestClient".into(), c.request_client.into()),
-        ("X-TC-Timestamp".into(), c.timestamp.to_string()),
-        ("X-TC-Version".into(), c.version.into()),
-    ];
+    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(10);
+    headers.extend([
+        ("Content-Type", CONTENT_TYPE.into()),
+        ("Host", host.into()),
+        ("X-TC-Action", c.action.into()),
+        ("X-TC-RequestClient", c.request_client.into()),
+        ("X-TC-Timestamp", c.timestamp.to_string()),
+        ("X-TC-Version", c.version.into()),
+    ]);
     if let Some(region) = c.region.filter(|r| !r.is_empty()) {
-        headers.push(("X-TC-Region".into(), region.into()));
+        headers.push(("X-TC-Region", region.into()));
     }
     if let Some(token) = c.token {
-        headers.push(("X-TC-Token".into(), token.into()));
+        headers.push(("X-TC-Token", token.into()));
     }
     if let Some(lang) = c.language {
-        headers.push(("X-TC-Language".into(), lang.into()));
+        headers.push(("X-TC-Language", lang.into()));
     }
-    headers.push(("Authorization".into(), sig.authorization));
+    headers.push(("Authorization", sig.authorization));
     HttpRequest { method: "POST", url: format!("{}/", c.endpoint), headers, body: c.body.to_vec() }
 }
 
@@ -162,9 +167,10 @@ mod tests {
             token: Some("TOKEN"),
             language: Some("en-US"),
             request_client: "tccall/0.1.0",
+            signing_key: None,
         });
         assert_eq!(r.url, "http://127.0.0.1:8080/");
-        let names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = r.headers.iter().map(|(n, _)| *n).collect();
         assert_eq!(
             names,
             [

@@ -21,12 +21,7 @@ pub fn build_request(
         "{base_url}/{path}?sdkappid={sdk_app_id}&identifier={}&usersig={usersig}&random={random}&contenttype=json",
         percent_encode(identifier)
     );
-    HttpRequest {
-        method: "POST",
-        url,
-        headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())],
-        body,
-    }
+    HttpRequest { method: "POST", url, headers: vec![("Content-Type", "application/json; charset=utf-8".into())], body }
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -131,7 +126,7 @@ mod tests {
             r.url,
             "https://console.tim.qq.com/v4/call_engine_http_srv/end_call?sdkappid=1400000001&identifier=administrator&usersig=eJx*-_&random=99999999&contenttype=json"
         );
-        assert_eq!(r.headers, vec![("Content-Type".to_string(), "application/json; charset=utf-8".to_string())]);
+        assert_eq!(r.headers, vec![("Content-Type", "application/json; charset=utf-8".to_string())]);
         assert_eq!(percent_encode("a b&c/é"), "a%20b%26c%2F%C3%A9");
     }
 

@@ -24,8 +24,8 @@ pub struct HttpRequest {
     pub method: &'static str,
     /// Full URL including the query string.
     pub url: String,
-    /// Headers in the order they are sent.
-    pub headers: Vec<(String, String)>,
+    /// Headers in the order they are sent (names are fixed strings).
+    pub headers: Vec<(&'static str, String)>,
     /// The exact body bytes (they are what TC3 signs).
     pub body: Vec<u8>,
 }
@@ -86,16 +86,14 @@ impl Http {
         };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            // Per-phase bounds, not timeout_global: with a global (or per-call) timeout ureq
-            // resolves the host on a freshly spawned thread on every request, pooled or not,
-            // which tripled the per-call time (see BENCHMARKS.md). Each phase after connecting
-            // (send, wait for the answer, read it) gets request_timeout; DNS keeps the OS
-            // resolver's own limits.
+            // Fixed per-read / per-write bounds rather than deadlines: ureq re-arms the socket
+            // timeout (a setsockopt) on every read when the remaining budget changes, and
+            // with timeout_global it also resolves the host on a new thread per request;
+            // both showed up as extra client CPU per call (see BENCHMARKS.md). request_ms is
+            // thus the longest the server may stay silent, like a read timeout.
             .timeout_connect(Some(config.connect_timeout))
-            .timeout_send_request(Some(config.request_timeout))
-            .timeout_send_body(Some(config.request_timeout))
-            .timeout_recv_response(Some(config.request_timeout))
-            .timeout_recv_body(Some(config.request_timeout))
+            .timeout_per_read(Some(config.request_timeout))
+            .timeout_per_write(Some(config.request_timeout))
             .proxy(proxy)
             .user_agent(config.user_agent.as_str())
             .max_redirects(0)
@@ -110,7 +108,7 @@ impl Http {
     pub fn send(&self, req: &HttpRequest) -> Result<HttpResponse, Failure> {
         let mut builder = ureq::http::Request::builder().method(req.method).uri(&req.url);
         for (name, value) in &req.headers {
-            builder = builder.header(name, value);
+            builder = builder.header(*name, value);
         }
         let request = builder
             .body(req.body.clone())

@@ -209,6 +209,17 @@ fn main() {
     };
 
     let mut rows = Vec::new();
+    // --profile-tccall / --profile-floor: one loop only, for `perf record` or `strace -c`.
+    if args.iter().any(|a| a == "--profile-tccall") {
+        let f = load(1, secs, || assert_eq!(client.dismiss(&req), 302));
+        println!("{:.0} calls", f.ops_per_s * secs);
+        return;
+    }
+    if args.iter().any(|a| a == "--profile-floor") {
+        let f = load(1, secs, floor_once);
+        println!("{:.0} calls", f.ops_per_s * secs);
+        return;
+    }
     for &threads in &thread_counts {
         let floor = load(threads, secs, floor_once);
         let ours = load(threads, secs, || {

@@ -100,12 +100,18 @@ DECLARED = frozenset(
 )
 
 
-def take_string(ptr: c_void_p) -> str | None:
+def take_bytes(ptr: c_void_p) -> bytes | None:
     """Copies a library-owned string and frees it (exactly once)."""
     if not ptr.value:
         return None
     try:
-        return ctypes.string_at(ptr.value).decode("utf-8")
+        return ctypes.string_at(ptr.value)
     finally:
         lib.tccall_string_free(ptr.value)
         ptr.value = None
+
+
+def take_string(ptr: c_void_p) -> str | None:
+    """As :func:`take_bytes`, decoded from UTF-8."""
+    data = take_bytes(ptr)
+    return None if data is None else data.decode("utf-8")

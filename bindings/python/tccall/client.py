@@ -15,7 +15,9 @@ RoomId = Union[int, str]
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # Default arguments use json's cached C encoder (several times faster than custom
+    # separators); the output is ASCII with \uXXXX escapes, which the library reads as is.
+    return json.dumps(value).encode("ascii")
 
 
 def _drop_none(d: Mapping[str, Any]) -> JSON:
@@ -117,7 +119,7 @@ class Client:
             self._release()
         if rc != 0:
             _raise(rc, err)
-        return json.loads(_ffi.take_string(out) or "{}")
+        return json.loads(_ffi.take_bytes(out) or b"{}")
 
     # -- Call (TUICallKit) -----------------------------------------------------
 
@@ -356,4 +358,4 @@ class Client:
             self._release()
         if rc != 0:
             _raise(rc, err)
-        return json.loads(_ffi.take_string(out) or "{}")
+        return json.loads(_ffi.take_bytes(out) or b"{}")
