@@ -527,6 +527,7 @@ fn signed(
         headers: &refs,
         hashed_payload: &hashed,
         timestamp: ts,
+        signing_key: None,
     });
     vec![
         ("Content-Type".into(), ctype.into()),

@@ -141,6 +141,7 @@ fn tc3_vectors_step_by_step() {
             headers: &[("content-type", s(headers, "Content-Type")), ("host", s(headers, "Host"))],
             hashed_payload: &hashed,
             timestamp: u(i, "timestamp"),
+            signing_key: None,
         });
         assert_eq!(sig.date, s(d, "date"), "{id}");
         assert_eq!(sig.credential_scope, s(d, "credential_scope"), "{id}");
