@@ -107,7 +107,8 @@ impl Client {
             Operation::SignImRequest => {
                 let (path, body) = self.raw_im(req)?;
                 let sig = self.admin_usersig("sign_im_request", false)?;
-                Ok(request_json(&self.im_request_data(path, &sig, body)))
+                let bytes = serde_json::to_vec(&body).expect("a Value always serializes");
+                Ok(request_json(&self.im_request_data(path, &sig, &bytes)))
             }
             Operation::CloudApiRequest => self.raw_cloud(req, false),
             Operation::SignCloudApiRequest => self.raw_cloud(req, true),
@@ -164,8 +165,7 @@ impl Client {
         Ok(sig)
     }
 
-    fn im_request_data(&self, path: &str, usersig: &str, body: Value) -> HttpRequest {
-        let bytes = serde_json::to_vec(&body).expect("a Value always serializes");
+    fn im_request_data(&self, path: &str, usersig: &str, body: &[u8]) -> HttpRequest {
         im::build_request(
             &self.config.im_endpoint,
             path,
@@ -173,7 +173,7 @@ impl Client {
             &self.config.admin_user_id,
             usersig,
             random_u32(),
-            bytes,
+            body.to_vec(),
         )
     }
 
@@ -188,12 +188,13 @@ impl Client {
 
     fn im_send(&self, name: &str, path: &str, body: &Value, class: RetryClass) -> Result<Value> {
         self.config.require_secret_key(name)?;
+        let body = serde_json::to_vec(body).expect("a Value always serializes");
         retry::run(&self.config.retry, class, |_| {
             self.limit(path, self.config.rate_limit.im_per_second)?;
             let mut reminted = false;
             loop {
                 let sig = self.admin_usersig(name, reminted).map_err(Failure::answered)?;
-                let req = self.im_request_data(path, &sig, body.clone());
+                let req = self.im_request_data(path, &sig, &body);
                 let resp = self.http.send(&req)?;
                 match im::decode_response(&resp) {
                     // A stale admin UserSig (70001/70052): mint a new one and resend once.
@@ -239,7 +240,7 @@ impl Client {
     }
 
     fn cloud_send(&self, target: &CloudTarget<'_>, class: RetryClass) -> Result<Value> {
-        self.cloud_call(target, 0)?;
+        self.config.require_cloud_credentials(target.op)?;
         retry::run(&self.config.retry, class, |_| {
             self.limit(target.action, self.config.rate_limit.cloud_api_per_second)?;
             // Re-signed on every attempt so a retry stays inside the 5-minute window.

@@ -8,6 +8,7 @@ from ctypes import byref, c_void_p
 from typing import Any, Mapping, Sequence, Union
 
 from . import _ffi
+from ._managed import Managed
 from .errors import Error, from_json
 
 JSON = dict[str, Any]
@@ -48,7 +49,7 @@ def _raise(rc: int, err: c_void_p) -> None:
     raise from_json(_ffi.take_string(err), rc)
 
 
-class Client:
+class Client(Managed):
     """A Tencent call-control client. Thread-safe: share one instance across threads.
 
     ``config`` is the tccall config (a dict or JSON text), e.g.
@@ -80,18 +81,6 @@ class Client:
                 cond.wait()
         if handle:
             _ffi.lib.tccall_client_free(handle)
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # pragma: no cover - interpreter shutdown
-            pass
 
     def _acquire(self) -> int:
         with self._cond:

@@ -15,10 +15,11 @@ from ctypes import byref, c_void_p
 from typing import Any, Iterator, Mapping
 
 from . import _ffi
+from ._managed import Managed
 from .errors import from_json
 
 
-class Sandbox:
+class Sandbox(Managed):
     """A running sandbox on 127.0.0.1 (a random port). Stop it with :meth:`close`."""
 
     def __init__(self, config: Mapping[str, Any] | None = None):
@@ -53,17 +54,6 @@ class Sandbox:
         if handle:
             _ffi.lib.tccall_sandbox_free(handle)
 
-    def __enter__(self) -> "Sandbox":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # pragma: no cover
-            pass
 
 
 try:
