@@ -100,10 +100,14 @@ class Client(Managed):
         fn = getattr(_ffi.lib, f"tccall_client_{operation}", None)
         if fn is None or operation not in _ffi.OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}")
+        return self._invoke(fn, _dumps(request))
+
+    def _invoke(self, fn: Any, *args: Any) -> JSON:
+        """Calls ``fn(handle, *args, &out, &err)`` with the handle held; returns the result JSON or raises."""
         out, err = c_void_p(), c_void_p()
         handle = self._acquire()
         try:
-            rc = fn(handle, _dumps(request), byref(out), byref(err))
+            rc = fn(handle, *args, byref(out), byref(err))
         finally:
             self._release()
         if rc != 0:
@@ -337,14 +341,4 @@ class Client(Managed):
         """
         if isinstance(body, str):
             body = body.encode("utf-8")
-        out, err = c_void_p(), c_void_p()
-        handle = self._acquire()
-        try:
-            rc = _ffi.lib.tccall_client_parse_webhook(
-                handle, query_string.encode("utf-8"), bytes(body), len(body), byref(out), byref(err)
-            )
-        finally:
-            self._release()
-        if rc != 0:
-            _raise(rc, err)
-        return json.loads(_ffi.take_bytes(out) or b"{}")
+        return self._invoke(_ffi.lib.tccall_client_parse_webhook, query_string.encode("utf-8"), bytes(body), len(body))
