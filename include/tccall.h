@@ -85,6 +85,11 @@
 #define TCCALL_E_BAD_RESPONSE 206
 
 /*
+ The call was cancelled through its `tccall_cancel` (any phase: connecting, waiting, backing off).
+ */
+#define TCCALL_E_CANCELLED 207
+
+/*
  Any other error Tencent returned.
  */
 #define TCCALL_E_SERVICE 301

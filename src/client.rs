@@ -10,11 +10,14 @@ use crate::schema;
 use crate::secret::Secret;
 use crate::transport::cloud::{self, CloudCall};
 use crate::transport::ratelimit::RateLimiter;
-use crate::transport::retry::{self, RetryClass};
-use crate::transport::{im, random_u32, unix_now, Failure, Http, HttpRequest, Reach};
+use crate::transport::retry::{self, Outcome, RetryClass};
+use crate::transport::{
+    im, random_u32, unix_now, BodyLimit, CallCtx, Cancel, Failure, Http, HttpRequest, HttpSettings, PoolCounters, Reach,
+};
 use crate::webhook;
 use serde_json::{json, Map, Value};
 use std::sync::RwLock;
+use std::time::Duration;
 
 /// The admin UserSig, minted once and reused until close to expiry.
 #[derive(Debug)]
@@ -40,10 +43,48 @@ const _: () = {
 
 const REQUEST_CLIENT: &str = concat!("tccall_", env!("CARGO_PKG_VERSION"));
 
+/// Per-call settings that override the config for one call.
+#[derive(Clone, Debug, Default)]
+pub struct CallOptions {
+    /// The whole call's deadline instead of `timeouts.total_ms`.
+    pub deadline: Option<Duration>,
+    /// Attempts in all instead of `retry.max_attempts`.
+    pub max_attempts: Option<u32>,
+    /// A token that cancels the call from another thread.
+    pub cancel: Option<Cancel>,
+}
+
+/// `options_json` of `tccall_client_call`: `{"deadline_ms": n, "max_attempts": n}`.
+static OPTIONS: &[schema::Field] = &[
+    schema::Field::null("deadline_ms", schema::Kind::Int { min: 1, max: 3_600_000 }),
+    schema::Field::null("max_attempts", schema::Kind::Int { min: 1, max: 10 }),
+];
+
+impl CallOptions {
+    /// Parses `options_json` (the cancel token is passed separately).
+    pub fn from_json(text: &str) -> Result<CallOptions> {
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("options_json is not valid JSON: {e}")))?;
+        schema::validate(&v, OPTIONS, "options_json", ErrorCode::InvalidRequest)?;
+        Ok(CallOptions {
+            deadline: v.get("deadline_ms").and_then(Value::as_u64).map(Duration::from_millis),
+            max_attempts: v.get("max_attempts").and_then(Value::as_u64).map(|n| n as u32),
+            cancel: None,
+        })
+    }
+}
+
 impl Client {
-    /// Creates a client from a validated config. No I/O happens here.
+    /// Creates a client from a validated config. No I/O happens here (the proxy
+    /// environment is read now; the system trust store at the first HTTPS connection).
     pub fn new(config: Config) -> Result<Client> {
-        let http = Http::new(&config)?;
+        let http = Http::new(HttpSettings {
+            connect_timeout: config.connect_timeout,
+            read_timeout: config.request_timeout,
+            user_agent: config.user_agent.clone(),
+            proxies: config.proxy.resolve()?,
+            tls: config.tls.clone(),
+        });
         Ok(Client {
             config,
             http,
@@ -63,11 +104,21 @@ impl Client {
         &self.config
     }
 
+    /// What the connection pool did (connections opened, reused, TLS handshakes).
+    pub fn pool_counters(&self) -> &PoolCounters {
+        self.http.counters()
+    }
+
     /// Runs `op` on a JSON request string and returns the JSON result string.
     /// This is what every `tccall_client_*` function of the C ABI calls.
     pub fn execute_json(&self, op: Operation, request_json: &str) -> Result<String> {
+        self.call_json(op, request_json, &CallOptions::default())
+    }
+
+    /// As `execute_json`, with per-call options (deadline, attempts, cancel token).
+    pub fn call_json(&self, op: Operation, request_json: &str, options: &CallOptions) -> Result<String> {
         let request = self.parse_input(request_json, op.name())?;
-        self.execute(op, &request).map(|v| v.to_string())
+        self.run(op, &request, options)
     }
 
     /// Parses a JSON input, enforcing the configured size limit.
@@ -88,30 +139,42 @@ impl Client {
 
     /// Runs `op` on a parsed request.
     pub fn execute(&self, op: Operation, req: &Value) -> Result<Value> {
+        let text = self.run(op, req, &CallOptions::default())?;
+        Ok(serde_json::from_str(&text).expect("tccall writes valid JSON"))
+    }
+
+    /// Runs `op` and returns its result as JSON text.
+    fn run(&self, op: Operation, req: &Value, options: &CallOptions) -> Result<String> {
+        let ctx = CallCtx::new(options.deadline.unwrap_or(self.config.total_timeout), options.cancel.as_ref());
+        let attempts = options.max_attempts.unwrap_or(self.config.retry.max_attempts);
+        let call = Call { ctx: &ctx, attempts };
         if let Some(im_op) = op.im_op() {
-            return self.im_op(im_op, req);
+            return self.im_op(im_op, req, &call);
         }
         let now = unix_now();
+        let local = |v: Result<Value>| v.map(|v| v.to_string());
         match op {
             Operation::DismissRoom => {
-                self.trtc(op, trtc::dismiss_room(self.config.sdk_app_id, req)?, RetryClass::Ending)
+                self.trtc(op, trtc::dismiss_room(self.config.sdk_app_id, req)?, RetryClass::Ending, &call)
             }
-            Operation::RemoveUsers => self.trtc(op, trtc::remove_users(self.config.sdk_app_id, req)?, RetryClass::Safe),
-            Operation::GenUsersig => local::gen_usersig(&self.config, req, now),
-            Operation::VerifyUsersig => local::verify_usersig(&self.config, req, now),
-            Operation::GenPrivateMapKey => local::gen_private_map_key(&self.config, req, now),
+            Operation::RemoveUsers => {
+                self.trtc(op, trtc::remove_users(self.config.sdk_app_id, req)?, RetryClass::Safe, &call)
+            }
+            Operation::GenUsersig => local(local::gen_usersig(&self.config, req, now)),
+            Operation::VerifyUsersig => local(local::verify_usersig(&self.config, req, now)),
+            Operation::GenPrivateMapKey => local(local::gen_private_map_key(&self.config, req, now)),
             Operation::ImRequest => {
                 let (path, body) = self.raw_im(req)?;
-                self.im_send("im_request", path, &body, RetryClass::OnlyUnsent)
+                self.im_send("im_request", path, &body, RetryClass::OnlyUnsent, &call)
             }
             Operation::SignImRequest => {
                 let (path, body) = self.raw_im(req)?;
                 let sig = self.admin_usersig("sign_im_request", false)?;
                 let bytes = serde_json::to_vec(&body).expect("a Value always serializes");
-                Ok(request_json(&self.im_request_data(path, &sig, &bytes)))
+                Ok(request_json(&self.im_request_data(path, &sig, &bytes)).to_string())
             }
-            Operation::CloudApiRequest => self.raw_cloud(req, false),
-            Operation::SignCloudApiRequest => self.raw_cloud(req, true),
+            Operation::CloudApiRequest => self.raw_cloud(req, false, &call),
+            Operation::SignCloudApiRequest => self.raw_cloud(req, true, &call),
             _ => unreachable!("IM operations are handled above"),
         }
     }
@@ -127,12 +190,12 @@ impl Client {
         webhook::parse(self.config.sdk_app_id, &self.config.webhook, query, body, unix_now())
     }
 
-    fn im_op(&self, op: &ImOp, req: &Value) -> Result<Value> {
+    fn im_op(&self, op: &ImOp, req: &Value, call: &Call<'_>) -> Result<String> {
         schema::validate(req, op.fields, &format!("{} request", op.name), ErrorCode::InvalidRequest)?;
         if let Some(check) = op.check {
             check(req)?;
         }
-        self.im_send(op.name, op.path, req, op.retry)
+        self.im_send(op.name, op.path, req, op.retry, call)
     }
 
     fn raw_im<'a>(&self, req: &'a Value) -> Result<(&'a str, Value)> {
@@ -177,46 +240,48 @@ impl Client {
         )
     }
 
-    fn limit(&self, key: &str, per_second: u32) -> Result<(), Failure> {
+    fn limit(&self, key: &str, per_second: u32, ctx: &CallCtx) -> Result<(), Failure> {
         if !self.config.rate_limit.enabled {
             return Ok(());
         }
         self.limiter
-            .acquire(key, per_second, self.config.rate_limit.max_wait)
+            .acquire(key, per_second, self.config.rate_limit.max_wait, ctx)
             .map_err(|error| Failure { error, reach: Reach::NotSent })
     }
 
-    fn im_send(&self, name: &str, path: &str, body: &Value, class: RetryClass) -> Result<Value> {
+    fn im_send(&self, name: &str, path: &str, body: &Value, class: RetryClass, call: &Call<'_>) -> Result<String> {
         self.config.require_secret_key(name)?;
         let body = serde_json::to_vec(body).expect("a Value always serializes");
-        retry::run(&self.config.retry, class, |_| {
-            self.limit(path, self.config.rate_limit.im_per_second)?;
+        let limit = BodyLimit { bytes: self.config.max_response.im, key: "max_response_bytes.im" };
+        let outcome = retry::run(&self.config.retry, call.attempts, class, call.ctx, |_| {
+            self.limit(path, self.config.rate_limit.im_per_second, call.ctx)?;
             let mut reminted = false;
             loop {
                 let sig = self.admin_usersig(name, reminted).map_err(Failure::answered)?;
                 let req = self.im_request_data(path, &sig, &body);
-                let resp = self.http.send(&req)?;
+                let resp = self.http.send(&req, call.ctx, limit)?;
                 match im::decode_response(&resp) {
                     // A stale admin UserSig (70001/70052): mint a new one and resend once.
                     Err(f) if !reminted && im::is_stale_usersig(&f.error) => reminted = true,
                     other => return other,
                 }
             }
-        })
+        })?;
+        Ok(outcome_json(outcome))
     }
 
-    fn trtc(&self, op: Operation, call: trtc::TrtcCall, class: RetryClass) -> Result<Value> {
-        let body = call.body();
+    fn trtc(&self, op: Operation, trtc_call: trtc::TrtcCall, class: RetryClass, call: &Call<'_>) -> Result<String> {
+        let body = trtc_call.body();
         let target = CloudTarget {
             op: op.name(),
             service: trtc::SERVICE,
             version: trtc::VERSION,
-            action: call.action,
+            action: trtc_call.action,
             region: Some(&self.config.cloud_api.region),
             endpoint: &self.config.cloud_api.endpoint,
             body: &body,
         };
-        self.cloud_send(&target, class)
+        self.cloud_send(&target, class, call)
     }
 
     /// A signable call for `target` at `timestamp`, with the configured credentials.
@@ -239,18 +304,20 @@ impl Client {
         })
     }
 
-    fn cloud_send(&self, target: &CloudTarget<'_>, class: RetryClass) -> Result<Value> {
+    fn cloud_send(&self, target: &CloudTarget<'_>, class: RetryClass, call: &Call<'_>) -> Result<String> {
         self.config.require_cloud_credentials(target.op)?;
-        retry::run(&self.config.retry, class, |_| {
-            self.limit(target.action, self.config.rate_limit.cloud_api_per_second)?;
+        let limit = BodyLimit { bytes: self.config.max_response.cloud_api, key: "max_response_bytes.cloud_api" };
+        let outcome = retry::run(&self.config.retry, call.attempts, class, call.ctx, |_| {
+            self.limit(target.action, self.config.rate_limit.cloud_api_per_second, call.ctx)?;
             // Re-signed on every attempt so a retry stays inside the 5-minute window.
-            let call = self.cloud_call(target, unix_now()).map_err(Failure::answered)?;
-            let resp = self.http.send(&cloud::build_request(&call))?;
+            let signed = self.cloud_call(target, unix_now()).map_err(Failure::answered)?;
+            let resp = self.http.send(&cloud::build_request(&signed), call.ctx, limit)?;
             cloud::decode_response(&resp)
-        })
+        })?;
+        Ok(outcome_json(outcome))
     }
 
-    fn raw_cloud(&self, req: &Value, sign_only: bool) -> Result<Value> {
+    fn raw_cloud(&self, req: &Value, sign_only: bool, call: &Call<'_>) -> Result<String> {
         let what = if sign_only { "sign_cloud_api_request" } else { "cloud_api_request" };
         schema::validate(req, raw::CLOUD_FIELDS, what, ErrorCode::InvalidRequest)?;
         if !sign_only && req.get("timestamp").is_some_and(|t| !t.is_null()) {
@@ -274,11 +341,25 @@ impl Client {
         let target =
             CloudTarget { op: what, service, version, action, region: Some(region), endpoint: &endpoint, body: &body };
         if !sign_only {
-            return self.cloud_send(&target, RetryClass::OnlyUnsent);
+            return self.cloud_send(&target, RetryClass::OnlyUnsent, call);
         }
         let timestamp = req.get("timestamp").and_then(Value::as_u64).unwrap_or_else(unix_now);
-        let call = self.cloud_call(&target, timestamp)?;
-        Ok(request_json(&cloud::build_request(&call)))
+        let signed = self.cloud_call(&target, timestamp)?;
+        Ok(request_json(&cloud::build_request(&signed)).to_string())
+    }
+}
+
+/// One call's budget and attempt limit.
+struct Call<'a> {
+    ctx: &'a CallCtx,
+    attempts: u32,
+}
+
+/// The result JSON of a call with retries: the payload, or `{"RequestId", "already_ended": true}`.
+fn outcome_json(outcome: Outcome<String>) -> String {
+    match outcome {
+        Outcome::Done(text) => text,
+        Outcome::AlreadyEnded { request_id } => json!({"RequestId": request_id, "already_ended": true}).to_string(),
     }
 }
 

@@ -3,6 +3,8 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::schema::{self, Field, Kind, NON_EMPTY};
 use crate::secret::Secret;
+use crate::transport::proxy::{Proxies, Proxy};
+use crate::transport::tls::{self, TlsConfig};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -38,7 +40,18 @@ static WEBHOOK: &[Field] = &[
     Field::null("token", Kind::Str { min: 1, max: 128 }),
     Field::null("max_age_s", Kind::Int { min: 1, max: 86_400 }),
 ];
-static TIMEOUTS: &[Field] = &[Field::null("connect_ms", DURATION_MS), Field::null("request_ms", DURATION_MS)];
+static TIMEOUTS: &[Field] = &[
+    Field::null("connect_ms", DURATION_MS),
+    Field::null("request_ms", DURATION_MS),
+    Field::null("total_ms", DURATION_MS),
+];
+static TLS: &[Field] = &[
+    Field::null("ca_file", NON_EMPTY),
+    Field::null("ca_pem", NON_EMPTY),
+    Field::null("roots", Kind::OneOf(tls::ROOTS)),
+];
+const RESPONSE_BYTES: Kind = Kind::Int { min: 1024, max: 1 << 30 };
+static RESPONSE_LIMITS: &[Field] = &[Field::null("im", RESPONSE_BYTES), Field::null("cloud_api", RESPONSE_BYTES)];
 static RETRY: &[Field] = &[
     Field::null("max_attempts", Kind::Int { min: 1, max: 10 }),
     Field::null("base_delay_ms", Kind::Int { min: 0, max: 60_000 }),
@@ -59,11 +72,13 @@ static CONFIG: &[Field] = &[
     Field::null("cloud_api", Kind::Object(CLOUD_API)),
     Field::null("webhook", Kind::Object(WEBHOOK)),
     Field::null("timeouts", Kind::Object(TIMEOUTS)),
+    Field::null("tls", Kind::Object(TLS)),
     Field::null("retry", Kind::Object(RETRY)),
     Field::null("rate_limit", Kind::Object(RATE_LIMIT)),
     Field::null("proxy", NON_EMPTY),
     Field::null("admin_usersig_ttl_s", Kind::Int { min: 600, max: 10 * 365 * 86400 }),
     Field::null("max_input_bytes", Kind::Int { min: 1024, max: 64 << 20 }),
+    Field::null("max_response_bytes", Kind::Object(RESPONSE_LIMITS)),
     Field::null("user_agent", Kind::Str { min: 1, max: 200 }),
 ];
 
@@ -120,12 +135,36 @@ pub struct RateLimitConfig {
 /// Where the HTTP proxy comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProxySetting {
-    /// `ALL_PROXY` / `HTTPS_PROXY` / `HTTP_PROXY` (and `NO_PROXY`) from the environment.
+    /// `https_proxy` / `http_proxy` / `all_proxy` (and `no_proxy`) from the environment,
+    /// read when the client is created.
     Env,
     /// No proxy.
     None,
-    /// This proxy URL.
-    Url(String),
+    /// This proxy (its `Debug` hides the password).
+    Url(Proxy),
+}
+
+impl ProxySetting {
+    /// The proxies to use, reading the environment for `Env`.
+    pub fn resolve(&self) -> Result<Proxies> {
+        match self {
+            ProxySetting::Env => {
+                Proxies::from_env(|k| std::env::var(k).ok()).map_err(|e| Error::new(ErrorCode::Proxy, e))
+            }
+            ProxySetting::None => Ok(Proxies::default()),
+            ProxySetting::Url(p) => Ok(Proxies::all(p.clone())),
+        }
+    }
+}
+
+/// Per family, the largest response body read (Tencent's answers are kilobytes; this
+/// bounds memory when a server or a middlebox sends more).
+#[derive(Clone, Copy, Debug)]
+pub struct ResponseLimits {
+    /// IM REST (Call, Desk, raw IM) answers.
+    pub im: usize,
+    /// Cloud API answers.
+    pub cloud_api: usize,
 }
 
 /// A validated client configuration.
@@ -149,6 +188,12 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// The longest the server may stay silent during one attempt (per read and per write).
     pub request_timeout: Duration,
+    /// One deadline for a whole call: DNS, connect, TLS, send, reads, retries and backoff.
+    pub total_timeout: Duration,
+    /// Trust roots for HTTPS.
+    pub tls: TlsConfig,
+    /// Response size limits.
+    pub max_response: ResponseLimits,
     /// Retry policy.
     pub retry: RetryConfig,
     /// Rate limits.
@@ -181,6 +226,7 @@ impl Config {
         let sub = |k: &str| v.get(k).filter(|x| !x.is_null()).unwrap_or(&empty);
         let (cloud, hook, times, retry, rate) =
             (sub("cloud_api"), sub("webhook"), sub("timeouts"), sub("retry"), sub("rate_limit"));
+        let (tls_v, limits) = (sub("tls"), sub("max_response_bytes"));
 
         let im_region = str_or(v, "im_region", "china");
         let im_endpoint = match str_opt(v, "im_endpoint") {
@@ -194,16 +240,14 @@ impl Config {
         let proxy = match str_or(v, "proxy", "env").as_str() {
             "env" => ProxySetting::Env,
             "none" => ProxySetting::None,
-            url => {
-                ureq::Proxy::new(url).map_err(|_| {
-                    Error::new(
-                        ErrorCode::Proxy,
-                        "proxy must be \"env\", \"none\" or a proxy URL such as http://host:3128",
-                    )
-                })?;
-                ProxySetting::Url(url.to_string())
-            }
+            url => ProxySetting::Url(Proxy::parse(url).map_err(|e| {
+                Error::new(
+                    ErrorCode::Proxy,
+                    format!("proxy must be \"env\", \"none\" or a proxy URL such as http://host:3128 ({e})"),
+                )
+            })?),
         };
+        let tls = TlsConfig::new(&str_or(tls_v, "roots", "both"), str_opt(tls_v, "ca_file"), str_opt(tls_v, "ca_pem"))?;
         let retry = RetryConfig {
             max_attempts: int_or(retry, "max_attempts", 3) as u32,
             base_delay: ms(int_or(retry, "base_delay_ms", 100)),
@@ -229,6 +273,12 @@ impl Config {
             },
             connect_timeout: ms(int_or(times, "connect_ms", 3000)),
             request_timeout: ms(int_or(times, "request_ms", 10_000)),
+            total_timeout: ms(int_or(times, "total_ms", 30_000)),
+            tls,
+            max_response: ResponseLimits {
+                im: int_or(limits, "im", 4 << 20) as usize,
+                cloud_api: int_or(limits, "cloud_api", 4 << 20) as usize,
+            },
             retry,
             rate_limit: RateLimitConfig {
                 enabled: v.get("rate_limit").and_then(|r| r.get("enabled")).and_then(Value::as_bool).unwrap_or(true),

@@ -49,7 +49,8 @@ error_codes! {
     Tls = 203, "TCCALL_E_TLS", c"TLS failure";
     Proxy = 204, "TCCALL_E_PROXY", c"proxy failure or bad proxy URL";
     HttpStatus = 205, "TCCALL_E_HTTP_STATUS", c"the gateway answered with a non-200 HTTP status";
-    BadResponse = 206, "TCCALL_E_BAD_RESPONSE", c"the response is not the expected JSON envelope";
+    BadResponse = 206, "TCCALL_E_BAD_RESPONSE", c"the response is not the expected JSON envelope, or is too large";
+    Cancelled = 207, "TCCALL_E_CANCELLED", c"the call was cancelled";
     Service = 301, "TCCALL_E_SERVICE", c"Tencent returned an error";
     NotFound = 302, "TCCALL_E_NOT_FOUND", c"the call, session, room or config does not exist or has ended";
     RateLimited = 303, "TCCALL_E_RATE_LIMITED", c"rate limit exceeded";

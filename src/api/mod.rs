@@ -72,6 +72,35 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, in the order of the C exports.
+    pub const ALL: &'static [Operation] = &[
+        Operation::EndCall,
+        Operation::GetCallInfo,
+        Operation::StartCallByRobot,
+        Operation::GetCallRecord,
+        Operation::SearchCallRecords,
+        Operation::SetCallbackConfig,
+        Operation::GetCallbackConfig,
+        Operation::DeleteCallbackConfig,
+        Operation::DismissRoom,
+        Operation::RemoveUsers,
+        Operation::EndDeskSession,
+        Operation::GetDeskSessionState,
+        Operation::ListDeskSessions,
+        Operation::GenUsersig,
+        Operation::VerifyUsersig,
+        Operation::GenPrivateMapKey,
+        Operation::ImRequest,
+        Operation::CloudApiRequest,
+        Operation::SignImRequest,
+        Operation::SignCloudApiRequest,
+    ];
+
+    /// The operation called `name` (`"end_call"`), as in `tccall_client_<name>`.
+    pub fn from_name(name: &str) -> Option<Operation> {
+        Operation::ALL.iter().copied().find(|op| op.name() == name)
+    }
+
     /// The IM table entry, for IM operations.
     pub fn im_op(self) -> Option<&'static ImOp> {
         Some(match self {

@@ -28,6 +28,8 @@ pub const TCCALL_E_PROXY: i32 = 204;
 pub const TCCALL_E_HTTP_STATUS: i32 = 205;
 /// The response is not the expected JSON envelope, or is too large.
 pub const TCCALL_E_BAD_RESPONSE: i32 = 206;
+/// The call was cancelled through its `tccall_cancel` (any phase: connecting, waiting, backing off).
+pub const TCCALL_E_CANCELLED: i32 = 207;
 /// Any other error Tencent returned.
 pub const TCCALL_E_SERVICE: i32 = 301;
 /// The call, session, room or callback config does not exist or has ended.
@@ -76,6 +78,7 @@ mod tests {
             (TCCALL_E_PROXY, ErrorCode::Proxy),
             (TCCALL_E_HTTP_STATUS, ErrorCode::HttpStatus),
             (TCCALL_E_BAD_RESPONSE, ErrorCode::BadResponse),
+            (TCCALL_E_CANCELLED, ErrorCode::Cancelled),
             (TCCALL_E_SERVICE, ErrorCode::Service),
             (TCCALL_E_NOT_FOUND, ErrorCode::NotFound),
             (TCCALL_E_RATE_LIMITED, ErrorCode::RateLimited),

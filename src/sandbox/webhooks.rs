@@ -5,7 +5,9 @@
 use super::log::Log;
 use crate::auth::callback_sign;
 use crate::transport::im::percent_encode;
-use crate::transport::unix_now;
+use crate::transport::proxy::Proxies;
+use crate::transport::tls::TlsConfig;
+use crate::transport::{unix_now, BodyLimit, CallCtx, Http, HttpRequest, HttpSettings};
 use serde_json::{Map, Value};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
@@ -32,23 +34,23 @@ pub struct Hooks {
 struct Worker {
     sdk_app_id: u64,
     token: Option<String>,
-    agent: ureq::Agent,
+    http: Http,
+    timeout: Duration,
     log: Arc<Log>,
 }
 
 impl Hooks {
     /// Starts the delivery thread.
     pub fn start(sdk_app_id: u64, token: Option<String>, timeout: Duration, log: Arc<Log>) -> std::io::Result<Hooks> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
+        let http = Http::new(HttpSettings {
+            connect_timeout: timeout,
+            read_timeout: timeout,
+            user_agent: "tccall-sandbox".into(),
             // Loopback receivers must never go through an environment proxy.
-            .proxy(None)
-            .max_redirects(0)
-            .user_agent("tccall-sandbox")
-            .build()
-            .into();
-        let worker = Worker { sdk_app_id, token, agent, log };
+            proxies: Proxies::default(),
+            tls: TlsConfig::default(),
+        });
+        let worker = Worker { sdk_app_id, token, http, timeout, log };
         let (tx, rx) = channel::<Delivery>();
         std::thread::Builder::new().name("tccall-sandbox-webhooks".into()).spawn(move || {
             for d in rx {
@@ -77,24 +79,29 @@ impl Hooks {
 impl Worker {
     fn deliver(&self, d: &Delivery) {
         let url = callback_url(&d.url, self.sdk_app_id, &d.command, self.token.as_deref(), unix_now());
-        let body = d.body.to_string();
-        let result = self.agent.post(&url).header("Content-Type", "application/json").send(body.as_bytes());
+        let req = HttpRequest {
+            method: "POST",
+            url,
+            headers: vec![("Content-Type", "application/json".into())],
+            body: d.body.to_string().into_bytes(),
+        };
+        // The reply is read (so the connection is reused) and ignored, as Tencent ignores
+        // the reply to "after" callbacks.
+        let limit = BodyLimit { bytes: 64 * 1024, key: "the webhook reply limit" };
+        let result = self.http.send(&req, &CallCtx::new(self.timeout, None), limit);
         let mut entry = Map::new();
         entry.insert("kind".into(), "webhook".into());
         entry.insert("command".into(), d.command.clone().into());
         // The configured URL, not the signed one: Sign is derived from the token.
         entry.insert("url".into(), d.url.clone().into());
         match result {
-            Ok(mut resp) => {
-                // Read the reply so the connection can be reused; its content is ignored
-                // as Tencent ignores the reply to "after" callbacks.
-                let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
-                entry.insert("http_status".into(), resp.status().as_u16().into());
+            Ok(resp) => {
+                entry.insert("http_status".into(), resp.status.into());
                 entry.insert("error".into(), Value::Null);
             }
-            Err(e) => {
+            Err(f) => {
                 entry.insert("http_status".into(), Value::Null);
-                entry.insert("error".into(), e.to_string().into());
+                entry.insert("error".into(), f.error.to_string().into());
             }
         }
         self.log.push(entry);

@@ -1,10 +1,10 @@
 //! The Tencent Cloud API 3.0 envelope: TC3-signed POST with `X-TC-*` headers,
 //! answered with `{"Response": {..., "RequestId"}}` or `{"Response": {"Error": {...}}}`.
 
+use super::rawjson::Fields;
 use super::{status_failure, Failure, HttpRequest, HttpResponse};
 use crate::auth::tc3;
 use crate::error::{Error, ErrorCode};
-use serde_json::{Map, Value};
 
 /// The content type tccall sends and signs (as the official SDKs do).
 pub const CONTENT_TYPE: &str = "application/json";
@@ -85,8 +85,9 @@ pub fn build_request(c: &CloudCall<'_>) -> HttpRequest {
     HttpRequest { method: "POST", url: format!("{}/", c.endpoint), headers, body: c.body.to_vec() }
 }
 
-/// Decodes a response into the contents of `Response` (with `RequestId`), or an error.
-pub fn decode_response(resp: &HttpResponse) -> Result<Value, Failure> {
+/// Decodes a response into the contents of `Response` (with `RequestId`) as JSON text,
+/// or an error.
+pub fn decode_response(resp: &HttpResponse) -> Result<String, Failure> {
     if resp.status != 200 {
         return Err(status_failure(resp));
     }
@@ -95,22 +96,19 @@ pub fn decode_response(resp: &HttpResponse) -> Result<Value, Failure> {
         e.http_status = Some(resp.status);
         Failure::answered(e)
     };
-    let mut top: Map<String, Value> =
-        serde_json::from_slice(&resp.body).map_err(|_| bad("Cloud API response is not a JSON object"))?;
-    let mut response = match top.shift_remove("Response") {
-        Some(Value::Object(r)) => r,
-        _ => return Err(bad("Cloud API response has no Response object")),
-    };
-    let request_id = response.get("RequestId").and_then(Value::as_str).map(str::to_string);
-    if let Some(err) = response.shift_remove("Error") {
-        let code = err.get("Code").and_then(Value::as_str).unwrap_or("").to_string();
-        let message = err.get("Message").and_then(Value::as_str).unwrap_or("").to_string();
+    let top = Fields::parse(&resp.body).ok_or_else(|| bad("Cloud API response is not a JSON object"))?;
+    let raw = top.get("Response").ok_or_else(|| bad("Cloud API response has no Response object"))?;
+    let response =
+        Fields::parse(raw.get().as_bytes()).ok_or_else(|| bad("Cloud API response has no Response object"))?;
+    if let Some(err) = response.get("Error") {
+        let err = Fields::parse(err.get().as_bytes()).ok_or_else(|| bad("Cloud API Error is not an object"))?;
+        let code = err.str("Code").unwrap_or_default();
         if code.is_empty() {
             return Err(bad("Cloud API error has no Code"));
         }
-        return Err(service_failure(code, message, request_id));
+        return Err(service_failure(code, err.str("Message").unwrap_or_default(), response.str("RequestId")));
     }
-    Ok(Value::Object(response))
+    Ok(raw.get().to_string())
 }
 
 /// A Cloud API error code as a tccall error.
@@ -195,7 +193,7 @@ mod tests {
     #[test]
     fn success_and_errors() {
         let v = decode_response(&resp(r#"{"Response":{"RequestId":"r-1"}}"#)).unwrap();
-        assert_eq!(v, json!({"RequestId": "r-1"}));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&v).unwrap(), json!({"RequestId": "r-1"}));
         let cases = [
             ("FailedOperation.RoomNotExist", ErrorCode::NotFound, false),
             ("RequestLimitExceeded", ErrorCode::RateLimited, true),

@@ -3,9 +3,9 @@
 //! `https://{domain}/v4/{service}/{command}?sdkappid=..&identifier=..&usersig=..&random=..&contenttype=json`,
 //! POST, JSON body, HTTP 200 with `ActionStatus`/`ErrorCode`/`ErrorInfo` in the body.
 
+use super::rawjson::{self, Fields};
 use super::{status_failure, Failure, HttpRequest, HttpResponse};
 use crate::error::{Error, ErrorCode};
-use serde_json::{Map, Value};
 
 /// Builds the request. The UserSig alphabet (`A-Za-z0-9*-_`) needs no URL escaping.
 pub fn build_request(
@@ -36,34 +36,30 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-/// Decodes a response into the operation's payload: the envelope (`ActionStatus`,
-/// `ErrorCode`, `ErrorInfo`) is removed, a `Response` object is lifted to the top
-/// (Call v4) and `RequestId` is kept. Tencent errors become `Error`s with the stable codes.
-pub fn decode_response(resp: &HttpResponse) -> Result<Value, Failure> {
+/// Decodes a response into the operation's payload (JSON text): the envelope
+/// (`ActionStatus`, `ErrorCode`, `ErrorInfo`) is removed, a `Response` object is lifted to
+/// the top (Call v4) and `RequestId` is kept. Tencent errors become `Error`s with the
+/// stable codes. Values are copied as sent, never parsed beyond the top level.
+pub fn decode_response(resp: &HttpResponse) -> Result<String, Failure> {
     if resp.status != 200 {
         return Err(status_failure(resp));
     }
-    let mut map: Map<String, Value> =
-        serde_json::from_slice(&resp.body).map_err(|_| bad_response(resp, "IM response is not a JSON object"))?;
-    let code = match map.get("ErrorCode") {
-        Some(v) => v.as_i64().ok_or_else(|| bad_response(resp, "IM response ErrorCode is not an integer"))?,
+    let top = Fields::parse(&resp.body).ok_or_else(|| bad_response(resp, "IM response is not a JSON object"))?;
+    let code = match top.get("ErrorCode") {
+        Some(v) => serde_json::from_str::<i64>(v.get())
+            .map_err(|_| bad_response(resp, "IM response ErrorCode is not an integer"))?,
         None => return Err(bad_response(resp, "IM response has no ErrorCode")),
     };
-    let request_id = map.get("RequestId").and_then(Value::as_str).map(str::to_string);
     if code != 0 {
-        let info = map.get("ErrorInfo").and_then(Value::as_str).unwrap_or("").to_string();
-        return Err(service_failure(code, info, request_id));
+        let info = top.str("ErrorInfo").unwrap_or_default();
+        return Err(service_failure(code, info, top.str("RequestId")));
     }
-    for key in ["ActionStatus", "ErrorCode", "ErrorInfo"] {
-        map.shift_remove(key);
-    }
-    if let Some(Value::Object(inner)) = map.get("Response") {
-        let mut out = inner.clone();
-        map.shift_remove("Response");
-        out.extend(map);
-        return Ok(Value::Object(out));
-    }
-    Ok(Value::Object(map))
+    const ENVELOPE: &[&str] = &["ActionStatus", "ErrorCode", "ErrorInfo", "Response"];
+    let inner = top.get("Response").and_then(|r| Fields::parse(r.get().as_bytes()));
+    Ok(match &inner {
+        Some(inner) => rawjson::object(&[(inner, &[]), (&top, ENVELOPE)], resp.body.len()),
+        None => rawjson::object(&[(&top, &ENVELOPE[..3])], resp.body.len()),
+    })
 }
 
 fn bad_response(resp: &HttpResponse, what: &str) -> Failure {
@@ -110,6 +106,10 @@ mod tests {
         HttpResponse { status: 200, body: body.as_bytes().to_vec() }
     }
 
+    fn decode(r: &HttpResponse) -> Result<serde_json::Value, Failure> {
+        decode_response(r).map(|text| serde_json::from_str(&text).expect("valid JSON out"))
+    }
+
     #[test]
     fn request_shape() {
         let r = build_request(
@@ -133,14 +133,19 @@ mod tests {
     #[test]
     fn success_shapes() {
         // Call v4: payload under Response.
-        let v = decode_response(&resp(r#"{"ErrorCode":0,"ErrorInfo":"","ActionStatus":"OK","RequestId":"Id-1","Response":{"CallInfo":{"CallId":"c"},"UserList":[]}}"#)).unwrap();
+        let v = decode(&resp(r#"{"ErrorCode":0,"ErrorInfo":"","ActionStatus":"OK","RequestId":"Id-1","Response":{"CallInfo":{"CallId":"c"},"UserList":[]}}"#)).unwrap();
         assert_eq!(v, json!({"CallInfo": {"CallId": "c"}, "UserList": [], "RequestId": "Id-1"}));
         // Envelope only.
-        let v =
-            decode_response(&resp(r#"{"ErrorCode":0,"ErrorInfo":"","ActionStatus":"OK","RequestId":"Id-2"}"#)).unwrap();
+        let v = decode(&resp(r#"{"ErrorCode":0,"ErrorInfo":"","ActionStatus":"OK","RequestId":"Id-2"}"#)).unwrap();
         assert_eq!(v, json!({"RequestId": "Id-2"}));
         // Desk: fields at the top level, no RequestId.
-        let v = decode_response(&resp(r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"SessionId":"s","CurrentState":"Agent","AgentId":"a@q.com"}"#)).unwrap();
+        let v = decode(&resp(r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"SessionId":"s","CurrentState":"Agent","AgentId":"a@q.com"}"#)).unwrap();
+        // Large numbers and escapes pass through as sent.
+        let text = decode_response(&resp(
+            r#"{"ErrorCode":0,"Response":{"N":18446744073709551616,"S":"\u623f"},"RequestId":"r"}"#,
+        ))
+        .unwrap();
+        assert_eq!(text, r#"{"N":18446744073709551616,"S":"\u623f","RequestId":"r"}"#);
         assert_eq!(v, json!({"SessionId": "s", "CurrentState": "Agent", "AgentId": "a@q.com"}));
     }
 

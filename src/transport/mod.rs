@@ -1,21 +1,42 @@
-//! Everything that talks HTTP: the agent, the two Tencent envelopes, retries and rate limits.
+//! Everything that talks HTTP: a small HTTP/1.1 client, the two Tencent envelopes,
+//! retries, rate limits and each call's budget.
 //!
 //! Requests are built as plain data (`HttpRequest`) and responses decoded from plain
 //! data (`HttpResponse`), so both envelopes are tested without a network; only
-//! `Http::send` does I/O.
+//! `Http::send` does I/O (in `conn`, `connect`, `http1` and `pool`).
+//!
+//! Why not ureq's engine: a call needs one deadline across DNS, connect, TLS and every
+//! read, cancellation from another thread, a pool that a forked child does not share,
+//! TLS failures with their cause, no DNS lookup per pooled request and one write per
+//! request. The transport is std::net + rustls + httparse, with one helper thread only
+//! while a new connection is being opened.
 
+pub mod call;
 pub mod cloud;
+mod conn;
+mod connect;
+mod http1;
 pub mod im;
+mod pool;
+pub mod proxy;
 pub mod ratelimit;
+mod rawjson;
 pub mod retry;
+pub mod tls;
 
-use crate::config::{Config, ProxySetting};
-use crate::error::{Error, ErrorCode, Result};
-use std::io::Read;
+pub use call::{CallCtx, Cancel, Poll};
+pub use pool::PoolCounters;
+
+use crate::error::{Error, ErrorCode};
+use conn::{Conn, Stop};
+use connect::OpenError;
+use http1::{ReadError, Target};
+use pool::{Pool, PoolKey};
+use proxy::{Proxies, Proxy, ProxyKind};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-
-/// Largest response body read (Tencent's answers are small; this bounds memory).
-pub const MAX_RESPONSE_BYTES: u64 = 16 << 20;
+use tls::TlsConfig;
 
 /// An HTTP request as plain data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,66 +89,139 @@ impl Failure {
     }
 }
 
-/// The HTTP client: one `ureq::Agent` (keep-alive pool) per tccall client.
+/// How the HTTP client behaves (built from the config; the sandbox builds its own).
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// TCP connect timeout (DNS included).
+    pub connect_timeout: Duration,
+    /// The longest the server may stay silent during one attempt (each read and write).
+    pub read_timeout: Duration,
+    /// `User-Agent`.
+    pub user_agent: String,
+    /// Proxies by target scheme.
+    pub proxies: Proxies,
+    /// Trust roots.
+    pub tls: TlsConfig,
+}
+
+/// The most a response body may hold, and the config key that sets it (for the message).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit {
+    /// Bytes.
+    pub bytes: usize,
+    /// The config key, e.g. `max_response_bytes.im`.
+    pub key: &'static str,
+}
+
+/// The HTTP/1.1 client: a keep-alive pool and the settings. One per tccall client.
 #[derive(Debug)]
 pub struct Http {
-    agent: ureq::Agent,
+    settings: HttpSettings,
+    pool: Pool,
+    tls_client: OnceLock<Result<Arc<rustls::ClientConfig>, Error>>,
+}
+
+/// Most idle connections kept per host.
+const MAX_IDLE_PER_HOST: usize = 64;
+/// Idle connections are dropped after this long (below common server keep-alive limits).
+const MAX_IDLE_AGE: Duration = Duration::from_secs(50);
+
+enum Phase {
+    Send,
+    Receive,
 }
 
 impl Http {
-    /// Builds the agent with the configured timeouts and proxy.
-    pub fn new(config: &Config) -> Result<Http> {
-        let proxy = match &config.proxy {
-            ProxySetting::Env => ureq::Proxy::try_from_env(),
-            ProxySetting::None => None,
-            ProxySetting::Url(url) => Some(
-                ureq::Proxy::new(url).map_err(|_| Error::new(ErrorCode::Proxy, "proxy is not a valid proxy URL"))?,
-            ),
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            // Fixed per-read / per-write bounds rather than deadlines: ureq re-arms the socket
-            // timeout (a setsockopt) on every read when the remaining budget changes, and
-            // with timeout_global it also resolves the host on a new thread per request;
-            // both showed up as extra client CPU per call (see BENCHMARKS.md). request_ms is
-            // thus the longest the server may stay silent, like a read timeout.
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_per_read(Some(config.request_timeout))
-            .timeout_per_write(Some(config.request_timeout))
-            .proxy(proxy)
-            .user_agent(config.user_agent.as_str())
-            .max_redirects(0)
-            .max_idle_connections_per_host(64)
-            .max_idle_age(Duration::from_secs(50))
-            .build()
-            .into();
-        Ok(Http { agent })
+    /// A client with `settings`. No I/O happens here.
+    pub fn new(settings: HttpSettings) -> Http {
+        Http { settings, pool: Pool::new(MAX_IDLE_PER_HOST, MAX_IDLE_AGE), tls_client: OnceLock::new() }
     }
 
-    /// Sends one request and reads the whole response body (error bodies included).
-    pub fn send(&self, req: &HttpRequest) -> Result<HttpResponse, Failure> {
-        let mut builder = ureq::http::Request::builder().method(req.method).uri(&req.url);
-        for (name, value) in &req.headers {
-            builder = builder.header(*name, value);
+    /// What the connection pool did so far.
+    pub fn counters(&self) -> &PoolCounters {
+        &self.pool.counters
+    }
+
+    /// Sends one request and reads the whole response (error bodies included) within
+    /// the call's budget; the body may hold at most `limit` bytes.
+    pub fn send(&self, req: &HttpRequest, ctx: &CallCtx, limit: BodyLimit) -> Result<HttpResponse, Failure> {
+        let target = Target::parse(&req.url).map_err(|e| Failure {
+            error: Error::invalid_config(format!("endpoint URL: {e}")),
+            reach: Reach::NotSent,
+        })?;
+        let proxy = self.settings.proxies.for_target(target.tls, &target.host);
+        // Plain HTTP through an HTTP proxy uses absolute-form requests; everything else tunnels.
+        let forward = proxy.filter(|p| p.kind == ProxyKind::Http && !target.tls);
+        let auth = forward.and_then(connect::basic_auth);
+        let wire = http1::encode_request(req, &target, forward.is_some(), auth.as_deref(), &self.settings.user_agent)
+            .map_err(|e| Failure { error: Error::invalid_request(e), reach: Reach::NotSent })?;
+        let key = PoolKey { tls: target.tls, host: target.host.clone(), port: target.port };
+        let patience = self.settings.read_timeout;
+        let mut pooled = self.pool.take(&key);
+        loop {
+            let reused = pooled.is_some();
+            let mut conn = match pooled.take() {
+                Some(c) => c,
+                None => self.open(&target, proxy, ctx)?,
+            };
+            let attached = ctx.attach(conn.socket());
+            if let Err(stop) = conn.write_all(&wire, ctx, patience, "sending the request") {
+                // A pooled connection the server had closed: the request did not get
+                // through, so it goes out again on a fresh connection.
+                if reused && !matches!(stop, Stop::Budget(_)) {
+                    continue;
+                }
+                return Err(io_failure(Phase::Send, stop, &target, patience));
+            }
+            let mut scratch = Vec::new();
+            let response = http1::read_response(&mut conn, ctx, patience, limit.bytes, &mut scratch);
+            drop(attached);
+            return match response {
+                Ok(r) => {
+                    if r.reusable {
+                        self.pool.put(key, conn);
+                    }
+                    Ok(HttpResponse { status: r.status, body: r.body })
+                }
+                Err(ReadError::Stop(stop)) => Err(io_failure(Phase::Receive, stop, &target, patience)),
+                Err(ReadError::Malformed(m)) => Err(unknown(Error::new(
+                    ErrorCode::BadResponse,
+                    format!("malformed HTTP response from {}: {m}", target.addr()),
+                ))),
+                Err(ReadError::TooLarge { status, declared }) => {
+                    let size = declared.map(|n| format!(" ({n} bytes)")).unwrap_or_default();
+                    let mut e = Error::new(
+                        ErrorCode::BadResponse,
+                        format!("the response body{size} is larger than {} ({} bytes)", limit.key, limit.bytes),
+                    );
+                    e.http_status = (status != 0).then_some(status);
+                    Err(Failure::answered(e))
+                }
+            };
         }
-        let request = builder
-            .body(req.body.clone())
-            .map_err(|_| not_sent(Error::invalid_request("request URL or headers are not valid HTTP")))?;
-        let response = self.agent.run(request).map_err(map_ureq_error)?;
-        let status = response.status().as_u16();
-        let mut body = Vec::new();
-        response
-            .into_body()
-            .into_reader()
-            .take(MAX_RESPONSE_BYTES + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| unknown(io_error(&e, status)))?;
-        if body.len() as u64 > MAX_RESPONSE_BYTES {
-            let mut e = Error::new(ErrorCode::BadResponse, "response body is larger than 16 MiB");
-            e.http_status = Some(status);
-            return Err(Failure::answered(e));
+    }
+
+    /// The rustls config, built at the first HTTPS connection.
+    fn tls_client(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
+        self.tls_client.get_or_init(|| self.settings.tls.client_config()).clone()
+    }
+
+    fn open(&self, target: &Target, proxy: Option<&Proxy>, ctx: &CallCtx) -> Result<Conn, Failure> {
+        let s = &self.settings;
+        let tls = || {
+            let config = self.tls_client().map_err(|e| OpenError::Setup(Box::new(e)))?;
+            let name = rustls::pki_types::ServerName::try_from(target.host.clone()).map_err(|_| {
+                OpenError::Tls(Stop::Tls(rustls::Error::General("the host is not a valid TLS name".into())))
+            })?;
+            rustls::ClientConnection::new(config, name).map_err(|e| OpenError::Tls(Stop::Tls(e)))
+        };
+        let conn = connect::open(target, proxy, ctx, s.connect_timeout, s.read_timeout, tls)
+            .map_err(|e| open_failure(e, target, proxy, s))?;
+        self.pool.counters.opened.fetch_add(1, Ordering::Relaxed);
+        if target.tls {
+            self.pool.counters.handshakes.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(HttpResponse { status, body })
+        Ok(conn)
     }
 }
 
@@ -139,50 +233,81 @@ fn unknown(error: Error) -> Failure {
     Failure { error: error.retryable(true), reach: Reach::Unknown }
 }
 
-fn io_error(e: &std::io::Error, status: u16) -> Error {
-    let mut err = if e.kind() == std::io::ErrorKind::TimedOut {
-        Error::new(ErrorCode::Timeout, "timed out reading the response body")
-    } else {
-        Error::new(ErrorCode::Connect, format!("connection failed while reading the response: {}", e.kind()))
-    };
-    err.http_status = Some(status);
-    err
+/// A budget error (deadline or cancel): a timeout may succeed with a new budget, a cancel not.
+fn budget(error: Error, reach: Reach) -> Failure {
+    let retryable = error.code == ErrorCode::Timeout;
+    Failure { error: error.retryable(retryable), reach }
 }
 
-/// Maps a ureq error onto tccall's codes, and decides whether the request was sent.
-fn map_ureq_error(e: ureq::Error) -> Failure {
-    use ureq::Error as U;
-    use ureq::Timeout as T;
+fn open_failure(e: OpenError, target: &Target, proxy: Option<&Proxy>, s: &HttpSettings) -> Failure {
+    let addr = target.addr();
     match e {
-        U::Timeout(T::Resolve | T::Connect) => not_sent(Error::new(ErrorCode::Timeout, "timed out connecting")),
-        U::Timeout(which) => unknown(Error::new(ErrorCode::Timeout, format!("request timed out ({which})"))),
-        U::HostNotFound => not_sent(Error::new(ErrorCode::Connect, "host not found (DNS)")),
-        U::ConnectionFailed => not_sent(Error::new(ErrorCode::Connect, "connection failed")),
-        U::InvalidProxyUrl => not_sent(Error::new(ErrorCode::Proxy, "invalid proxy URL")),
-        U::ConnectProxyFailed(why) => not_sent(Error::new(ErrorCode::Proxy, format!("proxy CONNECT failed: {why}"))),
-        U::Tls(why) => not_sent(Error::new(ErrorCode::Tls, format!("TLS failure: {why}"))),
-        U::Rustls(why) => not_sent(Error::new(ErrorCode::Tls, format!("TLS failure: {why}"))),
-        U::Io(io) => {
-            use std::io::ErrorKind as K;
-            match io.kind() {
-                K::ConnectionRefused
-                | K::AddrNotAvailable
-                | K::NotFound
-                | K::HostUnreachable
-                | K::NetworkUnreachable => {
-                    not_sent(Error::new(ErrorCode::Connect, format!("could not connect: {}", io.kind())))
-                }
-                K::TimedOut | K::WouldBlock => unknown(Error::new(ErrorCode::Timeout, "request timed out")),
-                kind => unknown(Error::new(ErrorCode::Connect, format!("connection failed: {kind}"))),
+        OpenError::Dns(host) => not_sent(Error::new(ErrorCode::Connect, format!("host not found (DNS): {host}"))),
+        OpenError::Setup(e) => Failure { error: *e, reach: Reach::NotSent },
+        OpenError::Connect(Stop::Budget(e))
+        | OpenError::Tls(Stop::Budget(e))
+        | OpenError::Proxy(_, Some(Stop::Budget(e))) => budget(*e, Reach::NotSent),
+        OpenError::Connect(Stop::Silent) => {
+            let via = proxy.map(|p| format!(" (via the proxy {})", p.addr())).unwrap_or_default();
+            not_sent(Error::new(
+                ErrorCode::Timeout,
+                format!("timed out connecting to {addr}{via} (connect_ms {})", s.connect_timeout.as_millis()),
+            ))
+        }
+        OpenError::Connect(stop) => {
+            let why = match stop {
+                Stop::Io(e) => e.kind().to_string(),
+                _ => "the connection closed".into(),
+            };
+            let to = proxy.map(|p| format!("the proxy {}", p.addr())).unwrap_or(addr);
+            not_sent(Error::new(ErrorCode::Connect, format!("could not connect to {to}: {why}")))
+        }
+        OpenError::Proxy(msg, _) => {
+            let p = proxy.map(|p| p.addr()).unwrap_or_default();
+            let retryable = !msg.contains("407") && !msg.contains("rejected");
+            Failure {
+                error: Error::new(ErrorCode::Proxy, format!("{msg} (proxy {p})")).retryable(retryable),
+                reach: Reach::NotSent,
             }
         }
-        U::BodyExceedsLimit(_) | U::LargeResponseHeader(..) => {
-            Failure::answered(Error::new(ErrorCode::BadResponse, "response too large"))
+        OpenError::Tls(Stop::Tls(e)) => {
+            let (text, retryable) = tls::describe(&e, &target.host);
+            Failure { error: Error::new(ErrorCode::Tls, text).retryable(retryable), reach: Reach::NotSent }
         }
-        U::Protocol(p) => unknown(Error::new(ErrorCode::BadResponse, format!("HTTP protocol error: {p}"))),
-        U::BadUri(_) | U::Http(_) => not_sent(Error::invalid_config("endpoint URL is not valid")),
-        other => unknown(Error::new(ErrorCode::Connect, format!("transport error: {other}"))),
+        OpenError::Tls(Stop::Silent) => not_sent(Error::new(
+            ErrorCode::Timeout,
+            format!(
+                "the TLS handshake with {addr} got no answer within request_ms ({} ms)",
+                s.read_timeout.as_millis()
+            ),
+        )),
+        OpenError::Tls(stop) => {
+            let why = match stop {
+                Stop::Io(e) => e.kind().to_string(),
+                _ => "the server closed the connection".into(),
+            };
+            not_sent(Error::new(ErrorCode::Tls, format!("the TLS handshake with {addr} failed: {why}")))
+        }
     }
+}
+
+fn io_failure(phase: Phase, stop: Stop, target: &Target, patience: Duration) -> Failure {
+    let addr = target.addr();
+    let (reach, doing) = match phase {
+        Phase::Send => (Reach::NotSent, "while sending the request"),
+        Phase::Receive => (Reach::Unknown, "before the response was complete"),
+    };
+    let error = match stop {
+        Stop::Budget(e) => return budget(*e, reach),
+        Stop::Silent => Error::new(
+            ErrorCode::Timeout,
+            format!("{addr} stayed silent for request_ms ({} ms) {doing}", patience.as_millis()),
+        ),
+        Stop::Eof => Error::new(ErrorCode::Connect, format!("{addr} closed the connection {doing}")),
+        Stop::Io(e) => Error::new(ErrorCode::Connect, format!("the connection to {addr} failed {doing}: {}", e.kind())),
+        Stop::Tls(e) => Error::new(ErrorCode::Tls, format!("TLS with {addr} failed {doing}: {e}")),
+    };
+    Failure { error: error.retryable(true), reach }
 }
 
 /// Whether an HTTP status is a gateway hiccup worth retrying (the request may have been processed).

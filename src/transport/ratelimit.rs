@@ -1,6 +1,7 @@
 //! Client-side token buckets, one per Tencent API, so a busy server stays under
 //! Tencent's documented limits instead of collecting 60007 / RequestLimitExceeded.
 
+use super::CallCtx;
 use crate::error::{Error, ErrorCode};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -44,11 +45,12 @@ impl RateLimiter {
         Ok(wait)
     }
 
-    /// Blocks until a token for `key` is available (see `reserve`).
-    pub fn acquire(&self, key: &str, per_second: u32, max_wait: Duration) -> Result<(), Error> {
-        let wait = self.reserve(key, per_second, max_wait, Instant::now())?;
+    /// Blocks until a token for `key` is available (see `reserve`), within the call's
+    /// budget: the wait is bounded by `max_wait` and by what is left of the deadline.
+    pub fn acquire(&self, key: &str, per_second: u32, max_wait: Duration, ctx: &CallCtx) -> Result<(), Error> {
+        let wait = self.reserve(key, per_second, max_wait.min(ctx.remaining()), Instant::now())?;
         if !wait.is_zero() {
-            std::thread::sleep(wait);
+            ctx.sleep(wait, "waiting for the local rate limiter")?;
         }
         Ok(())
     }

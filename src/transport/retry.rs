@@ -1,9 +1,8 @@
 //! Retries: exponential backoff with full jitter, only where a retry is safe.
 
-use super::{random_u32, Failure, Reach};
+use super::{random_u32, CallCtx, Failure, Reach};
 use crate::config::RetryConfig;
 use crate::error::{Error, ErrorCode};
-use serde_json::Value;
 use std::time::Duration;
 
 /// How an operation may be retried.
@@ -33,38 +32,62 @@ pub fn backoff(policy: &RetryConfig, retry: u32) -> Duration {
 
 fn should_retry(class: RetryClass, f: &Failure) -> bool {
     match class {
-        RetryClass::OnlyUnsent => f.reach == Reach::NotSent,
+        RetryClass::OnlyUnsent => f.reach == Reach::NotSent && f.error.retryable,
         RetryClass::Safe | RetryClass::Ending => f.error.retryable,
     }
 }
 
-/// Runs `attempt` until it succeeds, fails for good, or attempts run out.
-/// `attempt` gets the 1-based attempt number. No sleep follows the last attempt.
-pub fn run<F>(policy: &RetryConfig, class: RetryClass, mut attempt: F) -> Result<Value, Error>
+/// How a call with retries ended well.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome<T> {
+    /// An attempt succeeded.
+    Done(T),
+    /// An ending operation found its target gone after an earlier attempt whose outcome
+    /// was unknown: that attempt ended it.
+    AlreadyEnded {
+        /// Tencent's RequestId of the "not found" answer.
+        request_id: Option<String>,
+    },
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or `max_attempts` or the call's
+/// budget run out. `attempt` gets the 1-based attempt number. No sleep follows the last
+/// attempt, and no retry starts when its backoff would end past the deadline.
+pub fn run<T, F>(
+    policy: &RetryConfig,
+    max_attempts: u32,
+    class: RetryClass,
+    ctx: &CallCtx,
+    mut attempt: F,
+) -> Result<Outcome<T>, Error>
 where
-    F: FnMut(u32) -> Result<Value, Failure>,
+    F: FnMut(u32) -> Result<T, Failure>,
 {
     let mut outcome_unknown = false;
     let mut n = 1;
     loop {
+        if let Err(mut e) = ctx.check_quick("starting an attempt") {
+            e.attempts = n - 1;
+            return Err(e);
+        }
         match attempt(n) {
-            Ok(v) => return Ok(v),
+            Ok(v) => return Ok(Outcome::Done(v)),
             Err(f) => {
                 if class == RetryClass::Ending && outcome_unknown && f.error.code == ErrorCode::NotFound {
-                    let mut v = match f.error.request_id {
-                        Some(id) => serde_json::json!({ "RequestId": id }),
-                        None => serde_json::json!({}),
-                    };
-                    v["already_ended"] = Value::Bool(true);
-                    return Ok(v);
+                    return Ok(Outcome::AlreadyEnded { request_id: f.error.request_id });
                 }
-                if n >= policy.max_attempts || !should_retry(class, &f) {
+                let delay = backoff(policy, n);
+                let budget_left = ctx.check_quick("retrying").is_ok() && delay < ctx.remaining();
+                if n >= max_attempts || !should_retry(class, &f) || !budget_left {
                     let mut e = f.error;
                     e.attempts = n;
                     return Err(e);
                 }
                 outcome_unknown |= f.reach != Reach::NotSent;
-                std::thread::sleep(backoff(policy, n));
+                if let Err(mut e) = ctx.sleep(delay, "backing off before a retry") {
+                    e.attempts = n;
+                    return Err(e);
+                }
                 n += 1;
             }
         }
@@ -74,10 +97,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn policy(max: u32) -> RetryConfig {
         RetryConfig { max_attempts: max, base_delay: Duration::ZERO, max_delay: Duration::ZERO }
+    }
+
+    fn ctx() -> CallCtx {
+        CallCtx::new(Duration::from_secs(30), None)
+    }
+
+    fn run<F: FnMut(u32) -> Result<Value, Failure>>(
+        policy: &RetryConfig,
+        class: RetryClass,
+        f: F,
+    ) -> Result<Outcome<Value>, Error> {
+        super::run(policy, policy.max_attempts, class, &ctx(), f)
     }
 
     fn fail(code: ErrorCode, retryable: bool, reach: Reach) -> Failure {
@@ -109,7 +144,7 @@ mod tests {
             _ => Err(Failure { error: Error::new(ErrorCode::NotFound, "gone"), reach: Reach::Answered }),
         })
         .unwrap();
-        assert_eq!(v, json!({"already_ended": true}));
+        assert_eq!(v, Outcome::AlreadyEnded { request_id: None });
         // Without an unknown outcome first, not-found stays an error.
         let e =
             run(&policy(3), RetryClass::Ending, |_| Err(Failure::answered(Error::new(ErrorCode::NotFound, "gone"))))
@@ -138,7 +173,41 @@ mod tests {
             _ => Ok(json!({"CallId": "c"})),
         })
         .unwrap();
-        assert_eq!(v["CallId"], "c");
+        assert_eq!(v, Outcome::Done(json!({"CallId": "c"})));
+    }
+
+    #[test]
+    fn the_budget_ends_retries() {
+        // A backoff that would end past the deadline is not slept: the last error stands.
+        let p =
+            RetryConfig { max_attempts: 5, base_delay: Duration::from_secs(60), max_delay: Duration::from_secs(60) };
+        let ctx = CallCtx::new(Duration::from_millis(200), None);
+        let mut calls = 0;
+        let t0 = std::time::Instant::now();
+        let e = super::run(&p, 5, RetryClass::Safe, &ctx, |_| -> Result<(), Failure> {
+            calls += 1;
+            Err(fail(ErrorCode::ServiceUnavailable, true, Reach::Unknown))
+        })
+        .unwrap_err();
+        assert!(calls >= 1 && t0.elapsed() < Duration::from_secs(2), "{calls} {:?}", t0.elapsed());
+        assert_eq!((e.code, e.attempts), (ErrorCode::ServiceUnavailable, calls));
+        // A cancelled call starts no attempt.
+        let token = crate::transport::Cancel::new();
+        token.cancel();
+        let ctx = CallCtx::new(Duration::from_secs(5), Some(&token));
+        let e = super::run(&p, 5, RetryClass::Safe, &ctx, |_| Ok(())).unwrap_err();
+        assert_eq!((e.code, e.attempts), (ErrorCode::Cancelled, 0));
+    }
+
+    #[test]
+    fn certificate_failures_are_not_retried_even_when_unsent() {
+        let mut calls = 0;
+        let e = run(&policy(3), RetryClass::OnlyUnsent, |_| {
+            calls += 1;
+            Err(fail(ErrorCode::Tls, false, Reach::NotSent))
+        })
+        .unwrap_err();
+        assert_eq!((calls, e.code), (1, ErrorCode::Tls));
     }
 
     #[test]
