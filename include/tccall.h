@@ -155,6 +155,13 @@
 #define TCCALL_E_INTERNAL 901
 
 /*
+ A cancel token. Create with `tccall_cancel_new`, pass to `tccall_client_call`, cancel
+ from any thread with `tccall_cancel_cancel`, free with `tccall_cancel_free` once every
+ call using it has returned. Thread-safe. Once cancelled it stays cancelled.
+ */
+typedef struct tccall_cancel tccall_cancel;
+
+/*
  An opaque client handle. Create with `tccall_client_new`, free with
  `tccall_client_free`. Thread-safe: share one handle across all threads.
  */
@@ -166,9 +173,73 @@ typedef struct tccall_client tccall_client;
  */
 typedef struct tccall_sandbox tccall_sandbox;
 
+/*
+ A poll callback (see `tccall_cancel_set_poll`): return nonzero to cancel the call.
+ */
+typedef int32_t (*tccall_poll_fn)(void *userdata);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ Creates a cancel token. Never returns NULL. Free it with `tccall_cancel_free`.
+ */
+tccall_cancel *tccall_cancel_new(void);
+
+/*
+ Cancels every call using `cancel`, from any thread: each returns `TCCALL_E_CANCELLED`
+ within milliseconds, whatever it was doing (resolving, connecting, TLS, sending,
+ waiting for the answer, backing off, waiting for the rate limiter). Idempotent. NULL is
+ a no-op.
+
+ # Safety
+ `cancel` must be NULL or a live token from `tccall_cancel_new`.
+ */
+void tccall_cancel_cancel(const tccall_cancel *cancel);
+
+/*
+ Sets a poll callback on `cancel`: while a call started afterwards with this token is
+ blocked, `poll(userdata)` runs on the calling thread at most every `interval_ms`
+ (1 to 60000), and a nonzero return cancels the call. This lets a host check its own
+ interrupts (Python's Ctrl-C) without a second thread. `poll` NULL removes it.
+ Returns `TCCALL_OK`, `TCCALL_E_NULL_ARGUMENT` (cancel NULL) or
+ `TCCALL_E_INVALID_REQUEST` (interval out of range).
+
+ # Safety
+ `cancel` must be NULL or a live token; `poll` must be safe to call with `userdata`
+ from any thread that makes a call with this token, until the token is freed.
+ */
+int32_t tccall_cancel_set_poll(tccall_cancel *cancel, tccall_poll_fn poll, void *userdata, uint32_t interval_ms);
+
+/*
+ Frees a cancel token. NULL is a no-op. Call it only after every call using the token
+ has returned.
+
+ # Safety
+ `cancel` must be NULL or a token from `tccall_cancel_new`, freed once.
+ */
+void tccall_cancel_free(tccall_cancel *cancel);
+
+/*
+ Runs any operation by name, with per-call options and an optional cancel token.
+
+ `op_name` is an operation's name as in `tccall_client_<name>` (`"end_call"`,
+ `"dismiss_room"`, ...); `request_json` is that operation's request. `options_json` may be
+ NULL or `{"deadline_ms": n, "max_attempts": n}`: `deadline_ms` replaces
+ `timeouts.total_ms` for this call (one deadline over DNS, connect, TLS, every read,
+ retries and backoff), `max_attempts` replaces `retry.max_attempts`. `cancel` may be NULL
+ or a token from `tccall_cancel_new`; cancelling it ends the call with
+ `TCCALL_E_CANCELLED`.
+ Returns what the named export returns, plus `TCCALL_E_INVALID_REQUEST` for an unknown
+ `op_name` or bad options, and `TCCALL_E_CANCELLED`. Outputs as for every operation
+ (free with `tccall_string_free`; either may be NULL). Thread-safe.
+
+ # Safety
+ `client` NULL or live; `op_name`, `request_json` NULL or NUL-terminated; `options_json`
+ NULL or NUL-terminated; `cancel` NULL or a live token; out pointers NULL or writable.
+ */
+int32_t tccall_client_call(const tccall_client *client, const char *op_name, const char *request_json, const char *options_json, const tccall_cancel *cancel, char **out_json, char **out_err);
 
 /*
  The library version, e.g. `"0.1.0"`. Static: never free it.

@@ -7,11 +7,13 @@
 //! `char*` handed out is freed once with `tccall_string_free`.
 #![allow(non_camel_case_types)]
 
+mod call;
 pub mod codes;
 mod exports;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 
+pub use call::*;
 pub use exports::*;
 #[cfg(feature = "sandbox")]
 pub use sandbox::*;
