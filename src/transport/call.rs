@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+/// How often a wait that a cancel cannot interrupt looks at the token.
+const WAKE: Duration = Duration::from_millis(50);
+
 /// A poll callback: asked between wait slices whether the call should stop.
 pub struct Poll {
     check: Box<dyn Fn() -> bool + Send + Sync>,
@@ -116,6 +119,15 @@ impl CallCtx {
             d = d.min(p.every);
         }
         d
+    }
+
+    /// As `slice`, for a wait that a cancel cannot interrupt (a channel, not a socket):
+    /// with a cancel token it lasts at most `WAKE`, so a cancel is seen promptly.
+    pub fn slice_uninterruptible(&self, want: Duration) -> Duration {
+        match &self.cancel {
+            Some(_) => self.slice(want).min(WAKE),
+            None => self.slice(want),
+        }
     }
 
     /// Whether waits must be sliced (a poll callback is set), so the caller cannot cache

@@ -83,7 +83,7 @@ fn tcp(host: &str, port: u16, ctx: &CallCtx, connect_timeout: Duration, also: Op
     let started = Instant::now();
     loop {
         let left = budget.saturating_sub(started.elapsed());
-        match rx.recv_timeout(ctx.slice(left).max(Duration::from_millis(1))) {
+        match rx.recv_timeout(ctx.slice_uninterruptible(left).max(Duration::from_millis(1))) {
             Ok(result) => return result,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 return Err(OpenError::Connect(Stop::Io(io::Error::other("the connect helper ended"))))

@@ -171,7 +171,7 @@ impl Http {
                 if reused && !matches!(stop, Stop::Budget(_)) {
                     continue;
                 }
-                return Err(io_failure(Phase::Send, stop, &target, patience));
+                return Err(io_failure(Phase::Send, stop, &target, ctx, patience));
             }
             let mut scratch = Vec::new();
             let response = http1::read_response(&mut conn, ctx, patience, limit.bytes, &mut scratch);
@@ -183,7 +183,7 @@ impl Http {
                     }
                     Ok(HttpResponse { status: r.status, body: r.body })
                 }
-                Err(ReadError::Stop(stop)) => Err(io_failure(Phase::Receive, stop, &target, patience)),
+                Err(ReadError::Stop(stop)) => Err(io_failure(Phase::Receive, stop, &target, ctx, patience)),
                 Err(ReadError::Malformed(m)) => Err(unknown(Error::new(
                     ErrorCode::BadResponse,
                     format!("malformed HTTP response from {}: {m}", target.addr()),
@@ -216,7 +216,7 @@ impl Http {
             rustls::ClientConnection::new(config, name).map_err(|e| OpenError::Tls(Stop::Tls(e)))
         };
         let conn = connect::open(target, proxy, ctx, s.connect_timeout, s.read_timeout, tls)
-            .map_err(|e| open_failure(e, target, proxy, s))?;
+            .map_err(|e| open_failure(e, target, proxy, ctx, s))?;
         self.pool.counters.opened.fetch_add(1, Ordering::Relaxed);
         if target.tls {
             self.pool.counters.handshakes.fetch_add(1, Ordering::Relaxed);
@@ -239,7 +239,19 @@ fn budget(error: Error, reach: Reach) -> Failure {
     Failure { error: error.retryable(retryable), reach }
 }
 
-fn open_failure(e: OpenError, target: &Target, proxy: Option<&Proxy>, s: &HttpSettings) -> Failure {
+/// The cancel error, if the call was cancelled.
+fn cancelled(ctx: &CallCtx, doing: &str, reach: Reach) -> Option<Failure> {
+    match ctx.check_quick(doing) {
+        Err(e) if e.code == ErrorCode::Cancelled => Some(budget(e, reach)),
+        _ => None,
+    }
+}
+
+fn open_failure(e: OpenError, target: &Target, proxy: Option<&Proxy>, ctx: &CallCtx, s: &HttpSettings) -> Failure {
+    // A cancel shuts the socket down: report the cancel, not the broken connection.
+    if let Some(f) = cancelled(ctx, "connecting", Reach::NotSent) {
+        return f;
+    }
     let addr = target.addr();
     match e {
         OpenError::Dns(host) => not_sent(Error::new(ErrorCode::Connect, format!("host not found (DNS): {host}"))),
@@ -291,12 +303,15 @@ fn open_failure(e: OpenError, target: &Target, proxy: Option<&Proxy>, s: &HttpSe
     }
 }
 
-fn io_failure(phase: Phase, stop: Stop, target: &Target, patience: Duration) -> Failure {
+fn io_failure(phase: Phase, stop: Stop, target: &Target, ctx: &CallCtx, patience: Duration) -> Failure {
     let addr = target.addr();
     let (reach, doing) = match phase {
         Phase::Send => (Reach::NotSent, "while sending the request"),
         Phase::Receive => (Reach::Unknown, "before the response was complete"),
     };
+    if let Some(f) = cancelled(ctx, "waiting for the response", reach) {
+        return f;
+    }
     let error = match stop {
         Stop::Budget(e) => return budget(*e, reach),
         Stop::Silent => Error::new(

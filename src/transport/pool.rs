@@ -53,9 +53,11 @@ pub struct Pool {
     pub counters: PoolCounters,
 }
 
-/// An idle connection older than this is probed before reuse (servers close idle
-/// connections; a fresh one is trusted without the extra system calls).
-const PROBE_AFTER: Duration = Duration::from_secs(1);
+/// A connection idle for longer than this is probed before reuse (three system calls):
+/// a server that closed it meanwhile is seen, and the request goes on a fresh one. A
+/// connection reused sooner (a busy client) is trusted, as the FIN of a closing server
+/// takes a round trip to arrive anyway.
+const PROBE_AFTER: Duration = Duration::from_millis(50);
 
 impl Pool {
     /// A pool keeping at most `max_per_host` idle connections per key, each for at most `max_idle`.
