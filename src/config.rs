@@ -362,6 +362,9 @@ mod tests {
         assert_eq!(c.proxy, ProxySetting::Env);
         assert_eq!(c.request_timeout, Duration::from_millis(10_000));
         assert_eq!(c.max_input_bytes, 1 << 20);
+        assert_eq!(c.total_timeout, Duration::from_secs(30));
+        assert_eq!(c.tls.roots, crate::transport::tls::Roots::Both);
+        assert_eq!((c.max_response.im, c.max_response.cloud_api), (4 << 20, 4 << 20));
     }
 
     #[test]
@@ -397,6 +400,38 @@ mod tests {
             (r#"{"sdk_app_id": 1, "timeouts": {"connect_ms": 0}}"#, ErrorCode::InvalidConfig, "timeouts.connect_ms"),
             (r#"{"sdk_app_id": 1, "proxy": "::bad::"}"#, ErrorCode::Proxy, "proxy must be"),
             (r#"{"sdk_app_id": 1,"#, ErrorCode::InvalidJson, "config is not valid JSON"),
+            (r#"{"sdk_app_id": 1, "tls": {"cafile": "x"}}"#, ErrorCode::InvalidConfig, "unknown field `tls.cafile`"),
+            (
+                r#"{"sdk_app_id": 1, "tls": {"roots": "os"}}"#,
+                ErrorCode::InvalidConfig,
+                "tls.roots must be one of both, bundled, system, none",
+            ),
+            (
+                r#"{"sdk_app_id": 1, "tls": {"roots": "none"}}"#,
+                ErrorCode::InvalidConfig,
+                "neither tls.ca_file nor tls.ca_pem",
+            ),
+            (
+                r#"{"sdk_app_id": 1, "tls": {"ca_file": "/nonexistent/ca.pem"}}"#,
+                ErrorCode::InvalidConfig,
+                "tls.ca_file: cannot read /nonexistent/ca.pem",
+            ),
+            (
+                r#"{"sdk_app_id": 1, "tls": {"ca_pem": "hello"}}"#,
+                ErrorCode::InvalidConfig,
+                "tls.ca_pem holds no PEM certificate",
+            ),
+            (
+                r#"{"sdk_app_id": 1, "tls": {"ca_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}"#,
+                ErrorCode::InvalidConfig,
+                "tls.ca_pem holds an unusable certificate",
+            ),
+            (r#"{"sdk_app_id": 1, "timeouts": {"total_ms": 0}}"#, ErrorCode::InvalidConfig, "timeouts.total_ms"),
+            (
+                r#"{"sdk_app_id": 1, "max_response_bytes": {"im": 10}}"#,
+                ErrorCode::InvalidConfig,
+                "max_response_bytes.im",
+            ),
         ];
         for (text, code, want) in cases {
             let e = Config::from_json(text).unwrap_err();
@@ -417,12 +452,18 @@ mod tests {
     #[test]
     fn debug_hides_secrets() {
         let c = Config::from_json(
-            r#"{"sdk_app_id": 1, "secret_key": "SK-IM-123", "cloud_api": {"secret_id": "AKID", "secret_key": "SK-CLOUD-456", "token": "TOK-789"}, "webhook": {"token": "HOOK-000"}}"#,
+            r#"{"sdk_app_id": 1, "secret_key": "SK-IM-123", "cloud_api": {"secret_id": "AKID", "secret_key": "SK-CLOUD-456", "token": "TOK-789"}, "webhook": {"token": "HOOK-000"}, "proxy": "http://alice:PROXY-PW-1@proxy.example:3128"}"#,
         )
         .unwrap();
-        let dbg = format!("{c:?}");
-        for secret in ["SK-IM-123", "SK-CLOUD-456", "TOK-789", "HOOK-000"] {
-            assert!(!dbg.contains(secret), "{secret} leaked in Debug");
+        let client = crate::Client::new(c.clone()).unwrap();
+        for dbg in [format!("{c:?}"), format!("{c:#?}"), format!("{client:?}")] {
+            for secret in ["SK-IM-123", "SK-CLOUD-456", "TOK-789", "HOOK-000", "PROXY-PW-1"] {
+                assert!(!dbg.contains(secret), "{secret} leaked in Debug: {dbg}");
+            }
+            assert!(dbg.contains("http://alice:**@proxy.example:3128"), "{dbg}");
         }
+        // A bad proxy URL's error does not echo it either.
+        let e = Config::from_json(r#"{"sdk_app_id": 1, "proxy": "ftp://bob:PROXY-PW-2@h"}"#).unwrap_err();
+        assert!(!e.message.contains("PROXY-PW-2"), "{}", e.message);
     }
 }
