@@ -40,6 +40,8 @@ test-c: lib | $(BUILD)
 	$(CC) -std=c99 $(CFLAGS) -g -fsanitize=address -fno-omit-frame-pointer tests/c/test_abi.c \
 		$(TARGET)/libtccall.a $(STATIC_LIBS) -o $(BUILD)/test_abi_asan
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/test_abi_asan 500
+	$(CC) -std=c99 $(CFLAGS) tests/c/test_fork.c -L$(TARGET) -ltccall -o $(BUILD)/test_fork
+	LD_LIBRARY_PATH=$(TARGET) $(BUILD)/test_fork 200
 
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 test-python: lib test-python-install
