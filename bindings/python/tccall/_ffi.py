@@ -42,6 +42,14 @@ OPERATIONS = (
     "sign_cloud_api_request",
 )
 
+# Operations that never touch the network: no deadline, no cancel token, no Ctrl-C poll.
+LOCAL_OPERATIONS = frozenset(
+    ["gen_usersig", "verify_usersig", "gen_private_map_key", "sign_im_request", "sign_cloud_api_request"]
+)
+
+# int32_t (*tccall_poll_fn)(void *userdata)
+POLL_FN = ctypes.CFUNCTYPE(c_int32, c_void_p)
+
 
 def _library_path() -> str:
     override = os.environ.get("TCCALL_LIBRARY")
@@ -69,6 +77,12 @@ def _load() -> ctypes.CDLL:
         "tccall_client_new": ([c_char_p, out, out], c_int32),
         "tccall_client_free": ([c_void_p], None),
         "tccall_client_parse_webhook": ([c_void_p, c_char_p, c_char_p, c_size_t, out, out], c_int32),
+        # client, op_name, request_json, options_json, cancel, out_json, out_err
+        "tccall_client_call": ([c_void_p, c_char_p, c_char_p, c_char_p, c_void_p, out, out], c_int32),
+        "tccall_cancel_new": ([], c_void_p),
+        "tccall_cancel_cancel": ([c_void_p], None),
+        "tccall_cancel_set_poll": ([c_void_p, POLL_FN, c_void_p, c_uint32], c_int32),
+        "tccall_cancel_free": ([c_void_p], None),
         "tccall_sandbox_start": ([c_char_p, out, out], c_int32),
         "tccall_sandbox_info": ([c_void_p, out, out], c_int32),
         "tccall_sandbox_control": ([c_void_p, c_char_p, c_char_p, c_char_p, out, out], c_int32),
@@ -94,8 +108,9 @@ def _load() -> ctypes.CDLL:
 lib = _load()
 DECLARED = frozenset(
     ["tccall_version", "tccall_abi_version", "tccall_strerror", "tccall_string_free", "tccall_client_new",
-     "tccall_client_free", "tccall_client_parse_webhook", "tccall_sandbox_start", "tccall_sandbox_info",
-     "tccall_sandbox_control", "tccall_sandbox_free"]
+     "tccall_client_free", "tccall_client_parse_webhook", "tccall_client_call", "tccall_cancel_new",
+     "tccall_cancel_cancel", "tccall_cancel_set_poll", "tccall_cancel_free", "tccall_sandbox_start",
+     "tccall_sandbox_info", "tccall_sandbox_control", "tccall_sandbox_free"]
     + [f"tccall_client_{op}" for op in OPERATIONS]
 )
 

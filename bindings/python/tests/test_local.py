@@ -134,10 +134,13 @@ def test_every_header_symbol_is_wrapped():
     assert symbols, "no symbols found in the header"
     missing = symbols - _ffi.DECLARED
     assert not missing, f"not declared in _ffi.py: {sorted(missing)}"
+    void = set(re.findall(r"^void (tccall_[a-z_]+)\(", header, re.M))
     for name in symbols:
-        assert getattr(_ffi.lib, name).restype is not None or name.endswith("_free"), name
+        fn = getattr(_ffi.lib, name)
+        assert fn.argtypes is not None, f"{name} has no argtypes"
+        assert (fn.restype is None) == (name in void), f"{name}: restype {fn.restype}"
     ops = {s[len("tccall_client_"):] for s in symbols if s.startswith("tccall_client_")}
-    ops -= {"new", "free", "parse_webhook"}
+    ops -= {"new", "free", "parse_webhook", "call"}
     assert ops == set(_ffi.OPERATIONS)
     for op in ops:
         assert hasattr(tccall.Client, op), f"Client has no method {op}"
