@@ -7,6 +7,7 @@ from ._ffi import ABI_VERSION, lib as _lib
 from .client import Client
 from .errors import (
     AuthError,
+    ClientClosed,
     Error,
     InternalError,
     InvalidArgument,
@@ -28,6 +29,7 @@ __all__ = [
     "ABI_VERSION",
     "AuthError",
     "Client",
+    "ClientClosed",
     "Error",
     "InternalError",
     "InvalidArgument",

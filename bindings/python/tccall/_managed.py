@@ -1,11 +1,65 @@
-"""Lifecycle shared by the native handles: ``close()``, context manager, and ``__del__``."""
+"""Lifecycle shared by the native handles: an in-flight guard, ``close()``, context manager, ``__del__``.
+
+Every native call holds the handle through :meth:`Managed._acquire` / :meth:`Managed._release`.
+``close()`` first takes the handle away, so new calls fail at once with
+:class:`tccall.ClientClosed`, then waits for the calls in flight and only then frees it: no
+thread ever uses a freed handle (which would crash the process).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+
+from .errors import ClientClosed
+
+# Every live handle, so a forked child can reset the guards (see _after_fork).
+_live: "weakref.WeakSet[Managed]" = weakref.WeakSet()
 
 
 class Managed:
-    """Subclasses implement an idempotent :meth:`close`."""
+    """Subclasses call :meth:`_init_handle` once they own a handle and implement :meth:`_free`."""
 
-    def close(self) -> None:  # pragma: no cover - overridden
+    _handle: int | None = None
+    _what = "handle"  # named in the closed error: "client is closed"
+
+    def _init_handle(self, handle: int) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._inflight = 0
+        self._handle = handle
+        _live.add(self)
+
+    def _free(self, handle: int) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _acquire(self) -> int:
+        """The live handle, counted as in use until :meth:`_release`; raises ClientClosed after close()."""
+        with self._cond:
+            handle = self._handle
+            if not handle:
+                raise ClientClosed({"code": 101, "name": "TCCALL_E_NULL_ARGUMENT", "message": f"{self._what} is closed"})
+            self._inflight += 1
+            return handle
+
+    def _release(self) -> None:
+        with self._cond:
+            self._inflight -= 1
+            if not self._inflight:
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        """Frees the native handle. Idempotent. New calls fail with :class:`tccall.ClientClosed` at
+        once; calls already in flight finish (or reach their deadline) before the handle is freed."""
+        cond = getattr(self, "_cond", None)
+        if cond is None:  # __init__ failed before owning a handle
+            return
+        with cond:
+            handle, self._handle = self._handle, None
+            while self._inflight:
+                cond.wait()
+        if handle:
+            self._free(handle)
 
     def __enter__(self):
         return self
@@ -18,3 +72,16 @@ class Managed:
             self.close()
         except Exception:  # pragma: no cover - interpreter shutdown
             pass
+
+
+def _after_fork() -> None:
+    # The child has only the forking thread: calls other threads had in flight will never
+    # release, and a guard lock another thread held is held forever. Start every guard afresh.
+    for m in list(_live):
+        if getattr(m, "_cond", None) is not None:
+            m._cond = threading.Condition(threading.Lock())
+            m._inflight = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)

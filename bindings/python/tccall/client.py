@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from ctypes import byref, c_void_p
 from typing import Any, Mapping, Sequence, Union
 
 from . import _ffi
 from ._managed import Managed
-from .errors import Error, from_json
+from .errors import from_json
 
 JSON = dict[str, Any]
 RoomId = Union[int, str]
@@ -54,8 +53,11 @@ class Client(Managed):
 
     ``config`` is the tccall config (a dict or JSON text), e.g.
     ``{"sdk_app_id": 1400000001, "secret_key": "...", "cloud_api": {"secret_id": ..., "secret_key": ...}}``.
-    Use it as a context manager, or call :meth:`close`.
+    Use it as a context manager, or call :meth:`close` (new calls then raise
+    :class:`tccall.ClientClosed`; calls in flight finish first).
     """
+
+    _what = "client"
 
     def __init__(self, config: Mapping[str, Any] | str):
         text = config if isinstance(config, str) else json.dumps(config)
@@ -63,37 +65,10 @@ class Client(Managed):
         rc = _ffi.lib.tccall_client_new(text.encode("utf-8"), byref(handle), byref(err))
         if rc != 0:
             _raise(rc, err)
-        self._handle: int | None = handle.value
-        # close() waits for calls in flight, so no thread uses a freed handle.
-        self._cond = threading.Condition(threading.Lock())
-        self._inflight = 0
+        self._init_handle(handle.value)
 
-    # -- lifecycle -------------------------------------------------------------
-
-    def close(self) -> None:
-        """Frees the native client. Idempotent; waits for calls in flight."""
-        cond = getattr(self, "_cond", None)
-        if cond is None:
-            return
-        with cond:
-            handle, self._handle = self._handle, None
-            while self._inflight:
-                cond.wait()
-        if handle:
-            _ffi.lib.tccall_client_free(handle)
-
-    def _acquire(self) -> int:
-        with self._cond:
-            if not self._handle:
-                raise Error({"code": 101, "name": "TCCALL_E_NULL_ARGUMENT", "message": "client is closed"})
-            self._inflight += 1
-            return self._handle
-
-    def _release(self) -> None:
-        with self._cond:
-            self._inflight -= 1
-            if not self._inflight:
-                self._cond.notify_all()
+    def _free(self, handle: int) -> None:
+        _ffi.lib.tccall_client_free(handle)
 
     def call(self, operation: str, request: Mapping[str, Any]) -> JSON:
         """Runs any operation by its C name (``"end_call"``) on a request dict."""

@@ -35,6 +35,13 @@ class InvalidArgument(Error, ValueError):
     """1xx: NULL, bad UTF-8, bad JSON, an invalid request or config, input too large."""
 
 
+class ClientClosed(InvalidArgument):
+    """101: a call on a closed :class:`tccall.Client` or :class:`tccall.testing.Sandbox`.
+
+    ``close()`` makes new calls fail with this at once; calls already in flight finish first.
+    """
+
+
 class TransportError(Error):
     """2xx: timeout, connection, TLS, proxy, HTTP status, unreadable response."""
 

@@ -11,6 +11,7 @@ in your conftest.py) yields a fresh started sandbox per test.
 from __future__ import annotations
 
 import json
+import os
 from ctypes import byref, c_void_p
 from typing import Any, Iterator, Mapping
 
@@ -20,17 +21,25 @@ from .errors import from_json
 
 
 class Sandbox(Managed):
-    """A running sandbox on 127.0.0.1 (a random port). Stop it with :meth:`close`."""
+    """A running sandbox on 127.0.0.1 (a random port). Stop it with :meth:`close`.
+
+    Thread-safe: :meth:`control` may run on many threads; :meth:`close` makes later calls
+    raise :class:`tccall.ClientClosed` and waits for the ones in flight.
+    """
+
+    _what = "sandbox"
 
     def __init__(self, config: Mapping[str, Any] | None = None):
         handle, err = c_void_p(), c_void_p()
         rc = _ffi.lib.tccall_sandbox_start(json.dumps(dict(config or {})).encode(), byref(handle), byref(err))
         if rc != 0:
             raise from_json(_ffi.take_string(err), rc)
-        self._handle: int | None = handle.value
+        self._pid = os.getpid()
+        self._init_handle(handle.value)
         out, err = c_void_p(), c_void_p()
-        rc = _ffi.lib.tccall_sandbox_info(self._handle, byref(out), byref(err))
+        rc = _ffi.lib.tccall_sandbox_info(handle.value, byref(out), byref(err))
         if rc != 0:
+            self.close()
             raise from_json(_ffi.take_string(err), rc)
         info = json.loads(_ffi.take_string(out) or "{}")
         self.base_url: str = info["base_url"]
@@ -40,20 +49,22 @@ class Sandbox(Managed):
         """Calls a ``/_sandbox/`` control endpoint in-process, e.g.
         ``control("POST", "/_sandbox/faults", {"match": "end_call", "kind": "http_502", "count": 1})``.
         Over HTTP the same endpoint is ``{method} {base_url}{path}``."""
-        if not self._handle:
-            raise RuntimeError("sandbox is closed")
         out, err = c_void_p(), c_void_p()
         data = json.dumps(body).encode() if body is not None else None
-        rc = _ffi.lib.tccall_sandbox_control(self._handle, method.encode(), path.encode(), data, byref(out), byref(err))
+        handle = self._acquire()
+        try:
+            rc = _ffi.lib.tccall_sandbox_control(handle, method.encode(), path.encode(), data, byref(out), byref(err))
+        finally:
+            self._release()
         if rc != 0:
             raise from_json(_ffi.take_string(err), rc)
         return json.loads(_ffi.take_string(out) or "null")
 
-    def close(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle:
+    def _free(self, handle: int) -> None:
+        # A forked child inherits the handle but not the sandbox's threads: only the
+        # process that started it stops it.
+        if os.getpid() == self._pid:
             _ffi.lib.tccall_sandbox_free(handle)
-
 
 
 try:

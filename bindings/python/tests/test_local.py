@@ -149,3 +149,12 @@ def test_every_header_symbol_is_wrapped():
 def test_version():
     assert re.match(r"^\d+\.\d+\.\d+", tccall.__version__)
     assert tccall.ABI_VERSION == _ffi.lib.tccall_abi_version()
+
+
+def test_closed_client_raises_client_closed():
+    c = tccall.Client({"sdk_app_id": 1, "secret_key": "k"})
+    c.close()
+    with pytest.raises(tccall.ClientClosed) as e:
+        c.end_call("c1")
+    assert isinstance(e.value, tccall.InvalidArgument) and isinstance(e.value, ValueError)
+    assert e.value.code == 101 and e.value.message == "client is closed"

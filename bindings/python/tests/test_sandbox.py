@@ -199,3 +199,39 @@ def test_many_threads_share_one_client(tccall_sandbox):
         for t in threads:
             t.join()
     assert errors == [] and len(ended) == 32
+
+
+def test_sandbox_close_races_control():
+    """Three threads hammer control() while another closes: no crash, ClientClosed afterwards."""
+    for _ in range(20):
+        sb = Sandbox()
+        go = threading.Barrier(4)
+        outcomes, unexpected = [], []
+
+        def hammer():
+            go.wait()
+            while True:
+                try:
+                    sb.control("GET", "/_sandbox/health")
+                    outcomes.append("ok")
+                except tccall.ClientClosed as e:
+                    assert e.code == 101 and "sandbox is closed" in e.message
+                    outcomes.append("closed")
+                    return
+                except Exception as e:  # pragma: no cover
+                    unexpected.append(e)
+                    return
+
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        go.wait()
+        time.sleep(0.002)
+        sb.close()
+        for t in threads:
+            t.join(10)
+        assert not any(t.is_alive() for t in threads)
+        assert unexpected == [] and outcomes.count("closed") == 3
+        with pytest.raises(tccall.ClientClosed):
+            sb.control("GET", "/_sandbox/health")
+        sb.close()
