@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from ctypes import byref, c_void_p
 from typing import Any, Mapping, Sequence, Union
 
@@ -44,6 +45,26 @@ def _cloud_request(
     )
 
 
+# Operation name -> its NUL-terminated name for tccall_client_call.
+_OPS = {op: op.encode() for op in _ffi.OPERATIONS}
+
+_MAX_TIMEOUT_S = 3600  # the C ABI's deadline_ms limit
+
+
+def _options(timeout: float | None, max_attempts: int | None) -> bytes | None:
+    """``options_json`` for tccall_client_call, or None when the config's values apply."""
+    if timeout is None and max_attempts is None:
+        return None
+    opts: dict[str, int] = {}
+    if timeout is not None:
+        if not 0 < timeout <= _MAX_TIMEOUT_S:
+            raise ValueError(f"timeout must be a number of seconds in (0, {_MAX_TIMEOUT_S}], not {timeout!r}")
+        opts["deadline_ms"] = max(1, math.ceil(timeout * 1000))
+    if max_attempts is not None:
+        opts["max_attempts"] = max_attempts
+    return _dumps(opts)
+
+
 def _raise(rc: int, err: c_void_p) -> None:
     raise from_json(_ffi.take_string(err), rc)
 
@@ -70,12 +91,37 @@ class Client(Managed):
     def _free(self, handle: int) -> None:
         _ffi.lib.tccall_client_free(handle)
 
-    def call(self, operation: str, request: Mapping[str, Any]) -> JSON:
-        """Runs any operation by its C name (``"end_call"``) on a request dict."""
-        fn = getattr(_ffi.lib, f"tccall_client_{operation}", None)
-        if fn is None or operation not in _ffi.OPERATIONS:
+    def call(
+        self,
+        operation: str,
+        request: Mapping[str, Any],
+        *,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+    ) -> JSON:
+        """Runs any operation by its C name (``"end_call"``) on a request dict.
+
+        ``timeout`` (seconds) is one deadline for the whole call: DNS, connect, TLS, every
+        read, retries and the backoff between them; it replaces the config's
+        ``timeouts.total_ms`` for this call and raises :class:`tccall.TimeoutError` when it
+        passes. ``max_attempts`` replaces ``retry.max_attempts`` (1 to 10).
+        """
+        name = _OPS.get(operation)
+        if name is None:
             raise ValueError(f"unknown operation {operation!r}")
-        return self._invoke(fn, _dumps(request))
+        return self._call(name, _dumps(request), _options(timeout, max_attempts))
+
+    def _call(self, op: bytes, request: bytes, options: bytes | None) -> JSON:
+        """Runs ``tccall_client_call`` with the handle held; returns the result JSON or raises."""
+        out, err = c_void_p(), c_void_p()
+        handle = self._acquire()
+        try:
+            rc = _ffi.lib.tccall_client_call(handle, op, request, options, None, byref(out), byref(err))
+        finally:
+            self._release()
+        if rc != 0:
+            _raise(rc, err)
+        return json.loads(_ffi.take_bytes(out) or b"{}")
 
     def _invoke(self, fn: Any, *args: Any) -> JSON:
         """Calls ``fn(handle, *args, &out, &err)`` with the handle held; returns the result JSON or raises."""
@@ -91,13 +137,13 @@ class Client(Managed):
 
     # -- Call (TUICallKit) -----------------------------------------------------
 
-    def end_call(self, call_id: str) -> JSON:
+    def end_call(self, call_id: str, *, timeout: float | None = None) -> JSON:
         """Force-ends a call. Raises :class:`tccall.NotFound` if it does not exist or already ended."""
-        return self.call("end_call", {"CallId": call_id})
+        return self.call("end_call", {"CallId": call_id}, timeout=timeout)
 
-    def get_call_info(self, call_id: str) -> JSON:
+    def get_call_info(self, call_id: str, *, timeout: float | None = None) -> JSON:
         """Live status of a call: ``{"CallInfo": {...}, "UserList": [...], "RequestId": ...}``."""
-        return self.call("get_call_info", {"CallId": call_id})
+        return self.call("get_call_info", {"CallId": call_id}, timeout=timeout)
 
     def start_call_by_robot(
         self,
@@ -110,11 +156,13 @@ class Client(Managed):
         room_id_type: int | None = None,
         user_data: str | None = None,
         offline_push_info: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> JSON:
         """Starts a call from a robot account; returns ``{"CallId", "CallResult": [...]}``.
 
-        ``timeout_ms`` is the ringing timeout (10000-600000). Not retried unless the request
-        provably never reached Tencent.
+        ``timeout_ms`` is the ringing timeout (10000-600000 ms); ``timeout`` (seconds), as on
+        every network method, bounds this HTTP call. Not retried unless the request provably
+        never reached Tencent.
         """
         call_info = _drop_none({"MediaType": media_type, "RoomId": room_id, "RoomIdType": room_id_type})
         return self.call(
@@ -129,11 +177,12 @@ class Client(Managed):
                     "OfflinePushInfo": dict(offline_push_info) if offline_push_info is not None else None,
                 }
             ),
+            timeout=timeout,
         )
 
-    def get_call_record(self, call_id: str) -> JSON:
+    def get_call_record(self, call_id: str, *, timeout: float | None = None) -> JSON:
         """The record of an ended call (``{"CallRecord": {...}}``)."""
-        return self.call("get_call_record", {"CallId": call_id})
+        return self.call("get_call_record", {"CallId": call_id}, timeout=timeout)
 
     def search_call_records(
         self,
@@ -144,6 +193,7 @@ class Client(Managed):
         page: int | None = None,
         call_result: str | None = None,
         call_type: str | None = None,
+        timeout: float | None = None,
     ) -> JSON:
         """Call records of the last 7 days: ``{"TotalNum", "Page", "CallRecordList"}``."""
         return self.call(
@@ -158,35 +208,36 @@ class Client(Managed):
                     "CallType": call_type,
                 }
             ),
+            timeout=timeout,
         )
 
-    def set_callback_config(self, url: str, commands: Sequence[str]) -> JSON:
+    def set_callback_config(self, url: str, commands: Sequence[str], *, timeout: float | None = None) -> JSON:
         """Creates or overwrites the Call webhook configuration."""
-        return self.call("set_callback_config", {"Url": url, "CallbackCommandList": list(commands)})
+        return self.call("set_callback_config", {"Url": url, "CallbackCommandList": list(commands)}, timeout=timeout)
 
-    def get_callback_config(self) -> JSON:
+    def get_callback_config(self, *, timeout: float | None = None) -> JSON:
         """The Call webhook configuration (raises :class:`tccall.NotFound` when none)."""
-        return self.call("get_callback_config", {})
+        return self.call("get_callback_config", {}, timeout=timeout)
 
-    def delete_callback_config(self) -> JSON:
+    def delete_callback_config(self, *, timeout: float | None = None) -> JSON:
         """Deletes the Call webhook configuration."""
-        return self.call("delete_callback_config", {})
+        return self.call("delete_callback_config", {}, timeout=timeout)
 
     # -- TRTC rooms -------------------------------------------------------------
 
-    def dismiss_room(self, room_id: RoomId) -> JSON:
+    def dismiss_room(self, room_id: RoomId, *, timeout: float | None = None) -> JSON:
         """Dismisses a TRTC room (an ``int`` room id uses DismissRoom, a ``str`` DismissRoomByStrRoomId)."""
-        return self.call("dismiss_room", {"RoomId": room_id})
+        return self.call("dismiss_room", {"RoomId": room_id}, timeout=timeout)
 
-    def remove_users(self, room_id: RoomId, user_ids: Sequence[str]) -> JSON:
+    def remove_users(self, room_id: RoomId, user_ids: Sequence[str], *, timeout: float | None = None) -> JSON:
         """Removes up to 10 users from a TRTC room."""
-        return self.call("remove_users", {"RoomId": room_id, "UserIds": list(user_ids)})
+        return self.call("remove_users", {"RoomId": room_id, "UserIds": list(user_ids)}, timeout=timeout)
 
     # -- Contact Center (Desk) ----------------------------------------------------
 
-    def end_desk_session(self, session_id: str) -> JSON:
+    def end_desk_session(self, session_id: str, *, timeout: float | None = None) -> JSON:
         """Ends a Desk session handed to an agent."""
-        return self.call("end_desk_session", {"SessionId": session_id})
+        return self.call("end_desk_session", {"SessionId": session_id}, timeout=timeout)
 
     def get_desk_session_state(
         self,
@@ -194,6 +245,7 @@ class Client(Managed):
         *,
         client_user_id: str | None = None,
         customer_service_id: str | None = None,
+        timeout: float | None = None,
     ) -> JSON:
         """A Desk session's state, by ``session_id`` or by ``client_user_id`` + ``customer_service_id``."""
         return self.call(
@@ -201,6 +253,7 @@ class Client(Managed):
             _drop_none(
                 {"SessionId": session_id, "ClientUserId": client_user_id, "CustomerServiceId": customer_service_id}
             ),
+            timeout=timeout,
         )
 
     def list_desk_sessions(
@@ -211,6 +264,7 @@ class Client(Managed):
         limit: int | None = None,
         offset: int | None = None,
         client_user_id: str | None = None,
+        timeout: float | None = None,
     ) -> JSON:
         """Desk session records: ``{"TotalCount", "IMCdrList"}``."""
         return self.call(
@@ -224,6 +278,7 @@ class Client(Managed):
                     "ClientUserId": client_user_id,
                 }
             ),
+            timeout=timeout,
         )
 
     # -- tokens --------------------------------------------------------------------
@@ -268,9 +323,11 @@ class Client(Managed):
 
     # -- escape hatches -----------------------------------------------------------
 
-    def im_request(self, path: str, body: Mapping[str, Any] | None = None) -> JSON:
+    def im_request(self, path: str, body: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> JSON:
         """Any IM REST command, e.g. ``im_request("v4/openim/querystate", {...})``."""
-        return self.call("im_request", _drop_none({"path": path, "body": dict(body) if body is not None else None}))
+        return self.call(
+            "im_request", _drop_none({"path": path, "body": dict(body) if body is not None else None}), timeout=timeout
+        )
 
     def cloud_api_request(
         self,
@@ -281,9 +338,11 @@ class Client(Managed):
         version: str = "2019-07-22",
         region: str | None = None,
         endpoint: str | None = None,
+        timeout: float | None = None,
     ) -> JSON:
         """Any Cloud API 3.0 action; returns the contents of ``Response``."""
-        return self.call("cloud_api_request", _cloud_request(action, params, service, version, region, endpoint))
+        req = _cloud_request(action, params, service, version, region, endpoint)
+        return self.call("cloud_api_request", req, timeout=timeout)
 
     def sign_im_request(self, path: str, body: Mapping[str, Any] | None = None) -> JSON:
         """Builds (does not send) a signed IM REST request: ``{"method", "url", "headers", "body"}``."""

@@ -235,3 +235,57 @@ def test_sandbox_close_races_control():
         with pytest.raises(tccall.ClientClosed):
             sb.control("GET", "/_sandbox/health")
         sb.close()
+
+
+NETWORK_METHODS = sorted(set(tccall._ffi.OPERATIONS) - tccall._ffi.LOCAL_OPERATIONS)
+
+
+def test_every_network_method_takes_a_timeout():
+    import inspect
+
+    for name in NETWORK_METHODS + ["call"]:
+        params = inspect.signature(getattr(tccall.Client, name)).parameters
+        assert params["timeout"].kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert params["timeout"].default is None, name
+
+
+def test_timeout_is_one_deadline_for_the_call(client, tccall_sandbox):
+    tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "delay_ms", "delay_ms": 5000})
+    start = time.monotonic()
+    with pytest.raises(tccall.TimeoutError) as e:
+        client.get_call_info("c", timeout=0.3)
+    elapsed = time.monotonic() - start
+    assert 0.25 <= elapsed < 0.6, elapsed
+    assert e.value.code == 201 and "300 ms" in e.value.message
+    # The deadline spans retries: three 502s with a 200 ms backoff each do not fit in 0.25 s.
+    tccall_sandbox.control("DELETE", "/_sandbox/faults")
+    tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "http_502", "count": 3})
+    cfg = dict(tccall_sandbox.client_config, retry={"max_attempts": 3, "base_delay_ms": 200, "max_delay_ms": 200})
+    with tccall.Client(cfg) as slow:
+        start = time.monotonic()
+        with pytest.raises(tccall.TransportError):
+            slow.call("get_call_info", {"CallId": "c"}, timeout=0.25)
+        assert time.monotonic() - start < 0.5
+    # A generous timeout changes nothing.
+    call_id = new_call(tccall_sandbox)
+    assert client.get_call_info(call_id, timeout=10)["CallInfo"]["CallId"] == call_id
+
+
+def test_max_attempts_per_call(client, tccall_sandbox):
+    tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "http_502", "count": 1})
+    with pytest.raises(tccall.TransportError) as e:
+        client.call("get_call_info", {"CallId": "c"}, max_attempts=1)
+    assert e.value.code == 205 and e.value.attempts == 1
+    tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "http_502", "count": 1})
+    with pytest.raises(tccall.NotFound) as e:  # the default 3 attempts get through
+        client.call("get_call_info", {"CallId": "c"})
+    assert e.value.attempts == 2
+    with pytest.raises(tccall.InvalidArgument) as e:
+        client.call("get_call_info", {"CallId": "c"}, max_attempts=11)
+    assert "max_attempts" in e.value.message
+
+
+def test_bad_timeouts_are_value_errors(client):
+    for bad in (0, -1, float("nan"), 3601):
+        with pytest.raises(ValueError):
+            client.end_call("c", timeout=bad)
