@@ -4,9 +4,11 @@ A thin ctypes wrapper over the tccall C ABI; all logic lives in the Rust core.
 """
 
 from ._ffi import ABI_VERSION, lib as _lib
+from ._cancel import CancelToken
 from .client import Client
 from .errors import (
     AuthError,
+    Cancelled,
     ClientClosed,
     Error,
     InternalError,
@@ -28,6 +30,8 @@ __version__ = _lib.tccall_version().decode()
 __all__ = [
     "ABI_VERSION",
     "AuthError",
+    "CancelToken",
+    "Cancelled",
     "Client",
     "ClientClosed",
     "Error",

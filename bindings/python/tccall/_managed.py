@@ -38,7 +38,9 @@ class Managed:
         with self._cond:
             handle = self._handle
             if not handle:
-                raise ClientClosed({"code": 101, "name": "TCCALL_E_NULL_ARGUMENT", "message": f"{self._what} is closed"})
+                raise ClientClosed(
+                    {"code": 101, "name": "TCCALL_E_NULL_ARGUMENT", "message": f"{self._what} is closed"}
+                )
             self._inflight += 1
             return handle
 

@@ -8,6 +8,7 @@ from ctypes import byref, c_void_p
 from typing import Any, Mapping, Sequence, Union
 
 from . import _ffi
+from ._cancel import CancelToken
 from ._managed import Managed
 from .errors import from_json
 
@@ -98,25 +99,31 @@ class Client(Managed):
         *,
         timeout: float | None = None,
         max_attempts: int | None = None,
+        cancel: CancelToken | None = None,
     ) -> JSON:
         """Runs any operation by its C name (``"end_call"``) on a request dict.
 
         ``timeout`` (seconds) is one deadline for the whole call: DNS, connect, TLS, every
         read, retries and the backoff between them; it replaces the config's
         ``timeouts.total_ms`` for this call and raises :class:`tccall.TimeoutError` when it
-        passes. ``max_attempts`` replaces ``retry.max_attempts`` (1 to 10).
+        passes. ``max_attempts`` replaces ``retry.max_attempts`` (1 to 10). ``cancel`` is a
+        :class:`tccall.CancelToken`; cancelling it raises :class:`tccall.Cancelled`.
+        Every network method takes ``timeout`` and ``cancel`` the same way.
         """
         name = _OPS.get(operation)
         if name is None:
             raise ValueError(f"unknown operation {operation!r}")
-        return self._call(name, _dumps(request), _options(timeout, max_attempts))
+        if cancel is not None and not isinstance(cancel, CancelToken):
+            raise TypeError(f"cancel must be a tccall.CancelToken, not {type(cancel).__name__}")
+        return self._call(name, _dumps(request), _options(timeout, max_attempts), cancel)
 
-    def _call(self, op: bytes, request: bytes, options: bytes | None) -> JSON:
+    def _call(self, op: bytes, request: bytes, options: bytes | None, cancel: CancelToken | None) -> JSON:
         """Runs ``tccall_client_call`` with the handle held; returns the result JSON or raises."""
         out, err = c_void_p(), c_void_p()
+        token = cancel._ptr if cancel is not None else None
         handle = self._acquire()
         try:
-            rc = _ffi.lib.tccall_client_call(handle, op, request, options, None, byref(out), byref(err))
+            rc = _ffi.lib.tccall_client_call(handle, op, request, options, token, byref(out), byref(err))
         finally:
             self._release()
         if rc != 0:
@@ -137,13 +144,13 @@ class Client(Managed):
 
     # -- Call (TUICallKit) -----------------------------------------------------
 
-    def end_call(self, call_id: str, *, timeout: float | None = None) -> JSON:
+    def end_call(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
         """Force-ends a call. Raises :class:`tccall.NotFound` if it does not exist or already ended."""
-        return self.call("end_call", {"CallId": call_id}, timeout=timeout)
+        return self.call("end_call", {"CallId": call_id}, timeout=timeout, cancel=cancel)
 
-    def get_call_info(self, call_id: str, *, timeout: float | None = None) -> JSON:
+    def get_call_info(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
         """Live status of a call: ``{"CallInfo": {...}, "UserList": [...], "RequestId": ...}``."""
-        return self.call("get_call_info", {"CallId": call_id}, timeout=timeout)
+        return self.call("get_call_info", {"CallId": call_id}, timeout=timeout, cancel=cancel)
 
     def start_call_by_robot(
         self,
@@ -157,6 +164,7 @@ class Client(Managed):
         user_data: str | None = None,
         offline_push_info: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        cancel: CancelToken | None = None,
     ) -> JSON:
         """Starts a call from a robot account; returns ``{"CallId", "CallResult": [...]}``.
 
@@ -178,11 +186,12 @@ class Client(Managed):
                 }
             ),
             timeout=timeout,
+            cancel=cancel,
         )
 
-    def get_call_record(self, call_id: str, *, timeout: float | None = None) -> JSON:
+    def get_call_record(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
         """The record of an ended call (``{"CallRecord": {...}}``)."""
-        return self.call("get_call_record", {"CallId": call_id}, timeout=timeout)
+        return self.call("get_call_record", {"CallId": call_id}, timeout=timeout, cancel=cancel)
 
     def search_call_records(
         self,
@@ -194,6 +203,7 @@ class Client(Managed):
         call_result: str | None = None,
         call_type: str | None = None,
         timeout: float | None = None,
+        cancel: CancelToken | None = None,
     ) -> JSON:
         """Call records of the last 7 days: ``{"TotalNum", "Page", "CallRecordList"}``."""
         return self.call(
@@ -209,35 +219,57 @@ class Client(Managed):
                 }
             ),
             timeout=timeout,
+            cancel=cancel,
         )
 
-    def set_callback_config(self, url: str, commands: Sequence[str], *, timeout: float | None = None) -> JSON:
+    def set_callback_config(
+        self,
+        url: str,
+        commands: Sequence[str],
+        *,
+        timeout: float | None = None,
+        cancel: CancelToken | None = None,
+    ) -> JSON:
         """Creates or overwrites the Call webhook configuration."""
-        return self.call("set_callback_config", {"Url": url, "CallbackCommandList": list(commands)}, timeout=timeout)
+        req = {"Url": url, "CallbackCommandList": list(commands)}
+        return self.call("set_callback_config", req, timeout=timeout, cancel=cancel)
 
-    def get_callback_config(self, *, timeout: float | None = None) -> JSON:
+    def get_callback_config(self, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
         """The Call webhook configuration (raises :class:`tccall.NotFound` when none)."""
-        return self.call("get_callback_config", {}, timeout=timeout)
+        return self.call("get_callback_config", {}, timeout=timeout, cancel=cancel)
 
-    def delete_callback_config(self, *, timeout: float | None = None) -> JSON:
+    def delete_callback_config(self, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
         """Deletes the Call webhook configuration."""
-        return self.call("delete_callback_config", {}, timeout=timeout)
+        return self.call("delete_callback_config", {}, timeout=timeout, cancel=cancel)
 
     # -- TRTC rooms -------------------------------------------------------------
 
-    def dismiss_room(self, room_id: RoomId, *, timeout: float | None = None) -> JSON:
+    def dismiss_room(self, room_id: RoomId, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
         """Dismisses a TRTC room (an ``int`` room id uses DismissRoom, a ``str`` DismissRoomByStrRoomId)."""
-        return self.call("dismiss_room", {"RoomId": room_id}, timeout=timeout)
+        return self.call("dismiss_room", {"RoomId": room_id}, timeout=timeout, cancel=cancel)
 
-    def remove_users(self, room_id: RoomId, user_ids: Sequence[str], *, timeout: float | None = None) -> JSON:
+    def remove_users(
+        self,
+        room_id: RoomId,
+        user_ids: Sequence[str],
+        *,
+        timeout: float | None = None,
+        cancel: CancelToken | None = None,
+    ) -> JSON:
         """Removes up to 10 users from a TRTC room."""
-        return self.call("remove_users", {"RoomId": room_id, "UserIds": list(user_ids)}, timeout=timeout)
+        return self.call("remove_users", {"RoomId": room_id, "UserIds": list(user_ids)}, timeout=timeout, cancel=cancel)
 
     # -- Contact Center (Desk) ----------------------------------------------------
 
-    def end_desk_session(self, session_id: str, *, timeout: float | None = None) -> JSON:
+    def end_desk_session(
+        self,
+        session_id: str,
+        *,
+        timeout: float | None = None,
+        cancel: CancelToken | None = None,
+    ) -> JSON:
         """Ends a Desk session handed to an agent."""
-        return self.call("end_desk_session", {"SessionId": session_id}, timeout=timeout)
+        return self.call("end_desk_session", {"SessionId": session_id}, timeout=timeout, cancel=cancel)
 
     def get_desk_session_state(
         self,
@@ -246,6 +278,7 @@ class Client(Managed):
         client_user_id: str | None = None,
         customer_service_id: str | None = None,
         timeout: float | None = None,
+        cancel: CancelToken | None = None,
     ) -> JSON:
         """A Desk session's state, by ``session_id`` or by ``client_user_id`` + ``customer_service_id``."""
         return self.call(
@@ -254,6 +287,7 @@ class Client(Managed):
                 {"SessionId": session_id, "ClientUserId": client_user_id, "CustomerServiceId": customer_service_id}
             ),
             timeout=timeout,
+            cancel=cancel,
         )
 
     def list_desk_sessions(
@@ -265,6 +299,7 @@ class Client(Managed):
         offset: int | None = None,
         client_user_id: str | None = None,
         timeout: float | None = None,
+        cancel: CancelToken | None = None,
     ) -> JSON:
         """Desk session records: ``{"TotalCount", "IMCdrList"}``."""
         return self.call(
@@ -279,6 +314,7 @@ class Client(Managed):
                 }
             ),
             timeout=timeout,
+            cancel=cancel,
         )
 
     # -- tokens --------------------------------------------------------------------
@@ -323,11 +359,17 @@ class Client(Managed):
 
     # -- escape hatches -----------------------------------------------------------
 
-    def im_request(self, path: str, body: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> JSON:
+    def im_request(
+        self,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        cancel: CancelToken | None = None,
+    ) -> JSON:
         """Any IM REST command, e.g. ``im_request("v4/openim/querystate", {...})``."""
-        return self.call(
-            "im_request", _drop_none({"path": path, "body": dict(body) if body is not None else None}), timeout=timeout
-        )
+        req = _drop_none({"path": path, "body": dict(body) if body is not None else None})
+        return self.call("im_request", req, timeout=timeout, cancel=cancel)
 
     def cloud_api_request(
         self,
@@ -339,10 +381,11 @@ class Client(Managed):
         region: str | None = None,
         endpoint: str | None = None,
         timeout: float | None = None,
+        cancel: CancelToken | None = None,
     ) -> JSON:
         """Any Cloud API 3.0 action; returns the contents of ``Response``."""
         req = _cloud_request(action, params, service, version, region, endpoint)
-        return self.call("cloud_api_request", req, timeout=timeout)
+        return self.call("cloud_api_request", req, timeout=timeout, cancel=cancel)
 
     def sign_im_request(self, path: str, body: Mapping[str, Any] | None = None) -> JSON:
         """Builds (does not send) a signed IM REST request: ``{"method", "url", "headers", "body"}``."""

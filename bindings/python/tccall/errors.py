@@ -50,6 +50,10 @@ class TimeoutError(TransportError):  # noqa: A001 - mirrors TCCALL_E_TIMEOUT
     """201: connect or request timed out (after retries)."""
 
 
+class Cancelled(TransportError):
+    """207: the call was cancelled through its :class:`tccall.CancelToken`."""
+
+
 class ServiceError(Error):
     """3xx: Tencent returned an error."""
 
@@ -92,6 +96,7 @@ class InternalError(Error):
 
 _BY_CODE = {
     201: TimeoutError,
+    207: Cancelled,
     302: NotFound,
     303: RateLimited,
     304: ServiceUnavailable,

@@ -289,3 +289,47 @@ def test_bad_timeouts_are_value_errors(client):
     for bad in (0, -1, float("nan"), 3601):
         with pytest.raises(ValueError):
             client.end_call("c", timeout=bad)
+
+
+def test_cancel_token_cancels_calls_in_flight(client, tccall_sandbox):
+    tccall_sandbox.control("POST", "/_sandbox/faults",
+                           {"match": "get_call_info", "kind": "delay_ms", "delay_ms": 5000, "count": 4})
+    token = tccall.CancelToken()
+    assert not token.cancelled
+    results = []
+
+    def blocked():
+        start = time.monotonic()
+        try:
+            client.get_call_info("c", cancel=token)
+        except Exception as e:
+            results.append((e, time.monotonic() - start))
+
+    threads = [threading.Thread(target=blocked) for _ in range(3)]
+    for t in threads:
+        t.start()
+    timer = threading.Timer(0.3, token.cancel)
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(tccall.Cancelled) as e:  # this thread (the main one) too
+        client.call("get_call_info", {"CallId": "c"}, cancel=token)
+    assert time.monotonic() - start < 0.6
+    for t in threads:
+        t.join(5)
+    assert token.cancelled and len(results) == 3
+    for err, elapsed in results:
+        assert isinstance(err, tccall.Cancelled) and elapsed < 0.6, (err, elapsed)
+    assert e.value.code == 207 and e.value.name == "TCCALL_E_CANCELLED" and isinstance(e.value, tccall.TransportError)
+    # A cancelled token stays cancelled: later calls with it fail at once, others go on.
+    start = time.monotonic()
+    with pytest.raises(tccall.Cancelled):
+        client.end_call("c", cancel=token)
+    assert time.monotonic() - start < 0.1
+    tccall_sandbox.control("DELETE", "/_sandbox/faults")
+    call_id = new_call(tccall_sandbox)
+    assert client.end_call(call_id, cancel=tccall.CancelToken())["RequestId"]
+
+
+def test_cancel_must_be_a_token(client):
+    with pytest.raises(TypeError):
+        client.end_call("c", cancel=True)
