@@ -13,7 +13,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Longest request line or header line.
 const MAX_LINE: usize = 16 * 1024;
@@ -25,10 +25,13 @@ const MAX_HEADERS: usize = 100;
 /// Largest request body: Tencent's request bodies are small. A larger `Content-Length`
 /// is answered 413 before any of the body is read; chunked bodies are counted as they arrive.
 pub const MAX_BODY: usize = 1 << 20;
-/// An idle keep-alive connection is closed after this long.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Once the first byte of a request has arrived, its head and body must arrive within
+/// this; a new connection must send its first byte within it too.
+pub const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A keep-alive connection waiting for its next request is closed after this long.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections served at once; more are closed on accept.
-const MAX_CONNECTIONS: usize = 512;
+pub const MAX_CONNECTIONS: usize = 512;
 
 /// A parsed request.
 #[derive(Debug)]
@@ -85,6 +88,38 @@ pub type Handler = Arc<dyn Fn(&Request) -> Outcome + Send + Sync>;
 
 type Connections = Arc<Mutex<HashMap<u64, TcpStream>>>;
 
+/// The server's limits; `Limits::default()` is the constants above. Tests lower them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Once the first byte of a request has arrived, its whole head and body must arrive
+    /// within this (a new connection's first byte too); else 408 and close.
+    pub request_read_timeout: Duration,
+    /// A keep-alive connection waiting for its next request is closed after this.
+    pub idle_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Largest request body.
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_read_timeout: REQUEST_READ_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+            max_body: MAX_BODY,
+        }
+    }
+}
+
+/// How a server runs.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Deadlines and sizes.
+    pub limits: Limits,
+}
+
 /// A running server; `stop` (or drop) closes the listener and every connection.
 pub struct Server {
     addr: SocketAddr,
@@ -94,16 +129,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `127.0.0.1:port` (0 = any free port) and serves on background threads.
+    /// Binds `127.0.0.1:port` (0 = any free port) and serves on background threads
+    /// with the default limits.
     pub fn start(port: u16, handler: Handler) -> io::Result<Server> {
+        Server::start_with(port, handler, Options::default())
+    }
+
+    /// `start` with explicit options.
+    pub fn start_with(port: u16, handler: Handler, options: Options) -> io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
         let stopping = Arc::new(AtomicBool::new(false));
         let connections: Connections = Arc::default();
         let (stop, conns) = (stopping.clone(), connections.clone());
+        let ctx = Arc::new(Ctx { handler, limits: options.limits });
         let accept = std::thread::Builder::new()
             .name("tccall-sandbox-accept".into())
-            .spawn(move || accept_loop(listener, handler, stop, conns))?;
+            .spawn(move || accept_loop(listener, ctx, stop, conns))?;
         Ok(Server { addr, stopping, connections, accept: Some(accept) })
     }
 
@@ -132,7 +174,13 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop(listener: TcpListener, handler: Handler, stopping: Arc<AtomicBool>, conns: Connections) {
+/// What every connection thread shares.
+struct Ctx {
+    handler: Handler,
+    limits: Limits,
+}
+
+fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stopping: Arc<AtomicBool>, conns: Connections) {
     let ids = AtomicU64::new(0);
     for stream in listener.incoming() {
         if stopping.load(Ordering::SeqCst) {
@@ -142,7 +190,7 @@ fn accept_loop(listener: TcpListener, handler: Handler, stopping: Arc<AtomicBool
         let id = ids.fetch_add(1, Ordering::Relaxed);
         {
             let mut map = conns.lock().unwrap_or_else(|p| p.into_inner());
-            if map.len() >= MAX_CONNECTIONS {
+            if map.len() >= ctx.limits.max_connections {
                 let _ = stream.shutdown(Shutdown::Both);
                 continue;
             }
@@ -151,9 +199,9 @@ fn accept_loop(listener: TcpListener, handler: Handler, stopping: Arc<AtomicBool
                 Err(_) => continue,
             };
         }
-        let (handler, mine) = (handler.clone(), conns.clone());
+        let (ctx, mine) = (ctx.clone(), conns.clone());
         let spawned = std::thread::Builder::new().name("tccall-sandbox-conn".into()).spawn(move || {
-            serve_connection(stream, &handler);
+            serve_connection(stream, &ctx);
             mine.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
         });
         if spawned.is_err() {
@@ -164,31 +212,109 @@ fn accept_loop(listener: TcpListener, handler: Handler, stopping: Arc<AtomicBool
     }
 }
 
-/// Serves keep-alive requests on one connection until it closes, errs or a handler drops it.
-fn serve_connection(stream: TcpStream, handler: &Handler) {
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
-    let Ok(read_half) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(read_half);
-    let mut writer = stream;
+/// A connection's socket with a deadline on every read: before each read the socket's
+/// read timeout is set to the time left, so a client trickling bytes cannot stretch it.
+struct Timed {
+    sock: TcpStream,
+    /// When the current wait ends.
+    until: Instant,
+    /// Waiting for the first byte of a request: that byte starts the request deadline.
+    idle: bool,
+    request_timeout: Duration,
+}
+
+impl Timed {
+    fn new(sock: TcpStream, limits: &Limits) -> Timed {
+        // A new connection waits for its first byte as long as for a whole request.
+        let request_timeout = limits.request_read_timeout;
+        Timed { sock, until: Instant::now() + request_timeout, idle: true, request_timeout }
+    }
+
+    /// Waits at most `timeout` for the first byte of the next request.
+    fn await_request(&mut self, timeout: Duration) {
+        self.idle = true;
+        self.until = Instant::now() + timeout;
+    }
+
+    /// The first byte of a request is here: all of it must arrive within the request timeout.
+    fn begin_request(&mut self) {
+        if self.idle {
+            self.idle = false;
+            self.until = Instant::now() + self.request_timeout;
+        }
+    }
+
+    /// Reads end at `until`, whatever arrives.
+    fn deadline(&mut self, until: Instant) {
+        self.idle = false;
+        self.until = until;
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.sock.set_read_timeout(Some(left))?;
+        match self.sock.read(buf) {
+            Ok(n) => {
+                if n > 0 {
+                    self.begin_request();
+                }
+                Ok(n)
+            }
+            // What a read timeout looks like on Unix.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Err(io::ErrorKind::TimedOut.into()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sock.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sock.flush()
+    }
+}
+
+/// Serves keep-alive requests on one connection until it closes, errs, times out or a
+/// handler drops it.
+fn serve_connection(sock: TcpStream, ctx: &Ctx) {
+    let limits = &ctx.limits;
+    let _ = sock.set_nodelay(true);
+    let _ = sock.set_write_timeout(Some(limits.request_read_timeout));
+    let mut reader = BufReader::new(Timed::new(sock, limits));
     loop {
-        let (request, keep_alive) = match read_request(&mut reader, &mut writer) {
+        // The first byte of the next request (or what is left of a pipelined batch).
+        match reader.fill_buf() {
+            Ok([]) | Err(_) => break,
+            Ok(_) => reader.get_mut().begin_request(),
+        }
+        let (request, keep_alive) = match read_request(&mut reader, limits) {
             Ok(Some(r)) => r,
             Ok(None) => break,
             Err(ReadError::Bad(status)) => {
-                let body = format!("{status} {}", reason(status)).into_bytes();
-                if write_reply(&mut writer, &Reply { status, content_type: "text/plain", body }, false).is_ok() {
-                    linger(&mut reader, &writer);
+                if write_reply(reader.get_mut(), &status_reply(status), false).is_ok() {
+                    linger(&mut reader);
                 }
+                break;
+            }
+            Err(ReadError::Timeout) => {
+                let _ = write_reply(reader.get_mut(), &status_reply(408), false);
                 break;
             }
             Err(ReadError::Io) => break,
         };
-        match handler(&request) {
-            Outcome::Reply(reply) => match write_reply(&mut writer, &reply, keep_alive) {
-                Ok(()) if keep_alive => {}
+        match (ctx.handler)(&request) {
+            Outcome::Reply(reply) => match write_reply(reader.get_mut(), &reply, keep_alive) {
+                Ok(()) if keep_alive => reader.get_mut().await_request(limits.idle_timeout),
                 Ok(()) => {
-                    linger(&mut reader, &writer);
+                    linger(&mut reader);
                     break;
                 }
                 Err(_) => break,
@@ -196,7 +322,12 @@ fn serve_connection(stream: TcpStream, handler: &Handler) {
             Outcome::Drop => break,
         }
     }
-    let _ = writer.shutdown(Shutdown::Both);
+    let _ = reader.get_ref().sock.shutdown(Shutdown::Both);
+}
+
+/// A plain-text answer carrying just the status.
+fn status_reply(status: u16) -> Reply {
+    Reply { status, content_type: "text/plain", body: format!("{status} {}", reason(status)).into_bytes() }
 }
 
 /// How long a closing connection keeps discarding what the client still sends.
@@ -207,28 +338,34 @@ const LINGER_BYTES: u64 = 1 << 20;
 /// Closes gracefully after a final answer: sends FIN, then discards (without keeping)
 /// what the client still sends, briefly. Closing with unread bytes in the socket would
 /// send a reset, and the client could lose the answer (a 413 sent before its body).
-fn linger(reader: &mut BufReader<TcpStream>, writer: &TcpStream) {
-    let _ = writer.shutdown(Shutdown::Write);
-    let _ = writer.set_read_timeout(Some(LINGER));
+fn linger(reader: &mut BufReader<Timed>) {
+    let timed = reader.get_mut();
+    let _ = timed.sock.shutdown(Shutdown::Write);
+    timed.deadline(Instant::now() + LINGER);
     let _ = io::copy(&mut reader.by_ref().take(LINGER_BYTES), &mut io::sink());
 }
 
 enum ReadError {
     /// Answer with this status, then close.
     Bad(u16),
+    /// The request did not arrive in time: 408, then close.
+    Timeout,
     /// The connection failed or closed mid-request.
     Io,
 }
 
 impl From<io::Error> for ReadError {
-    fn from(_: io::Error) -> Self {
-        ReadError::Io
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::TimedOut => ReadError::Timeout,
+            _ => ReadError::Io,
+        }
     }
 }
 
 /// Reads one line (without CRLF) of at most `MAX_LINE` bytes; `None` at a clean EOF
 /// before any byte. `budget` is what is left of the head (or trailer) size limit.
-fn read_line(reader: &mut BufReader<TcpStream>, budget: &mut usize) -> Result<Option<String>, ReadError> {
+fn read_line(reader: &mut impl BufRead, budget: &mut usize) -> Result<Option<String>, ReadError> {
     let mut buf = Vec::new();
     let limit = MAX_LINE.min(*budget);
     let n = reader.by_ref().take(limit as u64).read_until(b'\n', &mut buf)?;
@@ -320,9 +457,9 @@ fn framing(headers: &[(String, String)], http10: bool) -> Result<Framing, ReadEr
 }
 
 /// Reads one request; also returns whether the connection stays open after it.
-fn read_request(
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut TcpStream,
+fn read_request<S: Read + Write>(
+    reader: &mut BufReader<S>,
+    limits: &Limits,
 ) -> Result<Option<(Request, bool)>, ReadError> {
     let mut budget = MAX_HEAD;
     // Tolerate stray empty lines between requests (RFC 9112 §2.2).
@@ -371,25 +508,26 @@ fn read_request(
 
     let framing = framing(&request.headers, http10)?;
     // Refused before a byte of the body is read (and before any 100 Continue).
-    if matches!(framing, Framing::Length(n) if n > MAX_BODY as u64) {
+    if matches!(framing, Framing::Length(n) if n > limits.max_body as u64) {
         return Err(ReadError::Bad(413));
     }
     let expects_continue = request.header("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
     if framing != Framing::Empty && expects_continue && !http10 {
+        let writer = reader.get_mut();
         writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         writer.flush()?;
     }
     match framing {
         Framing::Empty => {}
         Framing::Length(n) => read_exactly(reader, n as usize, &mut request.body)?,
-        Framing::Chunked => request.body = read_chunked(reader)?,
+        Framing::Chunked => request.body = read_chunked(reader, limits.max_body)?,
     }
     Ok(Some((request, keep_alive)))
 }
 
 /// Appends exactly `n` bytes to `body`, growing it as bytes arrive: the announced
 /// length is never allocated up front.
-fn read_exactly(reader: &mut BufReader<TcpStream>, n: usize, body: &mut Vec<u8>) -> Result<(), ReadError> {
+fn read_exactly(reader: &mut impl BufRead, n: usize, body: &mut Vec<u8>) -> Result<(), ReadError> {
     let start = body.len();
     let got = reader.by_ref().take(n as u64).read_to_end(body)?;
     if got < n {
@@ -399,8 +537,8 @@ fn read_exactly(reader: &mut BufReader<TcpStream>, n: usize, body: &mut Vec<u8>)
     Ok(())
 }
 
-/// Decodes a chunked body, counting it against `MAX_BODY` chunk by chunk.
-fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ReadError> {
+/// Decodes a chunked body, counting it against `max_body` chunk by chunk.
+fn read_chunked(reader: &mut impl BufRead, max_body: usize) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
     let mut budget = MAX_HEAD;
     loop {
@@ -421,7 +559,7 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ReadError>
             }
             return Ok(body);
         }
-        if body.len() + size > MAX_BODY {
+        if body.len() + size > max_body {
             return Err(ReadError::Bad(413));
         }
         read_exactly(reader, size, &mut body)?;
@@ -433,7 +571,7 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ReadError>
     }
 }
 
-fn write_reply(w: &mut TcpStream, reply: &Reply, keep_alive: bool) -> io::Result<()> {
+fn write_reply(w: &mut impl Write, reply: &Reply, keep_alive: bool) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\nServer: tccall-sandbox\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
         reply.status,
@@ -474,6 +612,7 @@ pub fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     fn echo() -> Handler {
         Arc::new(|r: &Request| {
@@ -615,5 +754,76 @@ mod tests {
             format!("POST /a HTTP/1.1\r\nContent-Length: {MAX_BODY}\r\nConnection: close\r\n\r\n").into_bytes();
         raw.extend(vec![b'z'; MAX_BODY]);
         assert!(exchange(server.addr(), &raw).starts_with("HTTP/1.1 200 "));
+    }
+
+    fn quick() -> Options {
+        let limits = Limits {
+            request_read_timeout: Duration::from_millis(400),
+            idle_timeout: Duration::from_millis(700),
+            ..Limits::default()
+        };
+        Options { limits }
+    }
+
+    /// Writes `raw` one byte every `gap` on another thread (until the server closes);
+    /// returns what the server answered and when it closed, from the first byte.
+    fn trickle(addr: SocketAddr, raw: &'static [u8], gap: Duration) -> (String, Duration) {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut w = s.try_clone().unwrap();
+        let t0 = Instant::now();
+        let writer = std::thread::spawn(move || {
+            for b in raw {
+                if w.write_all(&[*b]).is_err() {
+                    break;
+                }
+                std::thread::sleep(gap);
+            }
+        });
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).expect("the server closes the connection");
+        let elapsed = t0.elapsed();
+        writer.join().unwrap();
+        (String::from_utf8_lossy(&out).into_owned(), elapsed)
+    }
+
+    #[test]
+    fn slow_requests_get_408_and_idle_connections_close() {
+        let server = Server::start_with(0, echo(), quick()).unwrap();
+        let addr = server.addr();
+        let window = |d: Duration| d >= Duration::from_millis(350) && d < Duration::from_millis(1500);
+        // A head trickled a byte every 50 ms: 408 when 400 ms have passed since its first byte.
+        let (out, took) =
+            trickle(addr, b"GET /slow HTTP/1.1\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n", Duration::from_millis(50));
+        assert!(out.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{out:?}");
+        assert!(window(took), "{took:?}");
+        // A body that stalls.
+        let (out, took) = trickle(addr, b"POST /a HTTP/1.1\r\nContent-Length: 200\r\n\r\nabc", Duration::ZERO);
+        assert!(out.starts_with("HTTP/1.1 408 "), "{out:?}");
+        assert!(window(took), "{took:?}");
+        // A new connection that never sends a byte is closed silently after the request timeout.
+        let (out, took) = trickle(addr, b"", Duration::ZERO);
+        assert_eq!(out, "");
+        assert!(window(took), "{took:?}");
+        // A keep-alive connection is closed silently once idle for 700 ms, not before.
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut answers = Vec::new();
+        for _ in 0..3 {
+            s.write_all(b"GET /k HTTP/1.1\r\n\r\n").unwrap();
+            let mut buf = [0u8; 512];
+            let n = s.read(&mut buf).unwrap();
+            answers.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            std::thread::sleep(Duration::from_millis(450));
+        }
+        assert!(answers.iter().all(|a| a.starts_with("HTTP/1.1 200 ") && a.ends_with("GET /k  ")), "{answers:?}");
+        let t0 = Instant::now();
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, b"");
+        assert!(t0.elapsed() < Duration::from_millis(600), "{:?}", t0.elapsed());
+        // A request in two parts inside the deadline is fine.
+        let (out, _) = trickle(addr, b"GET /two HTTP/1.1\r\nConnection: close\r\n\r\n", Duration::from_millis(5));
+        assert!(out.starts_with("HTTP/1.1 200 "), "{out:?}");
     }
 }
