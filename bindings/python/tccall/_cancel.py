@@ -1,10 +1,123 @@
-"""Cancelling calls: :class:`tccall.CancelToken`."""
+"""Cancelling calls: :class:`tccall.CancelToken`, and Ctrl-C during a blocked call.
+
+Python runs signal handlers only on the main thread, between bytecodes, so a main thread
+blocked in a native call would not notice Ctrl-C until the call ended (up to
+``timeouts.total_ms``). Calls made on the main thread therefore carry a token with a poll
+callback: every ``POLL_MS`` while the call is blocked, the library calls back on that
+thread, the callback runs the pending signal handlers (``PyErr_CheckSignals``), and if one
+raised (``KeyboardInterrupt`` from the default SIGINT handler) it keeps the exception and
+returns 1, which cancels the call; the wrapper then re-raises that exception, not
+:class:`tccall.Cancelled`. The token is reused for the next call until it gets cancelled.
+Calls on other threads carry no poll (their signals are handled by the main thread).
+
+The callback is the ``send`` method of a generator rather than a function: a Python
+function checks for pending signals on entry, before its first ``try``, so the
+KeyboardInterrupt would escape it and ctypes would only print it; a resumed generator
+checks right after its ``yield``, which is inside the ``try``.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
+from ctypes import PYFUNCTYPE, byref, c_int, c_void_p, pythonapi
+from typing import Any
 
 from . import _ffi
+
+POLL_MS = 100
+
+# Runs pending signal handlers; a PYFUNCTYPE call raises what they raised.
+_check_signals = PYFUNCTYPE(c_int)(("PyErr_CheckSignals", pythonapi))
+
+
+class _Main:
+    """State of the main thread's interruptible calls (only that thread touches it)."""
+
+    token: int | None = None  # tccall_cancel with the poll, reused until cancelled
+    busy = False  # in an interruptible call: calls made by signal handlers get no poll
+    raised: list = []  # what a handler raised during the current call
+    poller: Any = None  # the generator behind the callback
+    callback: Any = None  # _ffi.POLL_FN(poller.send), alive as long as tokens use it
+
+
+def _signal_poller():
+    rc = 0
+    while True:
+        try:
+            yield rc
+            rc = 0
+            _check_signals()
+        except GeneratorExit:
+            return
+        except BaseException as e:  # noqa: B036 - KeyboardInterrupt is the point
+            _Main.raised.append(e)
+            rc = 1
+
+
+def _install_poller() -> None:
+    poller = _signal_poller()
+    next(poller)
+    _Main.poller, _Main.callback = poller, _ffi.POLL_FN(poller.send)
+
+
+_install_poller()
+
+
+def interruptible() -> bool:
+    """Whether a call made now should carry the signal poll: on the main thread, not from a handler."""
+    return not _Main.busy and threading.get_ident() == threading.main_thread().ident
+
+
+def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | None,
+                       cancel: CancelToken | None, out: c_void_p, err: c_void_p) -> int:
+    """``tccall_client_call`` on the main thread with the polling token; returns its code, or
+    frees the outputs and re-raises what a signal handler raised during the call."""
+    token = _Main.token
+    if token is None:
+        token = _ffi.lib.tccall_cancel_new()
+        _ffi.lib.tccall_cancel_set_poll(token, _Main.callback, None, POLL_MS)
+        _Main.token = token
+    ptr, linked = token, False
+    if cancel is not None:
+        with cancel._lock:
+            if cancel._cancelled:
+                ptr = cancel._ptr  # fails at once: nothing to poll
+            else:
+                cancel._linked.add(token)  # cancel() cancels this call's token too
+                linked = True
+    rc = None
+    _Main.busy = True
+    try:
+        rc = _ffi.lib.tccall_client_call(handle, op, request, options, ptr, byref(out), byref(err))
+    finally:
+        _Main.busy = False
+        spent = rc == 207 or bool(_Main.raised)
+        if linked:
+            with cancel._lock:
+                cancel._linked.discard(token)
+                spent = spent or cancel._cancelled
+        if spent and ptr == token:  # a cancelled token stays cancelled: retire it
+            _Main.token = None
+            _ffi.lib.tccall_cancel_free(token)
+    if _Main.raised:
+        exc = _Main.raised[0]
+        _Main.raised = []
+        _ffi.take_bytes(out)
+        _ffi.take_bytes(err)
+        raise exc
+    return rc
+
+
+def _after_fork() -> None:
+    # The child starts with the forking thread only; drop (leak) the parent's main-thread
+    # token, whose state another thread may have been using, and start a fresh poller.
+    _Main.token, _Main.busy, _Main.raised = None, False, []
+    _install_poller()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class CancelToken:
@@ -26,8 +139,12 @@ class CancelToken:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: a signal handler may cancel while this thread holds it.
+        self._lock = threading.RLock()
         self._cancelled = False
+        # Main-thread calls run under their own polling token (see the module docstring),
+        # linked here while they run so that cancel() reaches them.
+        self._linked: set[int] = set()
         self._ptr: int | None = _ffi.lib.tccall_cancel_new()
 
     def cancel(self) -> None:
@@ -35,6 +152,8 @@ class CancelToken:
         with self._lock:
             self._cancelled = True
             _ffi.lib.tccall_cancel_cancel(self._ptr)
+            for token in self._linked:
+                _ffi.lib.tccall_cancel_cancel(token)
 
     @property
     def cancelled(self) -> bool:

@@ -25,7 +25,8 @@ class Managed:
     _what = "handle"  # named in the closed error: "client is closed"
 
     def _init_handle(self, handle: int) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        # Reentrant, so a signal handler that calls in while this thread holds it does not deadlock.
+        self._cond = threading.Condition(threading.RLock())
         self._inflight = 0
         self._handle = handle
         _live.add(self)
@@ -81,7 +82,7 @@ def _after_fork() -> None:
     # release, and a guard lock another thread held is held forever. Start every guard afresh.
     for m in list(_live):
         if getattr(m, "_cond", None) is not None:
-            m._cond = threading.Condition(threading.Lock())
+            m._cond = threading.Condition(threading.RLock())
             m._inflight = 0
 
 

@@ -8,7 +8,7 @@ from ctypes import byref, c_void_p
 from typing import Any, Mapping, Sequence, Union
 
 from . import _ffi
-from ._cancel import CancelToken
+from ._cancel import CancelToken, call_interruptibly, interruptible
 from ._managed import Managed
 from .errors import from_json
 
@@ -48,6 +48,7 @@ def _cloud_request(
 
 # Operation name -> its NUL-terminated name for tccall_client_call.
 _OPS = {op: op.encode() for op in _ffi.OPERATIONS}
+_LOCAL = _ffi.LOCAL_OPERATIONS
 
 _MAX_TIMEOUT_S = 3600  # the C ABI's deadline_ms limit
 
@@ -115,15 +116,20 @@ class Client(Managed):
             raise ValueError(f"unknown operation {operation!r}")
         if cancel is not None and not isinstance(cancel, CancelToken):
             raise TypeError(f"cancel must be a tccall.CancelToken, not {type(cancel).__name__}")
-        return self._call(name, _dumps(request), _options(timeout, max_attempts), cancel)
+        return self._call(name, _dumps(request), _options(timeout, max_attempts), cancel, operation in _LOCAL)
 
-    def _call(self, op: bytes, request: bytes, options: bytes | None, cancel: CancelToken | None) -> JSON:
-        """Runs ``tccall_client_call`` with the handle held; returns the result JSON or raises."""
+    def _call(self, op: bytes, request: bytes, options: bytes | None, cancel: CancelToken | None, local: bool) -> JSON:
+        """Runs ``tccall_client_call`` with the handle held; returns the result JSON or raises.
+
+        A network call on the main thread stays interruptible by Ctrl-C (see ``_cancel``)."""
         out, err = c_void_p(), c_void_p()
-        token = cancel._ptr if cancel is not None else None
         handle = self._acquire()
         try:
-            rc = _ffi.lib.tccall_client_call(handle, op, request, options, token, byref(out), byref(err))
+            if local or not interruptible():
+                token = cancel._ptr if cancel is not None else None
+                rc = _ffi.lib.tccall_client_call(handle, op, request, options, token, byref(out), byref(err))
+            else:
+                rc = call_interruptibly(handle, op, request, options, cancel, out, err)
         finally:
             self._release()
         if rc != 0:
