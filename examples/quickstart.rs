@@ -57,20 +57,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     step(
         1,
         "set_callback_config",
-        &client.set_callback_config(&json!({"Url": hook_url, "CallbackCommandList": commands}))?,
+        &client.call("set_callback_config", &json!({"Url": hook_url, "CallbackCommandList": commands}))?,
     );
 
-    let started = client.start_call_by_robot(&json!({
-        "Robot_Account": "robot_01",
-        "CalleeList_Account": ["alice", "bob"],
-        "Timeout": 30000,
-        "UserData": "order-1234",
-        "CallInfo": {"MediaType": "Audio", "RoomId": "room-quickstart", "RoomIdType": 2}
-    }))?;
+    let started = client.call(
+        "start_call_by_robot",
+        &json!({
+            "Robot_Account": "robot_01",
+            "CalleeList_Account": ["alice", "bob"],
+            "Timeout": 30000,
+            "UserData": "order-1234",
+            "CallInfo": {"MediaType": "Audio", "RoomId": "room-quickstart", "RoomIdType": 2}
+        }),
+    )?;
     step(2, "start_call_by_robot", &started);
     let call_id = started["CallId"].as_str().ok_or("no CallId")?.to_string();
 
-    step(3, "get_call_info", &client.get_call_info(&json!({"CallId": call_id}))?);
+    step(3, "get_call_info", &client.call("get_call_info", &json!({"CallId": call_id}))?);
 
     let next_webhook = |title: &str, n: u32| -> Result<(), Box<dyn std::error::Error>> {
         let (query, body) = hooks.recv_timeout(Duration::from_secs(5))?;
@@ -83,13 +86,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     control(&sandbox, &format!("/_sandbox/calls/{call_id}/members"), json!({"user": "alice", "action": "Answer"}));
     next_webhook("webhook received and verified: Call.CallbackAfterMemberChanged", 5)?;
 
-    step(6, "end_call", &client.end_call(&json!({"CallId": call_id}))?);
+    step(6, "end_call", &client.call("end_call", &json!({"CallId": call_id}))?);
     next_webhook("webhook received and verified: Call.CallbackAfterEndCall", 7)?;
-    step(8, "get_call_record", &client.get_call_record(&json!({"CallId": call_id}))?);
+    step(8, "get_call_record", &client.call("get_call_record", &json!({"CallId": call_id}))?);
 
     control(&sandbox, "/_sandbox/rooms", json!({"room_id": 8888, "users": ["carol", "dave", "erin"]}));
-    step(9, "remove_users", &client.remove_users(&json!({"RoomId": 8888, "UserIds": ["dave"]}))?);
-    step(10, "dismiss_room", &client.dismiss_room(&json!({"RoomId": 8888}))?);
+    step(9, "remove_users", &client.call("remove_users", &json!({"RoomId": 8888, "UserIds": ["dave"]}))?);
+    step(10, "dismiss_room", &client.call("dismiss_room", &json!({"RoomId": 8888}))?);
 
     let session = control(
         &sandbox,
@@ -97,12 +100,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         json!({"client_user_id": "customer_42", "state": "Agent", "agent_id": "agent@example.com"}),
     );
     let session_id = session["SessionId"].as_str().ok_or("no SessionId")?.to_string();
-    step(11, "get_desk_session_state", &client.get_desk_session_state(&json!({"SessionId": session_id}))?);
-    step(12, "end_desk_session", &client.end_desk_session(&json!({"SessionId": session_id}))?);
+    step(11, "get_desk_session_state", &client.call("get_desk_session_state", &json!({"SessionId": session_id}))?);
+    step(12, "end_desk_session", &client.call("end_desk_session", &json!({"SessionId": session_id}))?);
 
     config["secret_key"] = json!("0000000000000000000000000000000000000000000000000000000000000000");
     let wrong = Client::from_json(&config.to_string())?;
-    match wrong.end_call(&json!({"CallId": call_id})) {
+    match wrong.call("end_call", &json!({"CallId": call_id})) {
         Ok(v) => return Err(format!("a wrong key was accepted: {v}").into()),
         Err(e) => step(13, "a deliberately wrong secret_key: the error JSON", &e.to_json_value()),
     }

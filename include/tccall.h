@@ -155,6 +155,17 @@
 #define TCCALL_E_INTERNAL 901
 
 /*
+ Largest request body: Tencent's request bodies are small. A larger `Content-Length`
+ is answered 413 before any of the body is read; chunked bodies are counted as they arrive.
+ */
+#define MAX_BODY (1 << 20)
+
+/*
+ Connections served at once; more are closed on accept.
+ */
+#define MAX_CONNECTIONS 512
+
+/*
  A cancel token. Create with `tccall_cancel_new`, pass to `tccall_client_call`, cancel
  from any thread with `tccall_cancel_cancel`, free with `tccall_cancel_free` once every
  call using it has returned. Thread-safe. Once cancelled it stays cancelled.
@@ -250,6 +261,16 @@ const char *tccall_version(void);
  The ABI version (`TCCALL_ABI_VERSION` in this header). Wrappers compare the two at load time.
  */
 uint32_t tccall_abi_version(void);
+
+/*
+ The operation table as static JSON text (never free it): an array with one object per
+ operation, `{"name", "family", "retry", "c_function"}`, where `name` is what
+ `tccall_client_call` takes, `family` is `"im"`, `"cloud_api"` or `"local"` (no network),
+ `retry` is `"safe"`, `"ending"`, `"only_unsent"` or null (nothing is sent), and
+ `c_function` is the named export (`tccall_client_end_call`). Wrappers build their
+ operation lists from it.
+ */
+const char *tccall_operations(void);
 
 /*
  A static description of a result code (`"unknown result code"` for numbers tccall never returns).

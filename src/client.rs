@@ -1,18 +1,18 @@
 //! `Client`: the one object users hold. It is `Send + Sync`; share it across threads.
 
-use crate::api::{local, raw, trtc, ImOp, Operation};
+use crate::api::{self, CloudTarget, Exec, ImTarget, OpSpec, Target};
 use crate::auth::tc3::SigningKeyCache;
 use crate::auth::usersig;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
-use crate::pyjson;
 use crate::schema;
 use crate::secret::Secret;
-use crate::transport::cloud::{self, CloudCall};
+use crate::transport::cloud::{self, CloudCall, Credentials};
+use crate::transport::im::{self, ImAuth};
 use crate::transport::ratelimit::RateLimiter;
 use crate::transport::retry::{self, Outcome, RetryClass};
 use crate::transport::{
-    im, random_u32, unix_now, BodyLimit, CallCtx, Cancel, Failure, Http, HttpRequest, HttpSettings, PoolCounters, Reach,
+    random_u32, unix_now, BodyLimit, CallCtx, Cancel, Failure, Http, HttpRequest, HttpSettings, PoolCounters, Reach,
 };
 use crate::webhook;
 use serde_json::{json, Map, Value};
@@ -111,14 +111,27 @@ impl Client {
 
     /// Runs `op` on a JSON request string and returns the JSON result string.
     /// This is what every `tccall_client_*` function of the C ABI calls.
-    pub fn execute_json(&self, op: Operation, request_json: &str) -> Result<String> {
+    pub fn execute_json(&self, op: &OpSpec, request_json: &str) -> Result<String> {
         self.call_json(op, request_json, &CallOptions::default())
     }
 
     /// As `execute_json`, with per-call options (deadline, attempts, cancel token).
-    pub fn call_json(&self, op: Operation, request_json: &str, options: &CallOptions) -> Result<String> {
-        let request = self.parse_input(request_json, op.name())?;
-        self.run(op, &request, options)
+    pub fn call_json(&self, op: &OpSpec, request_json: &str, options: &CallOptions) -> Result<String> {
+        let request = self.parse_input(request_json, op.name)?;
+        self.run(op, &request, options, unix_now())
+    }
+
+    /// Runs the operation called `name` (as in `tccall_client_<name>`, e.g. `"end_call"`)
+    /// on a request: `client.call("end_call", &json!({"CallId": id}))`.
+    pub fn call(&self, name: &str, request: &Value) -> Result<Value> {
+        let op = api::find(name).ok_or_else(|| Error::invalid_request(format!("unknown operation {name:?}")))?;
+        self.execute(op, request)
+    }
+
+    /// Runs `op` (an entry of `api::OPERATIONS`) on a parsed request.
+    pub fn execute(&self, op: &OpSpec, req: &Value) -> Result<Value> {
+        let text = self.run(op, req, &CallOptions::default(), unix_now())?;
+        Ok(serde_json::from_str(&text).expect("tccall writes valid JSON"))
     }
 
     /// Parses a JSON input, enforcing the configured size limit.
@@ -137,45 +150,28 @@ impl Client {
             .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("{what} request is not valid JSON: {e}")))
     }
 
-    /// Runs `op` on a parsed request.
-    pub fn execute(&self, op: Operation, req: &Value) -> Result<Value> {
-        let text = self.run(op, req, &CallOptions::default())?;
-        Ok(serde_json::from_str(&text).expect("tccall writes valid JSON"))
-    }
-
-    /// Runs `op` and returns its result as JSON text.
-    fn run(&self, op: Operation, req: &Value, options: &CallOptions) -> Result<String> {
-        let ctx = CallCtx::new(options.deadline.unwrap_or(self.config.total_timeout), options.cancel.as_ref());
-        let attempts = options.max_attempts.unwrap_or(self.config.retry.max_attempts);
-        let call = Call { ctx: &ctx, attempts };
-        if let Some(im_op) = op.im_op() {
-            return self.im_op(im_op, req, &call);
-        }
-        let now = unix_now();
-        let local = |v: Result<Value>| v.map(|v| v.to_string());
-        match op {
-            Operation::DismissRoom => {
-                self.trtc(op, trtc::dismiss_room(self.config.sdk_app_id, req)?, RetryClass::Ending, &call)
+    /// Validate, build the target, then sign (pure) and send under the retry policy.
+    fn run(&self, op: &OpSpec, req: &Value, options: &CallOptions, now: u64) -> Result<String> {
+        op.validate(req)?;
+        match &op.exec {
+            Exec::Local(f) => f(&self.config, req, now).map(|v| v.to_string()),
+            Exec::Sign(build) => {
+                let signed = match build.target(&self.config, req)? {
+                    Target::Im(t) => self.sign_im(op.name, &t, false, now)?,
+                    Target::Cloud(t) => self.sign_cloud(op.name, &t, t.timestamp.unwrap_or(now))?,
+                };
+                Ok(request_json(&signed).to_string())
             }
-            Operation::RemoveUsers => {
-                self.trtc(op, trtc::remove_users(self.config.sdk_app_id, req)?, RetryClass::Safe, &call)
+            Exec::Send(build, class) => {
+                let target = build.target(&self.config, req)?;
+                let ctx = CallCtx::new(options.deadline.unwrap_or(self.config.total_timeout), options.cancel.as_ref());
+                let attempts = options.max_attempts.unwrap_or(self.config.retry.max_attempts);
+                let outcome = match &target {
+                    Target::Im(t) => self.send_im(op.name, t, *class, &ctx, attempts)?,
+                    Target::Cloud(t) => self.send_cloud(op.name, t, *class, &ctx, attempts)?,
+                };
+                Ok(outcome_json(outcome))
             }
-            Operation::GenUsersig => local(local::gen_usersig(&self.config, req, now)),
-            Operation::VerifyUsersig => local(local::verify_usersig(&self.config, req, now)),
-            Operation::GenPrivateMapKey => local(local::gen_private_map_key(&self.config, req, now)),
-            Operation::ImRequest => {
-                let (path, body) = self.raw_im(req)?;
-                self.im_send("im_request", path, &body, RetryClass::OnlyUnsent, &call)
-            }
-            Operation::SignImRequest => {
-                let (path, body) = self.raw_im(req)?;
-                let sig = self.admin_usersig("sign_im_request", false)?;
-                let bytes = serde_json::to_vec(&body).expect("a Value always serializes");
-                Ok(request_json(&self.im_request_data(path, &sig, &bytes)).to_string())
-            }
-            Operation::CloudApiRequest => self.raw_cloud(req, false, &call),
-            Operation::SignCloudApiRequest => self.raw_cloud(req, true, &call),
-            _ => unreachable!("IM operations are handled above"),
         }
     }
 
@@ -190,26 +186,9 @@ impl Client {
         webhook::parse(self.config.sdk_app_id, &self.config.webhook, query, body, unix_now())
     }
 
-    fn im_op(&self, op: &ImOp, req: &Value, call: &Call<'_>) -> Result<String> {
-        schema::validate(req, op.fields, &format!("{} request", op.name), ErrorCode::InvalidRequest)?;
-        if let Some(check) = op.check {
-            check(req)?;
-        }
-        self.im_send(op.name, op.path, req, op.retry, call)
-    }
-
-    fn raw_im<'a>(&self, req: &'a Value) -> Result<(&'a str, Value)> {
-        schema::validate(req, raw::IM_FIELDS, "im_request", ErrorCode::InvalidRequest)?;
-        let body = match req.get("body") {
-            Some(Value::Object(b)) => Value::Object(b.clone()),
-            _ => json!({}),
-        };
-        Ok((raw::im_path(req)?, body))
-    }
-
-    /// The admin UserSig, minted on first use and renewed when 90% of its life is gone.
-    fn admin_usersig(&self, op: &str, force_new: bool) -> Result<String> {
-        let now = unix_now();
+    /// The admin UserSig at `now`: minted on first use and renewed when 90% of its life is
+    /// gone (or at once with `force_new`, after Tencent called it stale).
+    fn admin_usersig(&self, op: &str, force_new: bool, now: u64) -> Result<String> {
         if !force_new {
             let cached = self.admin_sig.read().unwrap_or_else(|p| p.into_inner());
             if let Some(a) = cached.as_ref().filter(|a| now < a.renew_at) {
@@ -228,16 +207,28 @@ impl Client {
         Ok(sig)
     }
 
-    fn im_request_data(&self, path: &str, usersig: &str, body: &[u8]) -> HttpRequest {
-        im::build_request(
-            &self.config.im_endpoint,
-            path,
-            self.config.sdk_app_id,
-            &self.config.admin_user_id,
-            usersig,
-            random_u32(),
-            body.to_vec(),
-        )
+    /// Signs an IM request with the admin UserSig (pure but for the UserSig cache).
+    fn sign_im(&self, op: &str, target: &ImTarget<'_>, force_new_sig: bool, now: u64) -> Result<HttpRequest> {
+        let sig = self.admin_usersig(op, force_new_sig, now)?;
+        let auth = ImAuth { sdk_app_id: self.config.sdk_app_id, identifier: &self.config.admin_user_id, usersig: &sig };
+        Ok(im::build_request(&self.config.im_endpoint, target, &auth, random_u32()))
+    }
+
+    /// Signs a Cloud API request at `timestamp` with the configured credentials.
+    fn sign_cloud(&self, op: &str, target: &CloudTarget<'_>, timestamp: u64) -> Result<HttpRequest> {
+        let (secret_id, secret_key) = self.config.require_cloud_credentials(op)?;
+        Ok(cloud::build_request(&CloudCall {
+            target,
+            timestamp,
+            credentials: Credentials {
+                secret_id,
+                secret_key: secret_key.expose(),
+                token: self.config.cloud_api.token.as_ref().map(Secret::expose),
+            },
+            language: Some(&self.config.cloud_api.language),
+            request_client: REQUEST_CLIENT,
+            signing_key: Some(self.signing_keys.get(secret_key.expose(), timestamp, target.service)),
+        }))
     }
 
     fn limit(&self, key: &str, per_second: u32, ctx: &CallCtx) -> Result<(), Failure> {
@@ -249,110 +240,49 @@ impl Client {
             .map_err(|error| Failure { error, reach: Reach::NotSent })
     }
 
-    fn im_send(&self, name: &str, path: &str, body: &Value, class: RetryClass, call: &Call<'_>) -> Result<String> {
-        self.config.require_secret_key(name)?;
-        let body = serde_json::to_vec(body).expect("a Value always serializes");
+    fn send_im(
+        &self,
+        op: &str,
+        target: &ImTarget<'_>,
+        class: RetryClass,
+        ctx: &CallCtx,
+        attempts: u32,
+    ) -> Result<Outcome<String>> {
+        self.config.require_secret_key(op)?;
         let limit = BodyLimit { bytes: self.config.max_response.im, key: "max_response_bytes.im" };
-        let outcome = retry::run(&self.config.retry, call.attempts, class, call.ctx, |_| {
-            self.limit(path, self.config.rate_limit.im_per_second, call.ctx)?;
+        retry::run(&self.config.retry, attempts, class, ctx, |_| {
+            self.limit(target.path, self.config.rate_limit.im_per_second, ctx)?;
             let mut reminted = false;
             loop {
-                let sig = self.admin_usersig(name, reminted).map_err(Failure::answered)?;
-                let req = self.im_request_data(path, &sig, &body);
-                let resp = self.http.send(&req, call.ctx, limit)?;
+                let req = self.sign_im(op, target, reminted, unix_now()).map_err(Failure::answered)?;
+                let resp = self.http.send(&req, ctx, limit)?;
                 match im::decode_response(&resp) {
                     // A stale admin UserSig (70001/70052): mint a new one and resend once.
                     Err(f) if !reminted && im::is_stale_usersig(&f.error) => reminted = true,
                     other => return other,
                 }
             }
-        })?;
-        Ok(outcome_json(outcome))
-    }
-
-    fn trtc(&self, op: Operation, trtc_call: trtc::TrtcCall, class: RetryClass, call: &Call<'_>) -> Result<String> {
-        let body = trtc_call.body();
-        let target = CloudTarget {
-            op: op.name(),
-            service: trtc::SERVICE,
-            version: trtc::VERSION,
-            action: trtc_call.action,
-            region: Some(&self.config.cloud_api.region),
-            endpoint: &self.config.cloud_api.endpoint,
-            body: &body,
-        };
-        self.cloud_send(&target, class, call)
-    }
-
-    /// A signable call for `target` at `timestamp`, with the configured credentials.
-    fn cloud_call<'a>(&'a self, t: &CloudTarget<'a>, timestamp: u64) -> Result<CloudCall<'a>> {
-        let (secret_id, secret_key) = self.config.require_cloud_credentials(t.op)?;
-        Ok(CloudCall {
-            endpoint: t.endpoint,
-            service: t.service,
-            version: t.version,
-            action: t.action,
-            region: t.region,
-            body: t.body,
-            timestamp,
-            secret_id,
-            secret_key: secret_key.expose(),
-            token: self.config.cloud_api.token.as_ref().map(Secret::expose),
-            language: Some(&self.config.cloud_api.language),
-            request_client: REQUEST_CLIENT,
-            signing_key: Some(self.signing_keys.get(secret_key.expose(), timestamp, t.service)),
         })
     }
 
-    fn cloud_send(&self, target: &CloudTarget<'_>, class: RetryClass, call: &Call<'_>) -> Result<String> {
-        self.config.require_cloud_credentials(target.op)?;
+    fn send_cloud(
+        &self,
+        op: &str,
+        target: &CloudTarget<'_>,
+        class: RetryClass,
+        ctx: &CallCtx,
+        attempts: u32,
+    ) -> Result<Outcome<String>> {
+        self.config.require_cloud_credentials(op)?;
         let limit = BodyLimit { bytes: self.config.max_response.cloud_api, key: "max_response_bytes.cloud_api" };
-        let outcome = retry::run(&self.config.retry, call.attempts, class, call.ctx, |_| {
-            self.limit(target.action, self.config.rate_limit.cloud_api_per_second, call.ctx)?;
+        retry::run(&self.config.retry, attempts, class, ctx, |_| {
+            self.limit(target.action, self.config.rate_limit.cloud_api_per_second, ctx)?;
             // Re-signed on every attempt so a retry stays inside the 5-minute window.
-            let signed = self.cloud_call(target, unix_now()).map_err(Failure::answered)?;
-            let resp = self.http.send(&cloud::build_request(&signed), call.ctx, limit)?;
+            let req = self.sign_cloud(op, target, unix_now()).map_err(Failure::answered)?;
+            let resp = self.http.send(&req, ctx, limit)?;
             cloud::decode_response(&resp)
-        })?;
-        Ok(outcome_json(outcome))
+        })
     }
-
-    fn raw_cloud(&self, req: &Value, sign_only: bool, call: &Call<'_>) -> Result<String> {
-        let what = if sign_only { "sign_cloud_api_request" } else { "cloud_api_request" };
-        schema::validate(req, raw::CLOUD_FIELDS, what, ErrorCode::InvalidRequest)?;
-        if !sign_only && req.get("timestamp").is_some_and(|t| !t.is_null()) {
-            return Err(Error::invalid_request("timestamp is only accepted by sign_cloud_api_request"));
-        }
-        raw::check_names(req)?;
-        let text = |k: &str| req.get(k).and_then(Value::as_str);
-        let (service, version, action) = (
-            text("service").unwrap_or_default(),
-            text("version").unwrap_or_default(),
-            text("action").unwrap_or_default(),
-        );
-        let region = text("region").unwrap_or(&self.config.cloud_api.region);
-        let endpoint = raw::endpoint_for(&self.config.cloud_api.endpoint, service, text("endpoint"));
-        let body = match (text("body"), req.get("params").filter(|p| !p.is_null())) {
-            (Some(_), Some(_)) => return Err(Error::invalid_request("give either params or body, not both")),
-            (Some(b), None) => b.as_bytes().to_vec(),
-            (None, Some(p)) => pyjson::dumps(p).into_bytes(),
-            (None, None) => b"{}".to_vec(),
-        };
-        let target =
-            CloudTarget { op: what, service, version, action, region: Some(region), endpoint: &endpoint, body: &body };
-        if !sign_only {
-            return self.cloud_send(&target, RetryClass::OnlyUnsent, call);
-        }
-        let timestamp = req.get("timestamp").and_then(Value::as_u64).unwrap_or_else(unix_now);
-        let signed = self.cloud_call(&target, timestamp)?;
-        Ok(request_json(&cloud::build_request(&signed)).to_string())
-    }
-}
-
-/// One call's budget and attempt limit.
-struct Call<'a> {
-    ctx: &'a CallCtx,
-    attempts: u32,
 }
 
 /// The result JSON of a call with retries: the payload, or `{"RequestId", "already_ended": true}`.
@@ -361,17 +291,6 @@ fn outcome_json(outcome: Outcome<String>) -> String {
         Outcome::Done(text) => text,
         Outcome::AlreadyEnded { request_id } => json!({"RequestId": request_id, "already_ended": true}).to_string(),
     }
-}
-
-/// What a Cloud API call targets, before credentials and a timestamp are added.
-struct CloudTarget<'a> {
-    op: &'a str,
-    service: &'a str,
-    version: &'a str,
-    action: &'a str,
-    region: Option<&'a str>,
-    endpoint: &'a str,
-    body: &'a [u8],
 }
 
 /// A built request as `{"method", "url", "headers": {...}, "body"}`.
@@ -384,55 +303,4 @@ fn request_json(req: &HttpRequest) -> Value {
         "headers": headers,
         "body": String::from_utf8_lossy(&req.body),
     })
-}
-
-macro_rules! named_ops {
-    ($($(#[$doc:meta])* $fn:ident => $op:ident;)*) => {
-        impl Client {
-            $($(#[$doc])* pub fn $fn(&self, request: &Value) -> Result<Value> { self.execute(Operation::$op, request) })*
-        }
-    };
-}
-
-named_ops! {
-    /// End a call (`end_call`). Request: `{"CallId"}`.
-    end_call => EndCall;
-    /// Live call status (`get_call_info`). Request: `{"CallId"}`.
-    get_call_info => GetCallInfo;
-    /// Start a call from a robot account (`start_call_by_robot`).
-    start_call_by_robot => StartCallByRobot;
-    /// One call record (`get_record_by_callid`). Request: `{"CallId"}`.
-    get_call_record => GetCallRecord;
-    /// Call records by filter (`get_record_by_filter`).
-    search_call_records => SearchCallRecords;
-    /// Set the webhook configuration (`call_config/set_callback`).
-    set_callback_config => SetCallbackConfig;
-    /// Read the webhook configuration (`call_config/get_callback`).
-    get_callback_config => GetCallbackConfig;
-    /// Delete the webhook configuration (`call_config/delete_callback`).
-    delete_callback_config => DeleteCallbackConfig;
-    /// Dismiss a TRTC room (`DismissRoom` / `DismissRoomByStrRoomId`).
-    dismiss_room => DismissRoom;
-    /// Remove users from a TRTC room (`RemoveUser` / `RemoveUserByStrRoomId`).
-    remove_users => RemoveUsers;
-    /// End a Desk session (`desk_http_svc/end_session`).
-    end_desk_session => EndDeskSession;
-    /// Desk session state (`desk_http_svc/get_session_state`).
-    get_desk_session_state => GetDeskSessionState;
-    /// Desk session records (`desk_http_svc/describe_im_cdr_list`).
-    list_desk_sessions => ListDeskSessions;
-    /// Generate a UserSig.
-    gen_usersig => GenUsersig;
-    /// Verify a UserSig.
-    verify_usersig => VerifyUsersig;
-    /// Generate a PrivateMapKey.
-    gen_private_map_key => GenPrivateMapKey;
-    /// Raw signed IM REST call.
-    im_request => ImRequest;
-    /// Raw signed Cloud API 3.0 call.
-    cloud_api_request => CloudApiRequest;
-    /// Build a signed IM REST request without sending it.
-    sign_im_request => SignImRequest;
-    /// Build a signed Cloud API request without sending it.
-    sign_cloud_api_request => SignCloudApiRequest;
 }

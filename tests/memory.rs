@@ -78,7 +78,7 @@ fn a_16_mib_answer_is_refused_by_default_and_decoded_lean_when_allowed() {
 
     let before = peak_rss();
     let client = Client::from_json(&config(None)).unwrap();
-    let e = client.execute_json(tccall::api::Operation::GetCallInfo, &request).unwrap_err();
+    let e = client.execute_json(&tccall::api::call::GET_CALL_INFO, &request).unwrap_err();
     assert_eq!(e.code, ErrorCode::BadResponse, "{e}");
     assert!(e.message.contains(&format!("({size} bytes) is larger than max_response_bytes.im")), "{e}");
     let refused = peak_rss().saturating_sub(before);
@@ -87,7 +87,7 @@ fn a_16_mib_answer_is_refused_by_default_and_decoded_lean_when_allowed() {
 
     let client = Client::from_json(&config(Some(32 << 20))).unwrap();
     let before = peak_rss();
-    let out = client.execute_json(tccall::api::Operation::GetCallInfo, &request).unwrap();
+    let out = client.execute_json(&tccall::api::call::GET_CALL_INFO, &request).unwrap();
     assert!(out.starts_with(r#"{"L":[1,1,"#) && out.ends_with(r#"],"RequestId":"r"}"#));
     let grew = peak_rss().saturating_sub(before);
     println!("decoded 16 MiB answer: peak RSS +{} MiB ({:.1}x its size)", grew >> 20, grew as f64 / size as f64);

@@ -72,16 +72,18 @@ fn sixteen_threads_with_faults_account_for_every_end() {
                         .as_str()
                         .unwrap()
                         .to_string();
-                    let info = c.get_call_info(&json!({"CallId": id})).unwrap_or_else(|e| panic!("get_call_info: {e}"));
+                    let info = c
+                        .call("get_call_info", &json!({"CallId": id}))
+                        .unwrap_or_else(|e| panic!("get_call_info: {e}"));
                     assert_eq!(info["CallInfo"]["CallId"], id.as_str());
-                    let out = c.end_call(&json!({"CallId": id})).unwrap_or_else(|e| panic!("end_call: {e}"));
+                    let out = c.call("end_call", &json!({"CallId": id})).unwrap_or_else(|e| panic!("end_call: {e}"));
                     if out.get("already_ended") == Some(&Value::Bool(true)) {
                         already.fetch_add(1, Ordering::Relaxed);
                     }
-                    c.gen_usersig(&json!({"user_id": format!("u{t}")})).unwrap();
+                    c.call("gen_usersig", &json!({"user_id": format!("u{t}")})).unwrap();
                     ended.lock().unwrap().push(id);
                 }
-                c.dismiss_room(&json!({"RoomId": room})).unwrap_or_else(|e| panic!("dismiss_room: {e}"));
+                c.call("dismiss_room", &json!({"RoomId": room})).unwrap_or_else(|e| panic!("dismiss_room: {e}"));
             });
         }
     });
@@ -120,7 +122,7 @@ fn local_rate_limit_refuses_without_calling_tencent() {
     let c = client(&sb, json!({"rate_limit": {"im_per_second": 5, "max_wait_ms": 0}, "retry": {"max_attempts": 1}}));
     let mut local = 0;
     for _ in 0..20 {
-        match c.get_callback_config(&json!({})) {
+        match c.call("get_callback_config", &json!({})) {
             Err(e) if e.code == ErrorCode::NotFound => {}
             Err(e) if e.code == ErrorCode::RateLimited && e.service_code.is_none() => local += 1,
             other => panic!("unexpected {other:?}"),
@@ -141,7 +143,7 @@ fn stale_admin_usersig_is_reminted_once() {
         "/_sandbox/faults",
         json!({"match": "get_callback", "kind": "im_error", "code": 70001, "count": 1}),
     );
-    let e = c.get_callback_config(&json!({})).unwrap_err();
+    let e = c.call("get_callback_config", &json!({})).unwrap_err();
     assert_eq!((e.code, e.service_code.as_deref()), (ErrorCode::NotFound, Some("100301")));
     assert_eq!(log(&sb).len(), 2);
     // A second 70001 in a row is reported, not looped on.
@@ -151,7 +153,7 @@ fn stale_admin_usersig_is_reminted_once() {
         "/_sandbox/faults",
         json!({"match": "get_callback", "kind": "im_error", "code": 70001, "count": 2}),
     );
-    let e = c.get_callback_config(&json!({})).unwrap_err();
+    let e = c.call("get_callback_config", &json!({})).unwrap_err();
     assert_eq!((e.code, e.service_code.as_deref()), (ErrorCode::AuthRejected, Some("70001")));
     assert_eq!(log(&sb).len(), 4);
 }
@@ -174,7 +176,7 @@ fn no_secret_in_errors_under_faults() {
     for f in faults {
         control(&sb, "DELETE", "/_sandbox/faults", Value::Null);
         control(&sb, "POST", "/_sandbox/faults", f.clone());
-        for r in [c.end_call(&json!({"CallId": "x"})), c.dismiss_room(&json!({"RoomId": 5}))] {
+        for r in [c.call("end_call", &json!({"CallId": "x"})), c.call("dismiss_room", &json!({"RoomId": 5}))] {
             let e = r.unwrap_err();
             let text = format!("{} {e:?} {e}", e.to_json());
             for s in &secrets {

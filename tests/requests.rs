@@ -2,8 +2,9 @@
 
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use tccall::api::Operation;
-use tccall::transport::cloud::{self, CloudCall};
+use tccall::api::CloudTarget;
+use tccall::api::{call, desk, raw, trtc, Build, Exec};
+use tccall::transport::cloud::{self, CloudCall, Credentials};
 use tccall::Client;
 
 fn vectors() -> Value {
@@ -29,27 +30,32 @@ fn cloud_requests_match_the_official_sdk() {
             None => json!({"RoomId": room}),
         };
         let app = params["SdkAppId"].as_u64().unwrap();
-        let call = if params.get("UserIds").is_some() {
-            tccall::api::trtc::remove_users(app, &req).unwrap()
+        let (action, body) = if params.get("UserIds").is_some() {
+            trtc::remove_users(app, &req).unwrap()
         } else {
-            tccall::api::trtc::dismiss_room(app, &req).unwrap()
+            trtc::dismiss_room(app, &req).unwrap()
         };
-        assert_eq!(call.action, case["action"].as_str().unwrap(), "{}", case["id"]);
-        let body = call.body();
-        assert_eq!(String::from_utf8(body.clone()).unwrap(), http["body"].as_str().unwrap(), "{}: body", case["id"]);
+        assert_eq!(action, case["action"].as_str().unwrap(), "{}", case["id"]);
+        assert_eq!(std::str::from_utf8(&body).unwrap(), http["body"].as_str().unwrap(), "{}: body", case["id"]);
         let endpoint = format!("https://{}", i["endpoint"].as_str().unwrap());
         let region = i["region"].as_str().unwrap();
-        let built = cloud::build_request(&CloudCall {
-            endpoint: &endpoint,
+        let target = CloudTarget {
             service: "trtc",
             version: i["version"].as_str().unwrap(),
-            action: call.action,
-            region: Some(region),
-            body: &body,
+            action,
+            region,
+            endpoint: endpoint.as_str().into(),
+            body,
+            timestamp: None,
+        };
+        let built = cloud::build_request(&CloudCall {
+            target: &target,
             timestamp: i["timestamp"].as_u64().unwrap(),
-            secret_id: i["secret_id"].as_str().unwrap(),
-            secret_key: i["secret_key"].as_str().unwrap(),
-            token: i["token"].as_str(),
+            credentials: Credentials {
+                secret_id: i["secret_id"].as_str().unwrap(),
+                secret_key: i["secret_key"].as_str().unwrap(),
+                token: i["token"].as_str(),
+            },
             language: i["language"].as_str(),
             request_client: "SDK_PYTHON_3.1.177",
             signing_key: None,
@@ -84,14 +90,14 @@ fn sign_cloud_api_request_reproduces_a_vector() {
     let case = &all["tc3"][0];
     let i = &case["inputs"];
     let req = json!({"service": "trtc", "version": "2019-07-22", "action": "DismissRoom", "params": i["params"], "timestamp": i["timestamp"]});
-    let out = client().execute(Operation::SignCloudApiRequest, &req).unwrap();
+    let out = client().execute(&raw::SIGN_CLOUD_API_REQUEST, &req).unwrap();
     assert_eq!(out["headers"]["Authorization"], case["expected"]["authorization"]);
     assert_eq!(out["body"], case["expected"]["http"]["body"]);
     assert_eq!(out["url"], "https://trtc.tencentcloudapi.com/");
     assert_eq!(out["method"], "POST");
     // An exact body string is signed as given.
     let req = json!({"service": "trtc", "version": "2019-07-22", "action": "DismissRoom", "body": case["expected"]["http"]["body"], "timestamp": i["timestamp"]});
-    let out = client().execute(Operation::SignCloudApiRequest, &req).unwrap();
+    let out = client().execute(&raw::SIGN_CLOUD_API_REQUEST, &req).unwrap();
     assert_eq!(out["headers"]["Authorization"], case["expected"]["authorization"]);
 }
 
@@ -100,23 +106,23 @@ fn sign_cloud_api_request_reproduces_a_vector() {
 #[test]
 fn im_requests_have_the_documented_shape() {
     let ops = [
-        (Operation::EndCall, "v4/call_engine_http_srv/end_call"),
-        (Operation::GetCallInfo, "v4/call_engine_http_srv/get_call_info"),
-        (Operation::StartCallByRobot, "v4/call_engine_http_srv/start_call_by_robot"),
-        (Operation::GetCallRecord, "v4/call_record_http_srv/get_record_by_callid"),
-        (Operation::SearchCallRecords, "v4/call_record_http_srv/get_record_by_filter"),
-        (Operation::SetCallbackConfig, "v4/call_config/set_callback"),
-        (Operation::GetCallbackConfig, "v4/call_config/get_callback"),
-        (Operation::DeleteCallbackConfig, "v4/call_config/delete_callback"),
-        (Operation::EndDeskSession, "v4/desk_http_svc/end_session"),
-        (Operation::GetDeskSessionState, "v4/desk_http_svc/get_session_state"),
-        (Operation::ListDeskSessions, "v4/desk_http_svc/describe_im_cdr_list"),
+        (&call::END_CALL, "v4/call_engine_http_srv/end_call"),
+        (&call::GET_CALL_INFO, "v4/call_engine_http_srv/get_call_info"),
+        (&call::START_CALL_BY_ROBOT, "v4/call_engine_http_srv/start_call_by_robot"),
+        (&call::GET_CALL_RECORD, "v4/call_record_http_srv/get_record_by_callid"),
+        (&call::SEARCH_CALL_RECORDS, "v4/call_record_http_srv/get_record_by_filter"),
+        (&call::SET_CALLBACK_CONFIG, "v4/call_config/set_callback"),
+        (&call::GET_CALLBACK_CONFIG, "v4/call_config/get_callback"),
+        (&call::DELETE_CALLBACK_CONFIG, "v4/call_config/delete_callback"),
+        (&desk::END_DESK_SESSION, "v4/desk_http_svc/end_session"),
+        (&desk::GET_DESK_SESSION_STATE, "v4/desk_http_svc/get_session_state"),
+        (&desk::LIST_DESK_SESSIONS, "v4/desk_http_svc/describe_im_cdr_list"),
     ];
     let c = client();
     for (op, path) in ops {
-        assert_eq!(op.im_op().unwrap().path, path);
+        assert!(matches!(op.exec, Exec::Send(Build::ImPath(p), _) if p == path), "{op:?}");
         let body = json!({"CallId": "055662e1-bc8a-469c-a334-1126c8c17d58"});
-        let out = c.execute(Operation::SignImRequest, &json!({"path": path, "body": body})).unwrap();
+        let out = c.execute(&raw::SIGN_IM_REQUEST, &json!({"path": path, "body": body})).unwrap();
         let url = out["url"].as_str().unwrap();
         let prefix =
             format!("https://adminapisgp.im.qcloud.com/{path}?sdkappid=1400000000&identifier=administrator&usersig=");
@@ -132,7 +138,7 @@ fn im_requests_have_the_documented_shape() {
     }
     // The admin UserSig is minted once and reused.
     let sig = |c: &Client| {
-        let out = c.execute(Operation::SignImRequest, &json!({"path": "v4/call_config/get_callback"})).unwrap();
+        let out = c.execute(&raw::SIGN_IM_REQUEST, &json!({"path": "v4/call_config/get_callback"})).unwrap();
         out["url"].as_str().unwrap().split("usersig=").nth(1).unwrap().split('&').next().unwrap().to_string()
     };
     assert_eq!(sig(&c), sig(&c));
@@ -147,31 +153,31 @@ fn im_requests_have_the_documented_shape() {
 fn invalid_requests_never_leave_the_process() {
     let c = Client::from_json(r#"{"sdk_app_id": 1, "secret_key": "k", "im_endpoint": "http://127.0.0.1:9", "cloud_api": {"secret_id": "a", "secret_key": "b", "endpoint": "http://127.0.0.1:9"}}"#).unwrap();
     let cases = [
-        (Operation::EndCall, json!({})),
+        (&call::END_CALL, json!({})),
         (
-            Operation::StartCallByRobot,
+            &call::START_CALL_BY_ROBOT,
             json!({"Robot_Account": "r", "CalleeList_Account": ["a"], "Timeout": 9999, "CallInfo": {"MediaType": "Audio"}}),
         ),
         (
-            Operation::StartCallByRobot,
+            &call::START_CALL_BY_ROBOT,
             json!({"Robot_Account": "r", "CalleeList_Account": ["a"], "Timeout": 10000, "UserData": "x".repeat(1001), "CallInfo": {"MediaType": "Audio"}}),
         ),
         (
-            Operation::StartCallByRobot,
+            &call::START_CALL_BY_ROBOT,
             json!({"Robot_Account": "r", "CalleeList_Account": [], "Timeout": 10000, "CallInfo": {"MediaType": "Audio"}}),
         ),
-        (Operation::SearchCallRecords, json!({"CallResult": "Done"})),
-        (Operation::SetCallbackConfig, json!({"Url": "ftp://x", "CallbackCommandList": ["Call.CallbackAfterEndCall"]})),
-        (Operation::SetCallbackConfig, json!({"Url": "https://x", "CallbackCommandList": ["Call.Nope"]})),
-        (Operation::GetCallbackConfig, json!({"x": 1})),
-        (Operation::EndDeskSession, json!({})),
-        (Operation::GetDeskSessionState, json!({"ClientUserId": "u"})),
-        (Operation::ListDeskSessions, json!({"StartTimestamp": 2, "EndTimestamp": 1})),
-        (Operation::ListDeskSessions, json!({"StartTimestamp": 1, "EndTimestamp": 2, "Limit": 101})),
-        (Operation::DismissRoom, json!({"RoomId": [1]})),
-        (Operation::RemoveUsers, json!({"RoomId": 1, "UserIds": []})),
-        (Operation::ImRequest, json!({"path": "v4/x"})),
-        (Operation::CloudApiRequest, json!({"service": "trtc", "version": "2019-07-22"})),
+        (&call::SEARCH_CALL_RECORDS, json!({"CallResult": "Done"})),
+        (&call::SET_CALLBACK_CONFIG, json!({"Url": "ftp://x", "CallbackCommandList": ["Call.CallbackAfterEndCall"]})),
+        (&call::SET_CALLBACK_CONFIG, json!({"Url": "https://x", "CallbackCommandList": ["Call.Nope"]})),
+        (&call::GET_CALLBACK_CONFIG, json!({"x": 1})),
+        (&desk::END_DESK_SESSION, json!({})),
+        (&desk::GET_DESK_SESSION_STATE, json!({"ClientUserId": "u"})),
+        (&desk::LIST_DESK_SESSIONS, json!({"StartTimestamp": 2, "EndTimestamp": 1})),
+        (&desk::LIST_DESK_SESSIONS, json!({"StartTimestamp": 1, "EndTimestamp": 2, "Limit": 101})),
+        (&trtc::DISMISS_ROOM, json!({"RoomId": [1]})),
+        (&trtc::REMOVE_USERS, json!({"RoomId": 1, "UserIds": []})),
+        (&raw::IM_REQUEST, json!({"path": "v4/x"})),
+        (&raw::CLOUD_API_REQUEST, json!({"service": "trtc", "version": "2019-07-22"})),
     ];
     for (op, req) in cases {
         let e = c.execute(op, &req).unwrap_err();

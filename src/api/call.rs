@@ -1,6 +1,6 @@
 //! Call (TUICallKit) v4 REST APIs: call status, records and webhook configuration.
 
-use super::ImOp;
+use super::{Build, Exec, OpSpec};
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
 use crate::transport::retry::RetryClass;
 
@@ -42,66 +42,58 @@ static SET_CALLBACK_FIELDS: &[Field] = &[
 ];
 
 /// Force-end a call.
-pub static END_CALL: ImOp = ImOp {
+pub static END_CALL: OpSpec = OpSpec {
     name: "end_call",
-    path: "v4/call_engine_http_srv/end_call",
     fields: CALL_ID,
-    retry: RetryClass::Ending,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/call_engine_http_srv/end_call"), RetryClass::Ending),
 };
 /// Live status of a call.
-pub static GET_CALL_INFO: ImOp = ImOp {
+pub static GET_CALL_INFO: OpSpec = OpSpec {
     name: "get_call_info",
-    path: "v4/call_engine_http_srv/get_call_info",
     fields: CALL_ID,
-    retry: RetryClass::Safe,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/call_engine_http_srv/get_call_info"), RetryClass::Safe),
 };
-/// Start a call from a robot account.
-pub static START_CALL_BY_ROBOT: ImOp = ImOp {
+/// Start a call from a robot account (creates something: retried only when unsent).
+pub static START_CALL_BY_ROBOT: OpSpec = OpSpec {
     name: "start_call_by_robot",
-    path: "v4/call_engine_http_srv/start_call_by_robot",
     fields: ROBOT,
-    retry: RetryClass::OnlyUnsent,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/call_engine_http_srv/start_call_by_robot"), RetryClass::OnlyUnsent),
 };
 /// Record of one ended call.
-pub static GET_RECORD_BY_CALLID: ImOp = ImOp {
+pub static GET_CALL_RECORD: OpSpec = OpSpec {
     name: "get_call_record",
-    path: "v4/call_record_http_srv/get_record_by_callid",
     fields: CALL_ID,
-    retry: RetryClass::Safe,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/call_record_http_srv/get_record_by_callid"), RetryClass::Safe),
 };
 /// Records of the last 7 days, by filter.
-pub static GET_RECORD_BY_FILTER: ImOp = ImOp {
+pub static SEARCH_CALL_RECORDS: OpSpec = OpSpec {
     name: "search_call_records",
-    path: "v4/call_record_http_srv/get_record_by_filter",
     fields: FILTER,
-    retry: RetryClass::Safe,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/call_record_http_srv/get_record_by_filter"), RetryClass::Safe),
 };
 /// Create or overwrite the webhook configuration (idempotent).
-pub static SET_CALLBACK: ImOp = ImOp {
+pub static SET_CALLBACK_CONFIG: OpSpec = OpSpec {
     name: "set_callback_config",
-    path: "v4/call_config/set_callback",
     fields: SET_CALLBACK_FIELDS,
-    retry: RetryClass::Safe,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/call_config/set_callback"), RetryClass::Safe),
 };
 /// Read the webhook configuration.
-pub static GET_CALLBACK: ImOp = ImOp {
+pub static GET_CALLBACK_CONFIG: OpSpec = OpSpec {
     name: "get_callback_config",
-    path: "v4/call_config/get_callback",
     fields: &[],
-    retry: RetryClass::Safe,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/call_config/get_callback"), RetryClass::Safe),
 };
 /// Delete the webhook configuration (idempotent).
-pub static DELETE_CALLBACK: ImOp = ImOp {
+pub static DELETE_CALLBACK_CONFIG: OpSpec = OpSpec {
     name: "delete_callback_config",
-    path: "v4/call_config/delete_callback",
     fields: &[],
-    retry: RetryClass::Safe,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/call_config/delete_callback"), RetryClass::Safe),
 };

@@ -1,6 +1,6 @@
 //! Cloud Contact Center (Desk) session APIs.
 
-use super::ImOp;
+use super::{Build, Exec, OpSpec};
 use crate::error::{Error, Result};
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
 use crate::transport::retry::RetryClass;
@@ -43,26 +43,23 @@ fn time_range(v: &Value) -> Result<()> {
 
 /// End a session handed to a human agent. `SessionId` is required (the doc marks it
 /// optional, but ending "no session" has no meaning).
-pub static END_SESSION: ImOp = ImOp {
+pub static END_DESK_SESSION: OpSpec = OpSpec {
     name: "end_desk_session",
-    path: "v4/desk_http_svc/end_session",
     fields: SESSION_ID,
-    retry: RetryClass::Ending,
     check: None,
+    exec: Exec::Send(Build::ImPath("v4/desk_http_svc/end_session"), RetryClass::Ending),
 };
 /// State of a user session.
-pub static GET_SESSION_STATE: ImOp = ImOp {
+pub static GET_DESK_SESSION_STATE: OpSpec = OpSpec {
     name: "get_desk_session_state",
-    path: "v4/desk_http_svc/get_session_state",
     fields: STATE,
-    retry: RetryClass::Safe,
     check: Some(session_or_user),
+    exec: Exec::Send(Build::ImPath("v4/desk_http_svc/get_session_state"), RetryClass::Safe),
 };
 /// Session records in a time range.
-pub static DESCRIBE_IM_CDR_LIST: ImOp = ImOp {
+pub static LIST_DESK_SESSIONS: OpSpec = OpSpec {
     name: "list_desk_sessions",
-    path: "v4/desk_http_svc/describe_im_cdr_list",
     fields: CDR,
-    retry: RetryClass::Safe,
     check: Some(time_range),
+    exec: Exec::Send(Build::ImPath("v4/desk_http_svc/describe_im_cdr_list"), RetryClass::Safe),
 };

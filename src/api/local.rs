@@ -1,9 +1,10 @@
 //! Local token operations: UserSig and PrivateMapKey. No I/O; `now` comes from the caller.
 
+use super::{Exec, OpSpec};
 use crate::auth::usersig::{self, Room, VerifyError};
 use crate::config::{Config, DEFAULT_USERSIG_EXPIRE_S};
 use crate::error::{Error, ErrorCode, Result};
-use crate::schema::{self, Field, Kind, NON_NEG, U32};
+use crate::schema::{Field, Kind, NON_NEG, U32};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -32,13 +33,22 @@ static PMK: &[Field] = &[
     Field::null("time", NON_NEG),
 ];
 
+/// Generate a UserSig.
+pub static GEN_USERSIG: OpSpec =
+    OpSpec { name: "gen_usersig", fields: GEN, check: None, exec: Exec::Local(gen_usersig) };
+/// Verify a UserSig.
+pub static VERIFY_USERSIG: OpSpec =
+    OpSpec { name: "verify_usersig", fields: VERIFY, check: None, exec: Exec::Local(verify_usersig) };
+/// Generate a TRTC PrivateMapKey.
+pub static GEN_PRIVATE_MAP_KEY: OpSpec =
+    OpSpec { name: "gen_private_map_key", fields: PMK, check: None, exec: Exec::Local(gen_private_map_key) };
+
 fn get_u64(req: &Value, key: &str) -> Option<u64> {
     req.get(key).and_then(Value::as_u64)
 }
 
-/// `gen_usersig`: `{"user_id", "expire_s"?, "userbuf_b64"?, "time"?}` -> `{"usersig", "expire_at"}`.
+/// `gen_usersig` (validated): `{"user_id", "expire_s"?, "userbuf_b64"?, "time"?}` -> `{"usersig", "expire_at"}`.
 pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
-    schema::validate(req, GEN, "gen_usersig request", ErrorCode::InvalidRequest)?;
     let key = config.require_secret_key("gen_usersig")?;
     let user = req["user_id"].as_str().unwrap_or_default();
     let expire = get_u64(req, "expire_s").unwrap_or(DEFAULT_USERSIG_EXPIRE_S);
@@ -54,7 +64,6 @@ pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
 /// `verify_usersig`: `{"user_id", "usersig", "now"?}` -> `{"valid": true, "expire_at", "userbuf_b64"}`.
 /// A bad or expired sig is an error (402 expired, 403 anything else), not `valid: false`.
 pub fn verify_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
-    schema::validate(req, VERIFY, "verify_usersig request", ErrorCode::InvalidRequest)?;
     let key = config.require_secret_key("verify_usersig")?;
     let now = get_u64(req, "now").unwrap_or(now);
     let user = req["user_id"].as_str().unwrap_or_default();
@@ -69,7 +78,6 @@ pub fn verify_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
 /// `gen_private_map_key`: `{"user_id", "room_id" | "room_str", "privilege_map"?, "expire_s"?, "time"?}`
 /// -> `{"private_map_key", "expire_at"}`. `privilege_map` defaults to 255 (all rights).
 pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Value> {
-    schema::validate(req, PMK, "gen_private_map_key request", ErrorCode::InvalidRequest)?;
     let key = config.require_secret_key("gen_private_map_key")?;
     let app =
         u32::try_from(config.sdk_app_id).map_err(|_| Error::invalid_config("sdk_app_id does not fit in 32 bits"))?;

@@ -3,10 +3,14 @@
 //! The action is chosen from the JSON type of `RoomId`: a number selects the
 //! numeric-room action, a string the `ByStrRoomId` action.
 
+use super::{Build, CloudTarget, Exec, OpSpec};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pyjson;
-use crate::schema::{self, Field, Kind, USER_ID};
+use crate::schema::{Field, Kind, USER_ID};
+use crate::transport::retry::RetryClass;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Signing service name.
 pub const SERVICE: &str = "trtc";
@@ -24,39 +28,50 @@ pub static REMOVE_FIELDS: &[Field] = &[
     Field::req("UserIds", Kind::List { min: 1, max: 10, item: &USER_ID }),
 ];
 
-/// A validated TRTC call: the action and its parameters in the SDK model's order.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrtcCall {
-    /// `X-TC-Action`.
-    pub action: &'static str,
-    /// Parameters (`SdkAppId`, `RoomId`, [`UserIds`]).
-    pub params: Value,
-}
+/// Dismiss a TRTC room (ending: "room gone" after an unknown outcome is success).
+pub static DISMISS_ROOM: OpSpec = OpSpec {
+    name: "dismiss_room",
+    fields: DISMISS_FIELDS,
+    check: None,
+    exec: Exec::Send(Build::Cloud(|c, r| Ok(target(c, dismiss_room(c.sdk_app_id, r)?))), RetryClass::Ending),
+};
+/// Remove users from a TRTC room.
+pub static REMOVE_USERS: OpSpec = OpSpec {
+    name: "remove_users",
+    fields: REMOVE_FIELDS,
+    check: None,
+    exec: Exec::Send(Build::Cloud(|c, r| Ok(target(c, remove_users(c.sdk_app_id, r)?))), RetryClass::Safe),
+};
 
-impl TrtcCall {
-    /// The body bytes: `json.dumps(params)` exactly as the official Python SDK sends them.
-    pub fn body(&self) -> Vec<u8> {
-        pyjson::dumps(&self.params).into_bytes()
-    }
-}
-
-/// Builds `DismissRoom` or `DismissRoomByStrRoomId`.
-pub fn dismiss_room(config_app: u64, req: &Value) -> Result<TrtcCall> {
-    schema::validate(req, DISMISS_FIELDS, "dismiss_room request", crate::error::ErrorCode::InvalidRequest)?;
+/// The action and body of `dismiss_room` for a validated request.
+pub fn dismiss_room(config_app: u64, req: &Value) -> Result<(&'static str, Vec<u8>)> {
     let (params, numeric) = base_params(config_app, req)?;
     let action = if numeric { "DismissRoom" } else { "DismissRoomByStrRoomId" };
-    Ok(TrtcCall { action, params: Value::Object(params) })
+    Ok((action, pyjson::dumps(&Value::Object(params)).into_bytes()))
 }
 
-/// Builds `RemoveUser` or `RemoveUserByStrRoomId`.
-pub fn remove_users(config_app: u64, req: &Value) -> Result<TrtcCall> {
-    schema::validate(req, REMOVE_FIELDS, "remove_users request", crate::error::ErrorCode::InvalidRequest)?;
+/// The action and body of `remove_users` for a validated request.
+pub fn remove_users(config_app: u64, req: &Value) -> Result<(&'static str, Vec<u8>)> {
     let (mut params, numeric) = base_params(config_app, req)?;
     params.insert("UserIds".into(), req["UserIds"].clone());
     let action = if numeric { "RemoveUser" } else { "RemoveUserByStrRoomId" };
-    Ok(TrtcCall { action, params: Value::Object(params) })
+    Ok((action, pyjson::dumps(&Value::Object(params)).into_bytes()))
 }
 
+fn target<'a>(config: &'a Config, (action, body): (&'static str, Vec<u8>)) -> CloudTarget<'a> {
+    CloudTarget {
+        service: SERVICE,
+        version: VERSION,
+        action,
+        region: &config.cloud_api.region,
+        endpoint: Cow::Borrowed(&config.cloud_api.endpoint),
+        body,
+        timestamp: None,
+    }
+}
+
+/// The body is `json.dumps(params)` exactly as the official Python SDK sends it, with the
+/// parameters in the SDK model's order (`SdkAppId`, `RoomId`, [`UserIds`]).
 fn base_params(config_app: u64, req: &Value) -> Result<(Map<String, Value>, bool)> {
     if let Some(given) = req.get("SdkAppId").and_then(Value::as_u64) {
         if given != config_app {
@@ -76,21 +91,22 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn text((action, body): (&str, Vec<u8>)) -> (&str, String) {
+        (action, String::from_utf8(body).unwrap())
+    }
+
     #[test]
     fn action_follows_room_id_type() {
-        let c = dismiss_room(1400000000, &json!({"RoomId": 12345})).unwrap();
-        assert_eq!(c.action, "DismissRoom");
-        assert_eq!(String::from_utf8(c.body()).unwrap(), r#"{"SdkAppId": 1400000000, "RoomId": 12345}"#);
-        let c = dismiss_room(1400000000, &json!({"RoomId": "房间1", "SdkAppId": 1400000000})).unwrap();
-        assert_eq!(c.action, "DismissRoomByStrRoomId");
-        assert_eq!(String::from_utf8(c.body()).unwrap(), r#"{"SdkAppId": 1400000000, "RoomId": "\u623f\u95f41"}"#);
-        let c = remove_users(1400000000, &json!({"UserIds": ["alice", "bob"], "RoomId": 12345})).unwrap();
-        assert_eq!(c.action, "RemoveUser");
+        let c = text(dismiss_room(1400000000, &json!({"RoomId": 12345})).unwrap());
+        assert_eq!(c, ("DismissRoom", r#"{"SdkAppId": 1400000000, "RoomId": 12345}"#.into()));
+        let c = text(dismiss_room(1400000000, &json!({"RoomId": "房间1", "SdkAppId": 1400000000})).unwrap());
+        assert_eq!(c, ("DismissRoomByStrRoomId", r#"{"SdkAppId": 1400000000, "RoomId": "\u623f\u95f41"}"#.into()));
+        let c = text(remove_users(1400000000, &json!({"UserIds": ["alice", "bob"], "RoomId": 12345})).unwrap());
         assert_eq!(
-            String::from_utf8(c.body()).unwrap(),
-            r#"{"SdkAppId": 1400000000, "RoomId": 12345, "UserIds": ["alice", "bob"]}"#
+            c,
+            ("RemoveUser", r#"{"SdkAppId": 1400000000, "RoomId": 12345, "UserIds": ["alice", "bob"]}"#.into())
         );
-        assert_eq!(remove_users(1, &json!({"RoomId": "r", "UserIds": ["a"]})).unwrap().action, "RemoveUserByStrRoomId");
+        assert_eq!(remove_users(1, &json!({"RoomId": "r", "UserIds": ["a"]})).unwrap().0, "RemoveUserByStrRoomId");
     }
 
     #[test]
@@ -102,11 +118,11 @@ mod tests {
             (json!({"RoomId": 1, "Extra": true}), "unknown field `Extra`"),
         ];
         for (req, want) in cases {
-            let e = dismiss_room(1, &req).unwrap_err();
+            let e = DISMISS_ROOM.validate(&req).and_then(|_| dismiss_room(1, &req).map(|_| ())).unwrap_err();
             assert!(e.message.contains(want), "{req}: {}", e.message);
         }
         let eleven: Vec<String> = (0..11).map(|i| format!("u{i}")).collect();
-        let e = remove_users(1, &json!({"RoomId": 1, "UserIds": eleven})).unwrap_err();
+        let e = REMOVE_USERS.validate(&json!({"RoomId": 1, "UserIds": eleven})).unwrap_err();
         assert!(e.message.contains("UserIds must have 1 to 10 items"), "{}", e.message);
     }
 }

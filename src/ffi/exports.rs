@@ -2,10 +2,11 @@
 //! cbindgen reads exports from source; the shared logic lives in `super`.
 
 use super::{boundary, client_op, client_ref, free_handle, new_handle, read_str, tccall_client, TCCALL_ABI_VERSION};
-use crate::api::Operation;
+use crate::api::{self, call, desk, local, raw, trtc};
 use crate::error::{Error, ErrorCode};
 use crate::Client;
 use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 
 /// The library version, e.g. `"0.1.0"`. Static: never free it.
 #[no_mangle]
@@ -17,6 +18,18 @@ pub extern "C" fn tccall_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn tccall_abi_version() -> u32 {
     TCCALL_ABI_VERSION
+}
+
+/// The operation table as static JSON text (never free it): an array with one object per
+/// operation, `{"name", "family", "retry", "c_function"}`, where `name` is what
+/// `tccall_client_call` takes, `family` is `"im"`, `"cloud_api"` or `"local"` (no network),
+/// `retry` is `"safe"`, `"ending"`, `"only_unsent"` or null (nothing is sent), and
+/// `c_function` is the named export (`tccall_client_end_call`). Wrappers build their
+/// operation lists from it.
+#[no_mangle]
+pub extern "C" fn tccall_operations() -> *const c_char {
+    static TABLE: OnceLock<CString> = OnceLock::new();
+    TABLE.get_or_init(|| CString::new(api::table_json()).expect("JSON has no NUL")).as_ptr()
 }
 
 /// A static description of a result code (`"unknown result code"` for numbers tccall never returns).
@@ -138,7 +151,7 @@ pub unsafe extern "C" fn tccall_client_end_call(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::EndCall, client, request_json, out_json, out_err) }
+    unsafe { client_op(&call::END_CALL, client, request_json, out_json, out_err) }
 }
 
 /// Reads the live status of a call (`v4/call_engine_http_srv/get_call_info`).
@@ -159,7 +172,7 @@ pub unsafe extern "C" fn tccall_client_get_call_info(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::GetCallInfo, client, request_json, out_json, out_err) }
+    unsafe { client_op(&call::GET_CALL_INFO, client, request_json, out_json, out_err) }
 }
 
 /// Starts a call from a robot account (`v4/call_engine_http_srv/start_call_by_robot`). Retried only when the request provably never reached the server.
@@ -180,7 +193,7 @@ pub unsafe extern "C" fn tccall_client_start_call_by_robot(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::StartCallByRobot, client, request_json, out_json, out_err) }
+    unsafe { client_op(&call::START_CALL_BY_ROBOT, client, request_json, out_json, out_err) }
 }
 
 /// Reads the record of one ended call (`v4/call_record_http_srv/get_record_by_callid`).
@@ -201,7 +214,7 @@ pub unsafe extern "C" fn tccall_client_get_call_record(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::GetCallRecord, client, request_json, out_json, out_err) }
+    unsafe { client_op(&call::GET_CALL_RECORD, client, request_json, out_json, out_err) }
 }
 
 /// Lists call records of the last 7 days (`v4/call_record_http_srv/get_record_by_filter`).
@@ -222,7 +235,7 @@ pub unsafe extern "C" fn tccall_client_search_call_records(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::SearchCallRecords, client, request_json, out_json, out_err) }
+    unsafe { client_op(&call::SEARCH_CALL_RECORDS, client, request_json, out_json, out_err) }
 }
 
 /// Creates or overwrites the Call webhook configuration (`v4/call_config/set_callback`).
@@ -243,7 +256,7 @@ pub unsafe extern "C" fn tccall_client_set_callback_config(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::SetCallbackConfig, client, request_json, out_json, out_err) }
+    unsafe { client_op(&call::SET_CALLBACK_CONFIG, client, request_json, out_json, out_err) }
 }
 
 /// Reads the Call webhook configuration (`v4/call_config/get_callback`).
@@ -264,7 +277,7 @@ pub unsafe extern "C" fn tccall_client_get_callback_config(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::GetCallbackConfig, client, request_json, out_json, out_err) }
+    unsafe { client_op(&call::GET_CALLBACK_CONFIG, client, request_json, out_json, out_err) }
 }
 
 /// Deletes the Call webhook configuration (`v4/call_config/delete_callback`).
@@ -285,7 +298,7 @@ pub unsafe extern "C" fn tccall_client_delete_callback_config(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::DeleteCallbackConfig, client, request_json, out_json, out_err) }
+    unsafe { client_op(&call::DELETE_CALLBACK_CONFIG, client, request_json, out_json, out_err) }
 }
 
 /// Dismisses a TRTC room: `DismissRoom` for a numeric `RoomId`, `DismissRoomByStrRoomId` for a string one (Cloud API 3.0, TC3-signed).
@@ -306,7 +319,7 @@ pub unsafe extern "C" fn tccall_client_dismiss_room(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::DismissRoom, client, request_json, out_json, out_err) }
+    unsafe { client_op(&trtc::DISMISS_ROOM, client, request_json, out_json, out_err) }
 }
 
 /// Removes users from a TRTC room: `RemoveUser` / `RemoveUserByStrRoomId` by the JSON type of `RoomId`.
@@ -327,7 +340,7 @@ pub unsafe extern "C" fn tccall_client_remove_users(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::RemoveUsers, client, request_json, out_json, out_err) }
+    unsafe { client_op(&trtc::REMOVE_USERS, client, request_json, out_json, out_err) }
 }
 
 /// Ends a Contact Center (Desk) session (`v4/desk_http_svc/end_session`).
@@ -348,7 +361,7 @@ pub unsafe extern "C" fn tccall_client_end_desk_session(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::EndDeskSession, client, request_json, out_json, out_err) }
+    unsafe { client_op(&desk::END_DESK_SESSION, client, request_json, out_json, out_err) }
 }
 
 /// Reads a Desk session's state (`v4/desk_http_svc/get_session_state`).
@@ -369,7 +382,7 @@ pub unsafe extern "C" fn tccall_client_get_desk_session_state(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::GetDeskSessionState, client, request_json, out_json, out_err) }
+    unsafe { client_op(&desk::GET_DESK_SESSION_STATE, client, request_json, out_json, out_err) }
 }
 
 /// Lists Desk session records (`v4/desk_http_svc/describe_im_cdr_list`).
@@ -390,7 +403,7 @@ pub unsafe extern "C" fn tccall_client_list_desk_sessions(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::ListDeskSessions, client, request_json, out_json, out_err) }
+    unsafe { client_op(&desk::LIST_DESK_SESSIONS, client, request_json, out_json, out_err) }
 }
 
 /// Generates a UserSig (TLSSigAPIv2) for a user, locally. Byte-identical to Tencent's official Python library for the same inputs.
@@ -411,7 +424,7 @@ pub unsafe extern "C" fn tccall_client_gen_usersig(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::GenUsersig, client, request_json, out_json, out_err) }
+    unsafe { client_op(&local::GEN_USERSIG, client, request_json, out_json, out_err) }
 }
 
 /// Verifies a UserSig locally (any official variant: key order, spacing, zlib level).
@@ -432,7 +445,7 @@ pub unsafe extern "C" fn tccall_client_verify_usersig(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::VerifyUsersig, client, request_json, out_json, out_err) }
+    unsafe { client_op(&local::VERIFY_USERSIG, client, request_json, out_json, out_err) }
 }
 
 /// Generates a TRTC PrivateMapKey (room permission ticket) for a numeric or string room, locally.
@@ -453,7 +466,7 @@ pub unsafe extern "C" fn tccall_client_gen_private_map_key(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::GenPrivateMapKey, client, request_json, out_json, out_err) }
+    unsafe { client_op(&local::GEN_PRIVATE_MAP_KEY, client, request_json, out_json, out_err) }
 }
 
 /// Sends any IM REST command, signed with the cached admin UserSig (escape hatch). Retried only when provably unsent.
@@ -474,7 +487,7 @@ pub unsafe extern "C" fn tccall_client_im_request(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::ImRequest, client, request_json, out_json, out_err) }
+    unsafe { client_op(&raw::IM_REQUEST, client, request_json, out_json, out_err) }
 }
 
 /// Sends any Cloud API 3.0 action, TC3-signed (escape hatch). Retried only when provably unsent.
@@ -495,7 +508,7 @@ pub unsafe extern "C" fn tccall_client_cloud_api_request(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::CloudApiRequest, client, request_json, out_json, out_err) }
+    unsafe { client_op(&raw::CLOUD_API_REQUEST, client, request_json, out_json, out_err) }
 }
 
 /// Builds a signed IM REST request without sending it, for callers with their own HTTP stack.
@@ -516,7 +529,7 @@ pub unsafe extern "C" fn tccall_client_sign_im_request(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::SignImRequest, client, request_json, out_json, out_err) }
+    unsafe { client_op(&raw::SIGN_IM_REQUEST, client, request_json, out_json, out_err) }
 }
 
 /// Builds a TC3-signed Cloud API request without sending it.
@@ -537,5 +550,5 @@ pub unsafe extern "C" fn tccall_client_sign_cloud_api_request(
     out_err: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { client_op(Operation::SignCloudApiRequest, client, request_json, out_json, out_err) }
+    unsafe { client_op(&raw::SIGN_CLOUD_API_REQUEST, client, request_json, out_json, out_err) }
 }

@@ -18,7 +18,7 @@ pub use exports::*;
 #[cfg(feature = "sandbox")]
 pub use sandbox::*;
 
-use crate::api::Operation;
+use crate::api::OpSpec;
 use crate::error::{Error, ErrorCode};
 use crate::Client;
 use std::ffi::{c_char, CStr, CString};
@@ -97,20 +97,8 @@ unsafe fn boundary<F>(out_json: *mut *mut c_char, out_err: *mut *mut c_char, f: 
 where
     F: FnOnce() -> Result<String, Error>,
 {
-    let result =
-        catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(Error::new(ErrorCode::Internal, panic_message(&*p))));
-    match result {
-        Ok(json) => {
-            // SAFETY: forwarded caller contract.
-            unsafe { put(out_json, json) };
-            ErrorCode::Ok.as_i32()
-        }
-        Err(e) => {
-            // SAFETY: forwarded caller contract.
-            unsafe { put(out_err, e.to_json()) };
-            e.code.as_i32()
-        }
-    }
+    // SAFETY: forwarded caller contract.
+    unsafe { finish(guard(f), out_json, out_err) }
 }
 
 /// Creates a handle with `make` inside the panic boundary and writes it to `*out`
@@ -149,25 +137,53 @@ unsafe fn free_handle<T>(handle: *mut T) {
     let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(handle) })));
 }
 
+/// Runs `f`, turning a panic into `TCCALL_E_INTERNAL`.
+fn guard<F>(f: F) -> Result<String, Error>
+where
+    F: FnOnce() -> Result<String, Error>,
+{
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(Error::new(ErrorCode::Internal, panic_message(&*p))))
+}
+
+/// Writes a result to `*out_json` or its error JSON to `*out_err`, and returns the code.
+///
+/// # Safety
+/// `out_json` and `out_err` must each be NULL or valid for one pointer write.
+unsafe fn finish(result: Result<String, Error>, out_json: *mut *mut c_char, out_err: *mut *mut c_char) -> i32 {
+    match result {
+        Ok(json) => {
+            // SAFETY: forwarded caller contract.
+            unsafe { put(out_json, json) };
+            ErrorCode::Ok.as_i32()
+        }
+        Err(e) => {
+            // SAFETY: forwarded caller contract.
+            unsafe { put(out_err, e.to_json()) };
+            e.code.as_i32()
+        }
+    }
+}
+
 /// The body of every `tccall_client_<op>(client, request_json, out_json, out_err)`.
 ///
 /// # Safety
 /// Pointer arguments as documented on the exports.
 unsafe fn client_op(
-    op: Operation,
+    op: &OpSpec,
     client: *const tccall_client,
     request_json: *const c_char,
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: the caller's contract covers every pointer.
-    unsafe {
-        boundary(out_json, out_err, || {
-            let client = client_ref(client)?;
-            let request = read_str(request_json, "request_json")?;
-            client.execute_json(op, request)
-        })
-    }
+    let result = guard(|| {
+        // SAFETY: NULL or a live handle, per the caller's contract.
+        let client = unsafe { client_ref(client) }?;
+        // SAFETY: NULL or NUL-terminated, per the caller's contract.
+        let request = unsafe { read_str(request_json, "request_json") }?;
+        client.execute_json(op, request)
+    });
+    // SAFETY: NULL or writable, per the caller's contract.
+    unsafe { finish(result, out_json, out_err) }
 }
 
 #[cfg(test)]

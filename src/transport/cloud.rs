@@ -3,41 +3,45 @@
 
 use super::rawjson::Fields;
 use super::{status_failure, Failure, HttpRequest, HttpResponse};
+use crate::api::CloudTarget;
 use crate::auth::tc3;
 use crate::error::{Error, ErrorCode};
 
 /// The content type tccall sends and signs (as the official SDKs do).
 pub const CONTENT_TYPE: &str = "application/json";
 
-/// One Cloud API call to sign.
-#[derive(Clone, Copy, Debug)]
-pub struct CloudCall<'a> {
-    /// Base URL such as `https://trtc.tencentcloudapi.com` (no path).
-    pub endpoint: &'a str,
-    /// Service name for the credential scope, e.g. `trtc`.
-    pub service: &'a str,
-    /// `X-TC-Version`, e.g. `2019-07-22`.
-    pub version: &'a str,
-    /// `X-TC-Action`, e.g. `DismissRoom`.
-    pub action: &'a str,
-    /// `X-TC-Region`; `None` sends no region header.
-    pub region: Option<&'a str>,
-    /// The exact JSON body bytes to send and sign.
-    pub body: &'a [u8],
-    /// `X-TC-Timestamp`, unix seconds.
-    pub timestamp: u64,
+/// The Cloud API credentials.
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
     /// `SecretId`.
     pub secret_id: &'a str,
     /// `SecretKey`.
     pub secret_key: &'a str,
     /// STS token, sent as `X-TC-Token`.
     pub token: Option<&'a str>,
+}
+
+impl std::fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("secret_id", &self.secret_id).finish_non_exhaustive()
+    }
+}
+
+/// One Cloud API call to sign: the target and everything signing adds.
+#[derive(Clone, Copy, Debug)]
+pub struct CloudCall<'a> {
+    /// What is called.
+    pub target: &'a CloudTarget<'a>,
+    /// `X-TC-Timestamp`, unix seconds.
+    pub timestamp: u64,
+    /// Who signs.
+    pub credentials: Credentials<'a>,
     /// `X-TC-Language`.
     pub language: Option<&'a str>,
     /// `X-TC-RequestClient`.
     pub request_client: &'a str,
     /// kSigning for this timestamp's UTC date, when the caller caches it (see
-    /// `tc3::SigningKeyCache`); `None` derives it from `secret_key`.
+    /// `tc3::SigningKeyCache`); `None` derives it from the secret key.
     pub signing_key: Option<[u8; 32]>,
 }
 
@@ -50,12 +54,13 @@ pub fn host_of(endpoint: &str) -> &str {
 /// Builds the signed request. Only `content-type` and `host` are signed, as the
 /// official SDKs do; the `X-TC-*` headers travel unsigned.
 pub fn build_request(c: &CloudCall<'_>) -> HttpRequest {
-    let host = host_of(c.endpoint);
-    let hashed = tc3::payload_hash(c.body, false);
+    let t = c.target;
+    let host = host_of(&t.endpoint);
+    let hashed = tc3::payload_hash(&t.body, false);
     let sig = tc3::sign(&tc3::SignInput {
-        secret_id: c.secret_id,
-        secret_key: c.secret_key,
-        service: c.service,
+        secret_id: c.credentials.secret_id,
+        secret_key: c.credentials.secret_key,
+        service: t.service,
         method: "POST",
         canonical_query: "",
         headers: &[("content-type", CONTENT_TYPE), ("host", host)],
@@ -67,22 +72,22 @@ pub fn build_request(c: &CloudCall<'_>) -> HttpRequest {
     headers.extend([
         ("Content-Type", CONTENT_TYPE.into()),
         ("Host", host.into()),
-        ("X-TC-Action", c.action.into()),
+        ("X-TC-Action", t.action.into()),
         ("X-TC-RequestClient", c.request_client.into()),
         ("X-TC-Timestamp", c.timestamp.to_string()),
-        ("X-TC-Version", c.version.into()),
+        ("X-TC-Version", t.version.into()),
     ]);
-    if let Some(region) = c.region.filter(|r| !r.is_empty()) {
-        headers.push(("X-TC-Region", region.into()));
+    if !t.region.is_empty() {
+        headers.push(("X-TC-Region", t.region.into()));
     }
-    if let Some(token) = c.token {
+    if let Some(token) = c.credentials.token {
         headers.push(("X-TC-Token", token.into()));
     }
     if let Some(lang) = c.language {
         headers.push(("X-TC-Language", lang.into()));
     }
     headers.push(("Authorization", sig.authorization));
-    HttpRequest { method: "POST", url: format!("{}/", c.endpoint), headers, body: c.body.to_vec() }
+    HttpRequest { method: "POST", url: format!("{}/", t.endpoint), headers, body: t.body.clone() }
 }
 
 /// Decodes a response into the contents of `Response` (with `RequestId`) as JSON text,
@@ -152,17 +157,19 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let r = build_request(&CloudCall {
-            endpoint: "http://127.0.0.1:8080",
+        let target = CloudTarget {
             service: "trtc",
             version: "2019-07-22",
             action: "DismissRoom",
-            region: Some("ap-guangzhou"),
-            body: br#"{"SdkAppId": 1, "RoomId": 2}"#,
+            region: "ap-guangzhou",
+            endpoint: "http://127.0.0.1:8080".into(),
+            body: br#"{"SdkAppId": 1, "RoomId": 2}"#.to_vec(),
+            timestamp: None,
+        };
+        let r = build_request(&CloudCall {
+            target: &target,
             timestamp: 1_700_000_000,
-            secret_id: "AKID",
-            secret_key: "KEY",
-            token: Some("TOKEN"),
+            credentials: Credentials { secret_id: "AKID", secret_key: "KEY", token: Some("TOKEN") },
             language: Some("en-US"),
             request_client: "tccall/0.1.0",
             signing_key: None,

@@ -5,35 +5,49 @@
 
 use super::rawjson::{self, Fields};
 use super::{status_failure, Failure, HttpRequest, HttpResponse};
+use crate::api::ImTarget;
 use crate::error::{Error, ErrorCode};
 
-/// Builds the request. The UserSig alphabet (`A-Za-z0-9*-_`) needs no URL escaping.
-pub fn build_request(
-    base_url: &str,
-    path: &str,
-    sdk_app_id: u64,
-    identifier: &str,
-    usersig: &str,
-    random: u32,
-    body: Vec<u8>,
-) -> HttpRequest {
+/// Who signs an IM request: the app, the admin account and its UserSig.
+#[derive(Clone, Copy)]
+pub struct ImAuth<'a> {
+    /// `sdkappid`.
+    pub sdk_app_id: u64,
+    /// `identifier` (the admin account).
+    pub identifier: &'a str,
+    /// `usersig` (the admin UserSig).
+    pub usersig: &'a str,
+}
+
+impl std::fmt::Debug for ImAuth<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImAuth").field("sdk_app_id", &self.sdk_app_id).field("identifier", &self.identifier).finish()
+    }
+}
+
+/// Builds the request for `target` at `base_url`. The UserSig alphabet (`A-Za-z0-9*-_`)
+/// needs no URL escaping.
+pub fn build_request(base_url: &str, target: &ImTarget<'_>, auth: &ImAuth<'_>, random: u32) -> HttpRequest {
     let url = format!(
-        "{base_url}/{path}?sdkappid={sdk_app_id}&identifier={}&usersig={usersig}&random={random}&contenttype=json",
-        percent_encode(identifier)
+        "{base_url}/{}?sdkappid={}&identifier={}&usersig={}&random={random}&contenttype=json",
+        target.path,
+        auth.sdk_app_id,
+        percent_encode(auth.identifier),
+        auth.usersig,
     );
-    HttpRequest { method: "POST", url, headers: vec![("Content-Type", "application/json; charset=utf-8".into())], body }
+    HttpRequest {
+        method: "POST",
+        url,
+        headers: vec![("Content-Type", "application/json; charset=utf-8".into())],
+        body: target.body.clone(),
+    }
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    const RESERVED: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    percent_encoding::utf8_percent_encode(s, RESERVED).to_string()
 }
 
 /// Decodes a response into the operation's payload (JSON text): the envelope
@@ -112,15 +126,9 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let r = build_request(
-            "https://console.tim.qq.com",
-            "v4/call_engine_http_srv/end_call",
-            1400000001,
-            "administrator",
-            "eJx*-_",
-            99999999,
-            br#"{"CallId":"c"}"#.to_vec(),
-        );
+        let target = ImTarget { path: "v4/call_engine_http_srv/end_call", body: br#"{"CallId":"c"}"#.to_vec() };
+        let auth = ImAuth { sdk_app_id: 1400000001, identifier: "administrator", usersig: "eJx*-_" };
+        let r = build_request("https://console.tim.qq.com", &target, &auth, 99999999);
         assert_eq!(r.method, "POST");
         assert_eq!(
             r.url,

@@ -19,6 +19,17 @@ pub enum RetryClass {
     OnlyUnsent,
 }
 
+impl RetryClass {
+    /// The name in `tccall_operations()`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RetryClass::Safe => "safe",
+            RetryClass::Ending => "ending",
+            RetryClass::OnlyUnsent => "only_unsent",
+        }
+    }
+}
+
 /// The full-jitter delay before retry number `retry` (1-based).
 pub fn backoff(policy: &RetryConfig, retry: u32) -> Duration {
     let exp = policy.base_delay.saturating_mul(1u32 << retry.saturating_sub(1).min(20));

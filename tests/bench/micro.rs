@@ -6,7 +6,7 @@
 use serde_json::json;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use tccall::api::trtc;
+use tccall::api::{trtc, CloudTarget, ImTarget};
 use tccall::auth::{tc3, usersig};
 use tccall::config::WebhookConfig;
 use tccall::transport::{cloud, im, HttpResponse};
@@ -45,32 +45,30 @@ fn measure(f: &mut dyn FnMut()) -> f64 {
 fn main() {
     let as_json = std::env::args().any(|a| a == "--json");
     let sig = usersig::generate(1400000000, KEY, "xiaojun", 86400, 1_700_000_000, None);
-    let dismiss = trtc::dismiss_room(1400000000, &json!({"RoomId": 12345})).unwrap();
-    let body = dismiss.body();
-    let call = cloud::CloudCall {
-        endpoint: "https://trtc.tencentcloudapi.com",
-        service: "trtc",
-        version: "2019-07-22",
-        action: dismiss.action,
-        region: Some("ap-guangzhou"),
-        body: &body,
-        timestamp: 1_700_000_000,
+    let (_, body) = trtc::dismiss_room(1400000000, &json!({"RoomId": 12345})).unwrap();
+    let credentials = cloud::Credentials {
         secret_id: "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
         secret_key: "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
         token: None,
-        language: Some("en-US"),
-        request_client: "tccall",
-        signing_key: None,
     };
-    let k_signing = tc3::signing_key(call.secret_key, call.timestamp, "trtc");
+    let target = |action: &'static str, body: Vec<u8>| CloudTarget {
+        service: "trtc",
+        version: "2019-07-22",
+        action,
+        region: "ap-guangzhou",
+        endpoint: "https://trtc.tencentcloudapi.com".into(),
+        body,
+        timestamp: None,
+    };
+    let k_signing = tc3::signing_key(credentials.secret_key, 1_700_000_000, "trtc");
     // The TC3 signature of the DismissRoom body, deriving kSigning or given it (as the client's cache does).
     let body_ref = &body;
     let sign_bench = |signing_key: Option<[u8; 32]>| -> Bench<'_> {
         Box::new(move || {
             let hashed = tc3::payload_hash(black_box(body_ref), false);
             drop(black_box(tc3::sign(&tc3::SignInput {
-                secret_id: call.secret_id,
-                secret_key: call.secret_key,
+                secret_id: credentials.secret_id,
+                secret_key: credentials.secret_key,
                 service: "trtc",
                 method: "POST",
                 canonical_query: "",
@@ -123,13 +121,15 @@ fn main() {
         (
             "cloud_request_build",
             Box::new(|| {
-                let c = trtc::dismiss_room(1400000000, black_box(&json!({"RoomId": 12345}))).unwrap();
-                let b = c.body();
+                let (action, body) = trtc::dismiss_room(1400000000, black_box(&json!({"RoomId": 12345}))).unwrap();
                 // As the client does: kSigning comes from its per-day cache.
                 drop(black_box(cloud::build_request(&cloud::CloudCall {
-                    body: &b,
+                    target: &target(action, body),
+                    timestamp: 1_700_000_000,
+                    credentials,
+                    language: Some("en-US"),
+                    request_client: "tccall",
                     signing_key: Some(k_signing),
-                    ..call
                 })))
             }),
         ),
@@ -138,15 +138,9 @@ fn main() {
             Box::new(|| {
                 let body =
                     serde_json::to_vec(black_box(&json!({"CallId": "055662e1-bc8a-469c-a334-1126c8c17d58"}))).unwrap();
-                drop(black_box(im::build_request(
-                    "https://console.tim.qq.com",
-                    "v4/call_engine_http_srv/end_call",
-                    1400000000,
-                    "administrator",
-                    &sig,
-                    99999999,
-                    body,
-                )))
+                let target = ImTarget { path: "v4/call_engine_http_srv/end_call", body };
+                let auth = im::ImAuth { sdk_app_id: 1400000000, identifier: "administrator", usersig: &sig };
+                drop(black_box(im::build_request("https://console.tim.qq.com", &target, &auth, 99999999)))
             }),
         ),
         ("im_response_decode", Box::new(|| drop(black_box(im::decode_response(black_box(&im_resp)))))),
