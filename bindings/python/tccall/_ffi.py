@@ -9,6 +9,7 @@ copies and frees them with ``tccall_string_free``.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import sys
 from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_void_p
@@ -17,35 +18,6 @@ from pathlib import Path
 ABI_VERSION = 1
 
 _LIB_NAMES = {"linux": "libtccall.so", "darwin": "libtccall.dylib", "win32": "tccall.dll"}
-
-# Every operation exported as tccall_client_<name>(client, request_json, out_json, out_err).
-OPERATIONS = (
-    "end_call",
-    "get_call_info",
-    "start_call_by_robot",
-    "get_call_record",
-    "search_call_records",
-    "set_callback_config",
-    "get_callback_config",
-    "delete_callback_config",
-    "dismiss_room",
-    "remove_users",
-    "end_desk_session",
-    "get_desk_session_state",
-    "list_desk_sessions",
-    "gen_usersig",
-    "verify_usersig",
-    "gen_private_map_key",
-    "im_request",
-    "cloud_api_request",
-    "sign_im_request",
-    "sign_cloud_api_request",
-)
-
-# Operations that never touch the network: no deadline, no cancel token, no Ctrl-C poll.
-LOCAL_OPERATIONS = frozenset(
-    ["gen_usersig", "verify_usersig", "gen_private_map_key", "sign_im_request", "sign_cloud_api_request"]
-)
 
 # int32_t (*tccall_poll_fn)(void *userdata)
 POLL_FN = ctypes.CFUNCTYPE(c_int32, c_void_p)
@@ -72,6 +44,7 @@ def _load() -> ctypes.CDLL:
     sigs = {
         "tccall_version": ([], c_char_p),
         "tccall_abi_version": ([], c_uint32),
+        "tccall_operations": ([], c_char_p),
         "tccall_strerror": ([c_int32], c_char_p),
         "tccall_string_free": ([c_void_p], None),
         "tccall_client_new": ([c_char_p, out, out], c_int32),
@@ -88,8 +61,6 @@ def _load() -> ctypes.CDLL:
         "tccall_sandbox_control": ([c_void_p, c_char_p, c_char_p, c_char_p, out, out], c_int32),
         "tccall_sandbox_free": ([c_void_p], None),
     }
-    for op in OPERATIONS:
-        sigs[f"tccall_client_{op}"] = ([c_void_p, c_char_p, out, out], c_int32)
     for name, (argtypes, restype) in sigs.items():
         if name.startswith("tccall_sandbox_") and not hasattr(lib, name):
             continue  # a library built without the "sandbox" feature
@@ -102,16 +73,28 @@ def _load() -> ctypes.CDLL:
             f"tccall: native library ABI version {found} does not match this wrapper's {ABI_VERSION} "
             f"({path}); install matching versions"
         )
+    # The operations, each also exported as tccall_client_<name>(client, request_json, out_json, out_err).
+    for op in json.loads(lib.tccall_operations()):
+        fn = getattr(lib, op["c_function"])
+        fn.argtypes = [c_void_p, c_char_p, out, out]
+        fn.restype = c_int32
     return lib
 
 
 lib = _load()
+
+# The operation table: [{"name", "family": "im" | "cloud_api" | "local", "retry", "c_function"}].
+OPERATION_TABLE = tuple(json.loads(lib.tccall_operations()))
+# Every operation name tccall_client_call takes, in the library's order.
+OPERATIONS = tuple(op["name"] for op in OPERATION_TABLE)
+# Operations that never touch the network: no deadline, no cancel token, no Ctrl-C poll.
+LOCAL_OPERATIONS = frozenset(op["name"] for op in OPERATION_TABLE if op["family"] == "local")
 DECLARED = frozenset(
-    ["tccall_version", "tccall_abi_version", "tccall_strerror", "tccall_string_free", "tccall_client_new",
-     "tccall_client_free", "tccall_client_parse_webhook", "tccall_client_call", "tccall_cancel_new",
-     "tccall_cancel_cancel", "tccall_cancel_set_poll", "tccall_cancel_free", "tccall_sandbox_start",
-     "tccall_sandbox_info", "tccall_sandbox_control", "tccall_sandbox_free"]
-    + [f"tccall_client_{op}" for op in OPERATIONS]
+    ["tccall_version", "tccall_abi_version", "tccall_operations", "tccall_strerror", "tccall_string_free",
+     "tccall_client_new", "tccall_client_free", "tccall_client_parse_webhook", "tccall_client_call",
+     "tccall_cancel_new", "tccall_cancel_cancel", "tccall_cancel_set_poll", "tccall_cancel_free",
+     "tccall_sandbox_start", "tccall_sandbox_info", "tccall_sandbox_control", "tccall_sandbox_free"]
+    + [op["c_function"] for op in OPERATION_TABLE]
 )
 
 

@@ -144,6 +144,10 @@ def test_every_header_symbol_is_wrapped():
     assert ops == set(_ffi.OPERATIONS)
     for op in ops:
         assert hasattr(tccall.Client, op), f"Client has no method {op}"
+    table = {op["name"]: op for op in _ffi.OPERATION_TABLE}
+    assert {op["c_function"] for op in table.values()} == {f"tccall_client_{op}" for op in ops}
+    assert _ffi.LOCAL_OPERATIONS == {"gen_usersig", "verify_usersig", "gen_private_map_key", "sign_im_request",
+                                     "sign_cloud_api_request"}
 
 
 def test_version():
