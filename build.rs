@@ -29,15 +29,60 @@ fn main() {
     }
 }
 
+/// `#define TCCALL_ABI_VERSION n`, read from `pub const TCCALL_ABI_VERSION: u32 = n;` in src/ffi/mod.rs.
+fn abi_version(dir: &std::path::Path) -> Result<String, String> {
+    let src = std::fs::read_to_string(dir.join("src/ffi/mod.rs")).map_err(|e| e.to_string())?;
+    let n = src
+        .lines()
+        .find_map(|l| l.strip_prefix("pub const TCCALL_ABI_VERSION: u32 = "))
+        .and_then(|rest| rest.strip_suffix(';'))
+        .ok_or("src/ffi/mod.rs has no TCCALL_ABI_VERSION")?;
+    Ok(format!("\n/* Bumped only on a breaking change of the C ABI; compare with tccall_abi_version(). */\n#define TCCALL_ABI_VERSION {n}\n"))
+}
+
+/// The result codes as `#define`s, read from the one table in src/error.rs (its lines
+/// `Variant = number, "TCCALL_NAME", c"description";`), so the header, `tccall_strerror`
+/// and the Rust enum cannot disagree.
+fn result_codes(dir: &std::path::Path) -> Result<String, String> {
+    let src = std::fs::read_to_string(dir.join("src/error.rs")).map_err(|e| e.to_string())?;
+    let mut out = String::from(
+        "\n/* Result codes: 0 is success; the others come in blocks (1xx input, 2xx network, 3xx Tencent,\n   4xx auth, 5xx webhook, 9xx internal) and are never renumbered. tccall_strerror() names each. */\n",
+    );
+    let mut count = 0;
+    for line in src.lines() {
+        let Some((_, rest)) = line.trim().split_once(" = ") else { continue };
+        let mut parts = rest.splitn(3, ", ");
+        let (Some(num), Some(name), Some(desc)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let (Some(name), Some(desc)) = (
+            name.strip_prefix("\"TCCALL_").and_then(|n| n.strip_suffix('"')),
+            desc.strip_prefix("c\"").and_then(|d| d.strip_suffix("\";")),
+        ) else {
+            continue;
+        };
+        if num.parse::<i32>().is_err() {
+            continue;
+        }
+        out.push_str(&format!("/* {desc} */\n#define TCCALL_{name} {num}\n"));
+        count += 1;
+    }
+    if count < 20 {
+        return Err(format!("found only {count} result codes in src/error.rs"));
+    }
+    Ok(out)
+}
+
 fn generate(dir: &std::path::Path) -> Result<String, String> {
     let mut config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).map_err(|e| e.to_string())?;
     let version = std::env::var("CARGO_PKG_VERSION").expect("set by cargo");
     let mut parts = version.split('.').map(|p| p.split('-').next().unwrap_or("0").parse::<u32>().unwrap_or(0));
     let (major, minor, patch) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    config.after_includes = Some(format!(
+    let mut defines = format!(
         "\n#define TCCALL_VERSION \"{version}\"\n#define TCCALL_VERSION_MAJOR {major}\n#define TCCALL_VERSION_MINOR {minor}\n#define TCCALL_VERSION_PATCH {patch}\n#define TCCALL_VERSION_NUMBER {}\n",
         major * 1_000_000 + minor * 1_000 + patch
-    ));
+    );
+    defines.push_str(&abi_version(dir)?);
+    defines.push_str(&result_codes(dir)?);
+    config.after_includes = Some(defines);
     let bindings =
         cbindgen::Builder::new().with_crate(dir).with_config(config).generate().map_err(|e| e.to_string())?;
     let mut buf = Vec::new();

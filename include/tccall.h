@@ -13,157 +13,71 @@
 #define TCCALL_VERSION_PATCH 0
 #define TCCALL_VERSION_NUMBER 1000
 
-
-/*
- The ABI version, bumped only on a breaking change of the C ABI.
- */
+/* Bumped only on a breaking change of the C ABI; compare with tccall_abi_version(). */
 #define TCCALL_ABI_VERSION 1
 
-/*
- Success.
- */
+/* Result codes: 0 is success; the others come in blocks (1xx input, 2xx network, 3xx Tencent,
+   4xx auth, 5xx webhook, 9xx internal) and are never renumbered. tccall_strerror() names each. */
+/* success */
 #define TCCALL_OK 0
-
-/*
- A required pointer argument is NULL.
- */
+/* a required pointer argument is NULL */
 #define TCCALL_E_NULL_ARGUMENT 101
-
-/*
- A string argument is not valid UTF-8.
- */
+/* a string argument is not valid UTF-8 */
 #define TCCALL_E_INVALID_UTF8 102
-
-/*
- A JSON argument does not parse (syntax, nesting too deep).
- */
+/* a JSON argument does not parse */
 #define TCCALL_E_INVALID_JSON 103
-
-/*
- A request field is missing, unknown, of the wrong type or out of range.
- */
+/* a request field is missing, unknown, of the wrong type or out of range */
 #define TCCALL_E_INVALID_REQUEST 104
-
-/*
- The config is invalid, or lacks the credential this operation needs.
- */
+/* the configuration is invalid or lacks a needed credential */
 #define TCCALL_E_INVALID_CONFIG 105
-
-/*
- An input is above the configured size limit (`max_input_bytes`).
- */
+/* an input is above the configured size limit */
 #define TCCALL_E_INPUT_TOO_LARGE 106
-
-/*
- Connect or request timed out (after retries).
- */
+/* the connection or request timed out */
 #define TCCALL_E_TIMEOUT 201
-
-/*
- DNS, refused, reset or other I/O failure (after retries).
- */
+/* could not connect or the connection failed */
 #define TCCALL_E_CONNECT 202
-
-/*
- TLS failure.
- */
+/* TLS failure */
 #define TCCALL_E_TLS 203
-
-/*
- Proxy failure or bad proxy URL.
- */
+/* proxy failure or bad proxy URL */
 #define TCCALL_E_PROXY 204
-
-/*
- A non-200 HTTP status from the gateway (after retries).
- */
+/* the gateway answered with a non-200 HTTP status */
 #define TCCALL_E_HTTP_STATUS 205
-
-/*
- The response is not the expected JSON envelope, or is too large.
- */
+/* the response is not the expected JSON envelope, or is too large */
 #define TCCALL_E_BAD_RESPONSE 206
-
-/*
- The call was cancelled through its `tccall_cancel` (any phase: connecting, waiting, backing off).
- */
+/* the call was cancelled */
 #define TCCALL_E_CANCELLED 207
-
-/*
- Any other error Tencent returned.
- */
+/* Tencent returned an error */
 #define TCCALL_E_SERVICE 301
-
-/*
- The call, session, room or callback config does not exist or has ended.
- */
+/* the call, session, room or config does not exist or has ended */
 #define TCCALL_E_NOT_FOUND 302
-
-/*
- Tencent's frequency limit, or the local limiter's bounded wait ran out.
- */
+/* rate limit exceeded */
 #define TCCALL_E_RATE_LIMITED 303
-
-/*
- Tencent's "internal error, retry" after retries.
- */
+/* Tencent reported an internal error; retry later */
 #define TCCALL_E_SERVICE_UNAVAILABLE 304
-
-/*
- Tencent rejected a parameter.
- */
+/* Tencent rejected a request parameter */
 #define TCCALL_E_REMOTE_INVALID_PARAMETER 305
-
-/*
- Tencent refused the credentials.
- */
+/* Tencent refused the credentials */
 #define TCCALL_E_AUTH_REJECTED 401
-
-/*
- `verify_usersig`: the UserSig has expired.
- */
+/* the UserSig has expired */
 #define TCCALL_E_USERSIG_EXPIRED 402
-
-/*
- `verify_usersig`: malformed, wrong signature, wrong user or app.
- */
+/* the UserSig is malformed or does not match */
 #define TCCALL_E_USERSIG_INVALID 403
-
-/*
- Webhook `Sign` missing (a token is configured) or wrong.
- */
+/* the webhook Sign is missing or wrong */
 #define TCCALL_E_WEBHOOK_SIGNATURE 501
-
-/*
- Webhook `RequestTime` outside `max_age_s` (past or future).
- */
+/* the webhook RequestTime is outside the allowed window */
 #define TCCALL_E_WEBHOOK_STALE 502
-
-/*
- Webhook `SdkAppid` missing or not this app's.
- */
+/* the webhook SdkAppid is missing or not this app's */
 #define TCCALL_E_WEBHOOK_APP_MISMATCH 503
-
-/*
- Webhook query or body unreadable, or a known command with missing fields.
- */
+/* the webhook query or body is unreadable or incomplete */
 #define TCCALL_E_WEBHOOK_MALFORMED 504
-
-/*
- A bug: a caught panic.
- */
+/* internal error (a caught panic); please report it */
 #define TCCALL_E_INTERNAL 901
 
-/*
- Largest request body: Tencent's request bodies are small. A larger `Content-Length`
- is answered 413 before any of the body is read; chunked bodies are counted as they arrive.
- */
-#define MAX_BODY (1 << 20)
 
 /*
- Connections served at once; more are closed on accept.
+ What a field may hold.
  */
-#define MAX_CONNECTIONS 512
+typedef struct Kind Kind;
 
 /*
  A cancel token. Create with `tccall_cancel_new`, pass to `tccall_client_call`, cancel

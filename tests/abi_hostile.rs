@@ -5,8 +5,8 @@
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr::{null, null_mut};
-use tccall::ffi::codes::*;
 use tccall::ffi::*;
+use tccall::ErrorCode;
 
 type OpFn = unsafe extern "C" fn(*const tccall_client, *const c_char, *mut *mut c_char, *mut *mut c_char) -> i32;
 
@@ -44,7 +44,7 @@ fn client(max_input: usize) -> *mut tccall_client {
     );
     let cfg = CString::new(cfg).unwrap();
     let mut c = null_mut();
-    assert_eq!(unsafe { tccall_client_new(cfg.as_ptr(), &mut c, null_mut()) }, TCCALL_OK);
+    assert_eq!(unsafe { tccall_client_new(cfg.as_ptr(), &mut c, null_mut()) }, ErrorCode::Ok.as_i32());
     c
 }
 
@@ -63,7 +63,7 @@ fn run(f: OpFn, c: *const tccall_client, req: *const c_char) -> (i32, Option<Str
         Some(s)
     };
     let (out, err) = (take(out), take(err));
-    if rc == TCCALL_OK {
+    if rc == ErrorCode::Ok.as_i32() {
         assert!(out.is_some() && err.is_none(), "success must set only out_json");
     } else {
         assert!(out.is_none() && err.is_some(), "failure must set only out_err");
@@ -79,41 +79,41 @@ fn null_in_every_pointer_position() {
     let c = client(1 << 20);
     for (name, f) in OPS {
         let (rc, _, err) = run(*f, null(), c"{}".as_ptr());
-        assert_eq!(rc, TCCALL_E_NULL_ARGUMENT, "{name}: NULL client");
+        assert_eq!(rc, ErrorCode::NullArgument.as_i32(), "{name}: NULL client");
         assert!(err.unwrap().contains("client is NULL"));
         let (rc, _, err) = run(*f, c, null());
-        assert_eq!(rc, TCCALL_E_NULL_ARGUMENT, "{name}: NULL request");
+        assert_eq!(rc, ErrorCode::NullArgument.as_i32(), "{name}: NULL request");
         assert!(err.unwrap().contains("request_json is NULL"));
         // NULL out pointers: the call still runs and returns its code.
         let rc = unsafe { f(c, c"{".as_ptr(), null_mut(), null_mut()) };
-        assert_eq!(rc, TCCALL_E_INVALID_JSON, "{name}");
+        assert_eq!(rc, ErrorCode::InvalidJson.as_i32(), "{name}");
     }
     let body = b"{}";
     let mut err = null_mut();
     let q = c"SdkAppid=1400000001";
     assert_eq!(
         unsafe { tccall_client_parse_webhook(null(), q.as_ptr(), body.as_ptr(), 2, null_mut(), &mut err) },
-        TCCALL_E_NULL_ARGUMENT
+        ErrorCode::NullArgument.as_i32()
     );
     unsafe { tccall_string_free(err) };
     assert_eq!(
         unsafe { tccall_client_parse_webhook(c, null(), body.as_ptr(), 2, null_mut(), null_mut()) },
-        TCCALL_E_NULL_ARGUMENT
+        ErrorCode::NullArgument.as_i32()
     );
     assert_eq!(
         unsafe { tccall_client_parse_webhook(c, q.as_ptr(), null(), 2, null_mut(), null_mut()) },
-        TCCALL_E_NULL_ARGUMENT
+        ErrorCode::NullArgument.as_i32()
     );
     // NULL body with length 0 is an empty body, which is malformed.
     assert_eq!(
         unsafe { tccall_client_parse_webhook(c, q.as_ptr(), null(), 0, null_mut(), null_mut()) },
-        TCCALL_E_WEBHOOK_MALFORMED
+        ErrorCode::WebhookMalformed.as_i32()
     );
     let mut out_client = null_mut();
-    assert_eq!(unsafe { tccall_client_new(null(), &mut out_client, null_mut()) }, TCCALL_E_NULL_ARGUMENT);
+    assert_eq!(unsafe { tccall_client_new(null(), &mut out_client, null_mut()) }, ErrorCode::NullArgument.as_i32());
     assert_eq!(
         unsafe { tccall_client_new(c"{\"sdk_app_id\": 1}".as_ptr(), null_mut(), null_mut()) },
-        TCCALL_E_NULL_ARGUMENT
+        ErrorCode::NullArgument.as_i32()
     );
     unsafe { tccall_client_free(c) };
 }
@@ -126,15 +126,15 @@ fn bad_bytes_sizes_and_shapes() {
     let deep = CString::new(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000))).unwrap();
     let deep_obj = CString::new(format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000))).unwrap();
     let cases: &[(&CStr, i32)] = &[
-        (&bad_utf8, TCCALL_E_INVALID_UTF8),
-        (&huge, TCCALL_E_INPUT_TOO_LARGE),
-        (&deep, TCCALL_E_INVALID_JSON),
-        (&deep_obj, TCCALL_E_INVALID_JSON),
-        (c"", TCCALL_E_INVALID_JSON),
-        (c"null", TCCALL_E_INVALID_REQUEST),
-        (c"[]", TCCALL_E_INVALID_REQUEST),
-        (c"\"text\"", TCCALL_E_INVALID_REQUEST),
-        (c"{\"__unknown_field__\": 1}", TCCALL_E_INVALID_REQUEST),
+        (&bad_utf8, ErrorCode::InvalidUtf8.as_i32()),
+        (&huge, ErrorCode::InputTooLarge.as_i32()),
+        (&deep, ErrorCode::InvalidJson.as_i32()),
+        (&deep_obj, ErrorCode::InvalidJson.as_i32()),
+        (c"", ErrorCode::InvalidJson.as_i32()),
+        (c"null", ErrorCode::InvalidRequest.as_i32()),
+        (c"[]", ErrorCode::InvalidRequest.as_i32()),
+        (c"\"text\"", ErrorCode::InvalidRequest.as_i32()),
+        (c"{\"__unknown_field__\": 1}", ErrorCode::InvalidRequest.as_i32()),
     ];
     for (name, f) in OPS {
         for (input, want) in cases {
@@ -153,7 +153,7 @@ fn bad_bytes_sizes_and_shapes() {
     ];
     for (f, input, want) in typed {
         let (rc, _, err) = run(*f, c, input.as_ptr());
-        assert_eq!(rc, TCCALL_E_INVALID_REQUEST);
+        assert_eq!(rc, ErrorCode::InvalidRequest.as_i32());
         assert!(err.as_deref().unwrap().contains(want), "{err:?} lacks {want}");
     }
     // An oversized webhook body.
@@ -168,7 +168,7 @@ fn bad_bytes_sizes_and_shapes() {
             null_mut(),
         )
     };
-    assert_eq!(rc, TCCALL_E_INPUT_TOO_LARGE);
+    assert_eq!(rc, ErrorCode::InputTooLarge.as_i32());
     unsafe { tccall_client_free(c) };
 }
 
@@ -193,7 +193,7 @@ fn secrets_never_appear_in_errors() {
         ),
     ] {
         let (rc, _, err) = run(f, c, req.as_ptr());
-        assert_eq!(rc, TCCALL_E_CONNECT);
+        assert_eq!(rc, ErrorCode::Connect.as_i32());
         seen.push(err.unwrap());
     }
     // The admin UserSig the client would send.

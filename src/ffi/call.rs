@@ -100,10 +100,8 @@ pub unsafe extern "C" fn tccall_cancel_set_poll(
 /// `cancel` must be NULL or a token from `tccall_cancel_new`, freed once.
 #[no_mangle]
 pub unsafe extern "C" fn tccall_cancel_free(cancel: *mut tccall_cancel) {
-    if !cancel.is_null() {
-        // SAFETY: forwarded caller contract.
-        unsafe { super::free_handle(cancel) };
-    }
+    // SAFETY: NULL or a token from tccall_cancel_new, freed once, per the caller's contract.
+    unsafe { super::free_handle(cancel) }
 }
 
 /// Runs any operation by name, with per-call options and an optional cancel token.

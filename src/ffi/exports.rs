@@ -1,9 +1,12 @@
 //! Every `extern "C"` function. Each is written out (not macro-generated) because
 //! cbindgen reads exports from source; the shared logic lives in `super`.
 
-use super::{boundary, client_op, client_ref, free_handle, new_handle, read_str, tccall_client, TCCALL_ABI_VERSION};
+use super::{
+    client_op, client_ref, finish, finish_handle, free_handle, guard, read_bytes, read_str, require_out, tccall_client,
+    TCCALL_ABI_VERSION,
+};
 use crate::api::{self, call, desk, local, raw, trtc};
-use crate::error::{Error, ErrorCode};
+use crate::error::ErrorCode;
 use crate::Client;
 use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
@@ -72,13 +75,15 @@ pub unsafe extern "C" fn tccall_client_new(
     out_client: *mut *mut tccall_client,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        new_handle(out_client, "out_client", out_err, || {
-            let config = read_str(config_json, "config_json")?;
+    let made = require_out(out_client, "out_client").and_then(|_| {
+        guard(|| {
+            // SAFETY: NULL or NUL-terminated, per the caller's contract.
+            let config = unsafe { read_str(config_json, "config_json") }?;
             Ok(tccall_client { inner: Client::from_json(config)? })
         })
-    }
+    });
+    // SAFETY: NULL or writable, per the caller's contract.
+    unsafe { finish_handle(made, out_client, "out_client", out_err) }
 }
 
 /// Frees a client. NULL is a no-op. No other thread may be using the handle.
@@ -87,10 +92,8 @@ pub unsafe extern "C" fn tccall_client_new(
 /// `client` must be NULL or a handle from `tccall_client_new`, freed only once.
 #[no_mangle]
 pub unsafe extern "C" fn tccall_client_free(client: *mut tccall_client) {
-    if !client.is_null() {
-        // SAFETY: the caller hands back a pointer from Box::into_raw, once.
-        unsafe { free_handle(client) };
-    }
+    // SAFETY: NULL or a handle from tccall_client_new, freed once, per the caller's contract.
+    unsafe { free_handle(client) }
 }
 
 /// Verifies and parses an inbound Call or Desk webhook (IM callback protocol).
@@ -117,20 +120,17 @@ pub unsafe extern "C" fn tccall_client_parse_webhook(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: every pointer is checked here or by the helpers, per the caller's contract.
-    unsafe {
-        boundary(out_json, out_err, || {
-            let client = client_ref(client)?;
-            let query = read_str(query_string, "query_string")?;
-            let bytes: &[u8] = match (body.is_null(), body_len) {
-                (_, 0) => &[],
-                (true, _) => return Err(Error::new(ErrorCode::NullArgument, "body is NULL but body_len is not 0")),
-                // SAFETY: non-null and valid for body_len bytes per the caller's contract.
-                (false, n) => std::slice::from_raw_parts(body, n),
-            };
-            client.parse_webhook(query, bytes).map(|v| v.to_string())
-        })
-    }
+    let result = guard(|| {
+        // SAFETY: NULL or a live handle, per the caller's contract.
+        let client = unsafe { client_ref(client) }?;
+        // SAFETY: NULL or NUL-terminated, per the caller's contract.
+        let query = unsafe { read_str(query_string, "query_string") }?;
+        // SAFETY: NULL (with length 0) or valid for body_len bytes, per the caller's contract.
+        let bytes = unsafe { read_bytes(body, body_len, "body") }?;
+        client.parse_webhook(query, bytes).map(|v| v.to_string())
+    });
+    // SAFETY: NULL or writable, per the caller's contract.
+    unsafe { finish(result, out_json, out_err) }
 }
 
 /// Force-ends a call (`v4/call_engine_http_srv/end_call`).

@@ -1,14 +1,15 @@
-//! The C ABI. This module is the only place with `unsafe`: pointer checks, the
-//! panic boundary, and handing strings across. Everything else is safe Rust.
+//! The C ABI. This module is the only place with `unsafe` (the crate root denies it
+//! elsewhere): pointer conversions, the panic boundary, and handing strings and handles
+//! across. Everything else is safe Rust.
 //!
 //! Conventions (see README "API conventions"): every fallible function returns an
 //! `int32_t` code (`TCCALL_OK` = 0); `*out_json` is written only on success and
 //! `*out_err` (error JSON) only on failure; either out pointer may be NULL; every
 //! `char*` handed out is freed once with `tccall_string_free`.
 #![allow(non_camel_case_types)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod call;
-pub mod codes;
 mod exports;
 #[cfg(feature = "sandbox")]
 mod sandbox;
@@ -33,18 +34,45 @@ pub struct tccall_client {
 /// The ABI version, bumped only on a breaking change of the C ABI.
 pub const TCCALL_ABI_VERSION: u32 = 1;
 
+// ---------------------------------------------------------------- pointer conversions
+//
+// One small helper per conversion, each with its own commented `unsafe`, so the body of
+// every export is safe code around a few explicit, documented conversions.
+
 /// Reads a borrowed NUL-terminated UTF-8 string.
 ///
 /// # Safety
-/// `p` must be NULL or point to a NUL-terminated string valid for the call.
+/// `p` must be NULL or point to a NUL-terminated string valid for `'a`.
 unsafe fn read_str<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
     if p.is_null() {
         return Err(Error::new(ErrorCode::NullArgument, format!("{what} is NULL")));
     }
-    // SAFETY: non-null, and the caller promises a NUL-terminated string alive for the call.
+    // SAFETY: non-null, and the caller promises a NUL-terminated string alive for 'a.
     let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
     std::str::from_utf8(bytes)
         .map_err(|e| Error::new(ErrorCode::InvalidUtf8, format!("{what} is not UTF-8 (byte {})", e.valid_up_to())))
+}
+
+/// Borrows `len` bytes at `p` (NULL is allowed only with `len` 0).
+///
+/// # Safety
+/// `p` must be NULL or valid for reading `len` bytes for `'a`.
+unsafe fn read_bytes<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8], Error> {
+    match (p.is_null(), len) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(Error::new(ErrorCode::NullArgument, format!("{what} is NULL but {what}_len is not 0"))),
+        // SAFETY: non-null and valid for `len` bytes, per the caller's contract.
+        (false, n) => Ok(unsafe { std::slice::from_raw_parts(p, n) }),
+    }
+}
+
+/// Borrows the object behind a handle.
+///
+/// # Safety
+/// `p` must be NULL or a live handle made by `finish_handle` for this `T`.
+unsafe fn read_handle<'a, T>(p: *const T, what: &str) -> Result<&'a T, Error> {
+    // SAFETY: NULL or a live handle, per the caller's contract; as_ref handles NULL.
+    unsafe { p.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, format!("{what} is NULL")))
 }
 
 /// Borrows the client behind a handle.
@@ -52,8 +80,8 @@ unsafe fn read_str<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
 /// # Safety
 /// `client` must be NULL or a live handle from `tccall_client_new`.
 unsafe fn client_ref<'a>(client: *const tccall_client) -> Result<&'a Client, Error> {
-    // SAFETY: the caller promises NULL or a live handle; as_ref handles NULL.
-    unsafe { client.as_ref() }.map(|c| &c.inner).ok_or_else(|| Error::new(ErrorCode::NullArgument, "client is NULL"))
+    // SAFETY: forwarded caller contract.
+    unsafe { read_handle(client, "client") }.map(|c| &c.inner)
 }
 
 /// Hands a Rust string to C (freed with `tccall_string_free`).
@@ -71,11 +99,11 @@ fn to_c(s: String) -> *mut c_char {
 /// Writes `value` to `*out` if `out` is non-NULL.
 ///
 /// # Safety
-/// `out` must be NULL or valid for one pointer write.
-unsafe fn put(out: *mut *mut c_char, value: String) {
+/// `out` must be NULL or valid for one write of a `T`.
+unsafe fn put<T>(out: *mut T, value: T) {
     if !out.is_null() {
         // SAFETY: non-null and writable per the caller's contract.
-        unsafe { *out = to_c(value) };
+        unsafe { out.write(value) };
     }
 }
 
@@ -88,59 +116,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     format!("internal error (caught panic): {what}")
 }
 
-/// The panic boundary shared by every fallible export: runs `f`, writes the result
-/// or the error JSON, and turns a panic into `TCCALL_E_INTERNAL`.
-///
-/// # Safety
-/// `out_json` and `out_err` must each be NULL or valid for one pointer write.
-unsafe fn boundary<F>(out_json: *mut *mut c_char, out_err: *mut *mut c_char, f: F) -> i32
-where
-    F: FnOnce() -> Result<String, Error>,
-{
-    // SAFETY: forwarded caller contract.
-    unsafe { finish(guard(f), out_json, out_err) }
-}
+// ---------------------------------------------------------------- the panic boundary
 
-/// Creates a handle with `make` inside the panic boundary and writes it to `*out`
-/// (only on success); errors go to `*out_err`.
-///
-/// # Safety
-/// `out` and `out_err` must each be NULL or valid for one pointer write.
-unsafe fn new_handle<T, F>(out: *mut *mut T, out_name: &str, out_err: *mut *mut c_char, make: F) -> i32
+/// Runs `f`, turning a panic into `TCCALL_E_INTERNAL`. Every export's work runs in it.
+fn guard<T, F>(f: F) -> Result<T, Error>
 where
     F: FnOnce() -> Result<T, Error>,
-{
-    let mut handle: *mut T = std::ptr::null_mut();
-    // SAFETY: forwarded caller contract.
-    let code = unsafe {
-        boundary(std::ptr::null_mut(), out_err, || {
-            if out.is_null() {
-                return Err(Error::new(ErrorCode::NullArgument, format!("{out_name} is NULL")));
-            }
-            handle = Box::into_raw(Box::new(make()?));
-            Ok(String::new())
-        })
-    };
-    if code == ErrorCode::Ok.as_i32() {
-        // SAFETY: checked non-null inside the boundary; writable per the caller's contract.
-        unsafe { *out = handle };
-    }
-    code
-}
-
-/// Frees a handle made by `new_handle`; a panic in a destructor is contained.
-///
-/// # Safety
-/// `handle` must come from `new_handle` and be freed only once.
-unsafe fn free_handle<T>(handle: *mut T) {
-    // SAFETY: the caller hands back a pointer from Box::into_raw, once.
-    let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(handle) })));
-}
-
-/// Runs `f`, turning a panic into `TCCALL_E_INTERNAL`.
-fn guard<F>(f: F) -> Result<String, Error>
-where
-    F: FnOnce() -> Result<String, Error>,
 {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(Error::new(ErrorCode::Internal, panic_message(&*p))))
 }
@@ -153,14 +134,61 @@ unsafe fn finish(result: Result<String, Error>, out_json: *mut *mut c_char, out_
     match result {
         Ok(json) => {
             // SAFETY: forwarded caller contract.
-            unsafe { put(out_json, json) };
+            unsafe { put(out_json, to_c(json)) };
             ErrorCode::Ok.as_i32()
         }
         Err(e) => {
             // SAFETY: forwarded caller contract.
-            unsafe { put(out_err, e.to_json()) };
+            unsafe { put(out_err, to_c(e.to_json())) };
             e.code.as_i32()
         }
+    }
+}
+
+/// Fails when the out pointer for a new handle is NULL (checked before any work).
+fn require_out<T>(out: *mut *mut T, out_name: &str) -> Result<(), Error> {
+    match out.is_null() {
+        true => Err(Error::new(ErrorCode::NullArgument, format!("{out_name} is NULL"))),
+        false => Ok(()),
+    }
+}
+
+/// Boxes a new object into `*out` (which must not be NULL), or writes the error JSON.
+///
+/// # Safety
+/// `out` and `out_err` must each be NULL or valid for one pointer write.
+unsafe fn finish_handle<T>(
+    result: Result<T, Error>,
+    out: *mut *mut T,
+    out_name: &str,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    let result = result.and_then(|v| match out.is_null() {
+        true => Err(Error::new(ErrorCode::NullArgument, format!("{out_name} is NULL"))),
+        false => Ok(v),
+    });
+    match result {
+        Ok(v) => {
+            // SAFETY: checked non-null above; writable per the caller's contract.
+            unsafe { put(out, Box::into_raw(Box::new(v))) };
+            ErrorCode::Ok.as_i32()
+        }
+        Err(e) => {
+            // SAFETY: forwarded caller contract.
+            unsafe { put(out_err, to_c(e.to_json())) };
+            e.code.as_i32()
+        }
+    }
+}
+
+/// Frees a handle made by `finish_handle`; a panic in a destructor is contained.
+///
+/// # Safety
+/// `handle` must be NULL or come from `finish_handle` and be freed only once.
+unsafe fn free_handle<T>(handle: *mut T) {
+    if !handle.is_null() {
+        // SAFETY: the caller hands back a pointer from Box::into_raw, once.
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(handle) })));
     }
 }
 

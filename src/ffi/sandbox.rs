@@ -1,7 +1,7 @@
 //! The sandbox through the C ABI, so C, Python and Go tests (and users' own tests)
 //! can start the in-process Tencent emulator without a separate process.
 
-use super::{boundary, free_handle, new_handle, read_str};
+use super::{finish, finish_handle, free_handle, guard, read_handle, read_str, require_out};
 use crate::error::{Error, ErrorCode};
 use crate::sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -18,8 +18,8 @@ pub struct tccall_sandbox {
 /// # Safety
 /// `sandbox` must be NULL or a live handle from `tccall_sandbox_start`.
 unsafe fn sandbox_ref<'a>(sandbox: *const tccall_sandbox) -> Result<&'a Sandbox, Error> {
-    // SAFETY: the caller promises NULL or a live handle; as_ref handles NULL.
-    unsafe { sandbox.as_ref() }.map(|s| &s.inner).ok_or_else(|| Error::new(ErrorCode::NullArgument, "sandbox is NULL"))
+    // SAFETY: forwarded caller contract.
+    unsafe { read_handle(sandbox, "sandbox") }.map(|s| &s.inner)
 }
 
 /// Starts the sandbox (a strict local emulator of Tencent's IM REST and Cloud API
@@ -42,16 +42,18 @@ pub unsafe extern "C" fn tccall_sandbox_start(
     out_sandbox: *mut *mut tccall_sandbox,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        new_handle(out_sandbox, "out_sandbox", out_err, || {
-            let text = read_str(config_json, "config_json")?;
+    let made = require_out(out_sandbox, "out_sandbox").and_then(|_| {
+        guard(|| {
+            // SAFETY: NULL or NUL-terminated, per the caller's contract.
+            let text = unsafe { read_str(config_json, "config_json") }?;
             let config = SandboxConfig::from_json(text).map_err(Error::invalid_config)?;
             let inner = Sandbox::start(config)
                 .map_err(|e| Error::new(ErrorCode::Connect, format!("sandbox cannot listen: {e}")))?;
             Ok(tccall_sandbox { inner })
         })
-    }
+    });
+    // SAFETY: NULL or writable, per the caller's contract.
+    unsafe { finish_handle(made, out_sandbox, "out_sandbox", out_err) }
 }
 
 /// Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT", "client_config": {...}}`,
@@ -66,14 +68,14 @@ pub unsafe extern "C" fn tccall_sandbox_info(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        boundary(out_json, out_err, || {
-            let s = sandbox_ref(sandbox)?;
-            let config: Value = serde_json::from_str(&s.client_config_json()).expect("the sandbox writes valid JSON");
-            Ok(json!({"base_url": s.base_url(), "client_config": config}).to_string())
-        })
-    }
+    let result = guard(|| {
+        // SAFETY: NULL or a live handle, per the caller's contract.
+        let s = unsafe { sandbox_ref(sandbox) }?;
+        let config: Value = serde_json::from_str(&s.client_config_json()).expect("the sandbox writes valid JSON");
+        Ok(json!({"base_url": s.base_url(), "client_config": config}).to_string())
+    });
+    // SAFETY: NULL or writable, per the caller's contract.
+    unsafe { finish(result, out_json, out_err) }
 }
 
 /// Calls a sandbox control endpoint in-process, e.g. `("POST", "/_sandbox/rooms",
@@ -94,23 +96,24 @@ pub unsafe extern "C" fn tccall_sandbox_control(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        boundary(out_json, out_err, || {
-            let s = sandbox_ref(sandbox)?;
-            let method = read_str(method, "method")?;
-            let path = read_str(path, "path")?;
-            let body = match body_json.is_null() {
-                true => Value::Null,
-                false => serde_json::from_str(read_str(body_json, "body_json")?)
-                    .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("body_json is not valid JSON: {e}")))?,
-            };
-            match s.control(method, path, &body) {
-                (200, v) => Ok(v.to_string()),
-                (status, v) => Err(Error::invalid_request(format!("sandbox answered {status}: {v}"))),
-            }
-        })
-    }
+    let result = guard(|| {
+        // SAFETY: NULL or a live handle, per the caller's contract.
+        let s = unsafe { sandbox_ref(sandbox) }?;
+        // SAFETY: NULL or NUL-terminated, per the caller's contract (both strings).
+        let (method, path) = unsafe { (read_str(method, "method")?, read_str(path, "path")?) };
+        let body = match body_json.is_null() {
+            true => Value::Null,
+            // SAFETY: non-NULL and NUL-terminated, per the caller's contract.
+            false => serde_json::from_str(unsafe { read_str(body_json, "body_json") }?)
+                .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("body_json is not valid JSON: {e}")))?,
+        };
+        match s.control(method, path, &body) {
+            (200, v) => Ok(v.to_string()),
+            (status, v) => Err(Error::invalid_request(format!("sandbox answered {status}: {v}"))),
+        }
+    });
+    // SAFETY: NULL or writable, per the caller's contract.
+    unsafe { finish(result, out_json, out_err) }
 }
 
 /// Stops the sandbox (closing its connections) and frees the handle. NULL is a no-op.
@@ -119,8 +122,6 @@ pub unsafe extern "C" fn tccall_sandbox_control(
 /// `sandbox` must be NULL or a handle from `tccall_sandbox_start`, freed only once.
 #[no_mangle]
 pub unsafe extern "C" fn tccall_sandbox_free(sandbox: *mut tccall_sandbox) {
-    if !sandbox.is_null() {
-        // SAFETY: forwarded caller contract.
-        unsafe { free_handle(sandbox) };
-    }
+    // SAFETY: NULL or a handle from tccall_sandbox_start, freed once, per the caller's contract.
+    unsafe { free_handle(sandbox) }
 }
