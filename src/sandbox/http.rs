@@ -24,14 +24,15 @@ const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
 /// Largest request body: Tencent's request bodies are small. A larger `Content-Length`
 /// is answered 413 before any of the body is read; chunked bodies are counted as they arrive.
-pub const MAX_BODY: usize = 1 << 20;
+const MAX_BODY: usize = 1 << 20;
 /// Once the first byte of a request has arrived, its head and body must arrive within
 /// this; a new connection must send its first byte within it too.
 pub const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// A keep-alive connection waiting for its next request is closed after this long.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections served at once; more are closed on accept.
-pub const MAX_CONNECTIONS: usize = 512;
+/// Connections served at once (one thread each). At the cap, the connection idle the
+/// longest is closed to make room; a new connection is refused only when none is idle.
+const MAX_CONNECTIONS: usize = 512;
 
 /// A parsed request.
 #[derive(Debug)]
@@ -86,8 +87,6 @@ pub enum Outcome {
 /// The request handler shared by all connection threads.
 pub type Handler = Arc<dyn Fn(&Request) -> Outcome + Send + Sync>;
 
-type Connections = Arc<Mutex<HashMap<u64, TcpStream>>>;
-
 /// The server's limits; `Limits::default()` is the constants above. Tests lower them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -96,7 +95,8 @@ pub struct Limits {
     pub request_read_timeout: Duration,
     /// A keep-alive connection waiting for its next request is closed after this.
     pub idle_timeout: Duration,
-    /// Connections served at once.
+    /// Connections served at once; at the cap a new connection replaces the one idle the
+    /// longest, or is closed when none is idle.
     pub max_connections: usize,
     /// Largest request body.
     pub max_body: usize,
@@ -120,11 +120,12 @@ pub struct Options {
     pub limits: Limits,
 }
 
-/// A running server; `stop` (or drop) closes the listener and every connection.
+/// A running server; `stop` (or drop) closes the listener and every connection, and
+/// joins every thread it started.
 pub struct Server {
     addr: SocketAddr,
     stopping: Arc<AtomicBool>,
-    connections: Connections,
+    registry: Arc<Registry>,
     accept: Option<JoinHandle<()>>,
 }
 
@@ -140,13 +141,13 @@ impl Server {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
         let stopping = Arc::new(AtomicBool::new(false));
-        let connections: Connections = Arc::default();
-        let (stop, conns) = (stopping.clone(), connections.clone());
-        let ctx = Arc::new(Ctx { handler, limits: options.limits });
+        let registry = Arc::new(Registry { epoch: Instant::now(), slots: Mutex::default() });
+        let ctx = Arc::new(Ctx { handler, limits: options.limits, registry: registry.clone() });
+        let stop = stopping.clone();
         let accept = std::thread::Builder::new()
             .name("tccall-sandbox-accept".into())
-            .spawn(move || accept_loop(listener, ctx, stop, conns))?;
-        Ok(Server { addr, stopping, connections, accept: Some(accept) })
+            .spawn(move || accept_loop(listener, ctx, stop))?;
+        Ok(Server { addr, stopping, registry, accept: Some(accept) })
     }
 
     /// The bound address.
@@ -154,16 +155,26 @@ impl Server {
         self.addr
     }
 
-    /// Stops accepting, closes every open connection and waits for the accept thread.
+    /// Stops accepting, shuts every open connection down, then joins the accept thread
+    /// and every connection thread: none outlives this call.
     pub fn stop(&mut self) {
         let Some(accept) = self.accept.take() else { return };
         self.stopping.store(true, Ordering::SeqCst);
         // Wake the blocking accept() so it sees the flag.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
         let _ = accept.join();
-        let conns = self.connections.lock().unwrap_or_else(|p| p.into_inner());
-        for stream in conns.values() {
-            let _ = stream.shutdown(Shutdown::Both);
+        // No connection is added from here on; shut them all, then wait for their threads.
+        let threads = {
+            let mut slots = self.registry.lock();
+            for slot in slots.live.values() {
+                let _ = slot.sock.shutdown(Shutdown::Both);
+            }
+            let mut threads: Vec<_> = slots.live.values_mut().filter_map(|s| s.thread.take()).collect();
+            threads.append(&mut slots.finished);
+            threads
+        };
+        for t in threads {
+            let _ = t.join();
         }
     }
 }
@@ -174,39 +185,136 @@ impl Drop for Server {
     }
 }
 
+/// The open connections, for closing them (on stop, or to make room) and joining their threads.
+struct Registry {
+    /// `Slot::idle_since` counts from here.
+    epoch: Instant,
+    slots: Mutex<Slots>,
+}
+
+#[derive(Default)]
+struct Slots {
+    live: HashMap<u64, Slot>,
+    /// Threads of connections that ended, to be joined (by the next connection to end,
+    /// the accept loop, or `stop`).
+    finished: Vec<JoinHandle<()>>,
+}
+
+struct Slot {
+    /// The connection's socket, to shut it down from outside.
+    sock: Arc<TcpStream>,
+    /// `0` while a request is read or served; otherwise 1 + the milliseconds from the
+    /// registry's epoch to when the connection started waiting for its next request.
+    idle_since: Arc<AtomicU64>,
+    /// Already shut down to make room (its thread is ending).
+    evicted: bool,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The `idle_since` stamp for now.
+    fn stamp(&self) -> u64 {
+        1 + self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Makes room for one more connection: `true` when there is room (possibly after
+    /// closing the connection idle the longest), `false` when every connection is busy.
+    fn make_room(&self, slots: &mut Slots, max: usize) -> bool {
+        if slots.live.values().filter(|s| !s.evicted).count() < max {
+            return true;
+        }
+        let victim = slots
+            .live
+            .values_mut()
+            .filter(|s| !s.evicted)
+            .filter_map(|s| match s.idle_since.load(Ordering::SeqCst) {
+                0 => None,
+                since => Some((since, s)),
+            })
+            .min_by_key(|(since, _)| *since);
+        match victim {
+            Some((_, slot)) => {
+                let _ = slot.sock.shutdown(Shutdown::Both);
+                slot.evicted = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Called by a connection's thread as it ends: forgets the connection and joins
+    /// threads that ended before (they are past this point, so the joins are immediate).
+    fn leave(&self, id: u64) {
+        let ended = {
+            let mut slots = self.lock();
+            let ended = std::mem::take(&mut slots.finished);
+            if let Some(thread) = slots.live.remove(&id).and_then(|s| s.thread) {
+                slots.finished.push(thread);
+            }
+            ended
+        };
+        for t in ended {
+            let _ = t.join();
+        }
+    }
+}
+
 /// What every connection thread shares.
 struct Ctx {
     handler: Handler,
     limits: Limits,
+    registry: Arc<Registry>,
 }
 
-fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stopping: Arc<AtomicBool>, conns: Connections) {
-    let ids = AtomicU64::new(0);
+fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stopping: Arc<AtomicBool>) {
+    let mut next_id = 0u64;
     for stream in listener.incoming() {
         if stopping.load(Ordering::SeqCst) {
             break;
         }
-        let Ok(stream) = stream else { continue };
-        let id = ids.fetch_add(1, Ordering::Relaxed);
-        {
-            let mut map = conns.lock().unwrap_or_else(|p| p.into_inner());
-            if map.len() >= ctx.limits.max_connections {
-                let _ = stream.shutdown(Shutdown::Both);
+        let sock = match stream {
+            Ok(s) => s,
+            Err(_) => {
+                // Out of descriptors, typically: do not spin.
+                std::thread::sleep(Duration::from_millis(10));
                 continue;
             }
-            match stream.try_clone() {
-                Ok(clone) => map.insert(id, clone),
-                Err(_) => continue,
-            };
+        };
+        next_id += 1;
+        let id = next_id;
+        let registry = &ctx.registry;
+        let idle_since = Arc::new(AtomicU64::new(registry.stamp()));
+        // Shared with the registry (one descriptor per connection, not two).
+        let sock = Arc::new(sock);
+        {
+            let mut slots = registry.lock();
+            if !registry.make_room(&mut slots, ctx.limits.max_connections) {
+                let _ = sock.shutdown(Shutdown::Both);
+                continue;
+            }
+            let sock = sock.clone();
+            slots.live.insert(id, Slot { sock, idle_since: idle_since.clone(), evicted: false, thread: None });
         }
-        let (ctx, mine) = (ctx.clone(), conns.clone());
+        let mine = ctx.clone();
         let spawned = std::thread::Builder::new().name("tccall-sandbox-conn".into()).spawn(move || {
-            serve_connection(stream, &ctx);
-            mine.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            serve_connection(sock, &mine, &idle_since);
+            mine.registry.leave(id);
         });
-        if spawned.is_err() {
-            if let Some(s) = conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id) {
-                let _ = s.shutdown(Shutdown::Both);
+        let mut slots = registry.lock();
+        match spawned {
+            // The thread may have ended already; then `stop` or the next leaver joins it.
+            Ok(thread) => match slots.live.get_mut(&id) {
+                Some(slot) => slot.thread = Some(thread),
+                None => slots.finished.push(thread),
+            },
+            Err(_) => {
+                if let Some(slot) = slots.live.remove(&id) {
+                    let _ = slot.sock.shutdown(Shutdown::Both);
+                }
             }
         }
     }
@@ -215,25 +323,37 @@ fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stopping: Arc<AtomicBool>, 
 /// A connection's socket with a deadline on every read: before each read the socket's
 /// read timeout is set to the time left, so a client trickling bytes cannot stretch it.
 struct Timed {
-    sock: TcpStream,
+    sock: Arc<TcpStream>,
     /// When the current wait ends.
     until: Instant,
     /// Waiting for the first byte of a request: that byte starts the request deadline.
     idle: bool,
     request_timeout: Duration,
+    /// The connection's `Slot::idle_since`.
+    idle_since: Arc<AtomicU64>,
+    registry: Arc<Registry>,
 }
 
 impl Timed {
-    fn new(sock: TcpStream, limits: &Limits) -> Timed {
+    fn new(sock: Arc<TcpStream>, ctx: &Ctx, idle_since: &Arc<AtomicU64>) -> Timed {
         // A new connection waits for its first byte as long as for a whole request.
-        let request_timeout = limits.request_read_timeout;
-        Timed { sock, until: Instant::now() + request_timeout, idle: true, request_timeout }
+        let request_timeout = ctx.limits.request_read_timeout;
+        Timed {
+            sock,
+            until: Instant::now() + request_timeout,
+            idle: true,
+            request_timeout,
+            idle_since: idle_since.clone(),
+            registry: ctx.registry.clone(),
+        }
     }
 
-    /// Waits at most `timeout` for the first byte of the next request.
+    /// Waits at most `timeout` for the first byte of the next request; meanwhile the
+    /// connection may be closed to make room for a new one.
     fn await_request(&mut self, timeout: Duration) {
         self.idle = true;
         self.until = Instant::now() + timeout;
+        self.idle_since.store(self.registry.stamp(), Ordering::SeqCst);
     }
 
     /// The first byte of a request is here: all of it must arrive within the request timeout.
@@ -241,6 +361,7 @@ impl Timed {
         if self.idle {
             self.idle = false;
             self.until = Instant::now() + self.request_timeout;
+            self.idle_since.store(0, Ordering::SeqCst);
         }
     }
 
@@ -258,7 +379,7 @@ impl Read for Timed {
             return Err(io::ErrorKind::TimedOut.into());
         }
         self.sock.set_read_timeout(Some(left))?;
-        match self.sock.read(buf) {
+        match (&*self.sock).read(buf) {
             Ok(n) => {
                 if n > 0 {
                     self.begin_request();
@@ -274,21 +395,21 @@ impl Read for Timed {
 
 impl Write for Timed {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.sock.write(buf)
+        (&*self.sock).write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.sock.flush()
+        (&*self.sock).flush()
     }
 }
 
 /// Serves keep-alive requests on one connection until it closes, errs, times out or a
 /// handler drops it.
-fn serve_connection(sock: TcpStream, ctx: &Ctx) {
+fn serve_connection(sock: Arc<TcpStream>, ctx: &Ctx, idle_since: &Arc<AtomicU64>) {
     let limits = &ctx.limits;
     let _ = sock.set_nodelay(true);
     let _ = sock.set_write_timeout(Some(limits.request_read_timeout));
-    let mut reader = BufReader::new(Timed::new(sock, limits));
+    let mut reader = BufReader::new(Timed::new(sock, ctx, idle_since));
     loop {
         // The first byte of the next request (or what is left of a pipelined batch).
         match reader.fill_buf() {
@@ -825,5 +946,48 @@ mod tests {
         // A request in two parts inside the deadline is fine.
         let (out, _) = trickle(addr, b"GET /two HTTP/1.1\r\nConnection: close\r\n\r\n", Duration::from_millis(5));
         assert!(out.starts_with("HTTP/1.1 200 "), "{out:?}");
+    }
+
+    #[test]
+    fn at_the_cap_the_longest_idle_connection_makes_room() {
+        let limits = Limits { max_connections: 2, ..Limits::default() };
+        let server = Server::start_with(0, echo(), Options { limits }).unwrap();
+        let addr = server.addr();
+        let open = || {
+            let s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            s
+        };
+        let settle = || std::thread::sleep(Duration::from_millis(150));
+        // A: answered, now idle. B: in the middle of a request.
+        let mut a = open();
+        a.write_all(b"GET /a HTTP/1.1\r\n\r\n").unwrap();
+        let mut buf = [0u8; 512];
+        assert!(a.read(&mut buf).unwrap() > 0);
+        let mut b = open();
+        b.write_all(b"GET /b HTTP/1.1\r\n").unwrap();
+        settle();
+        // C replaces A, the idle one.
+        let out = exchange(addr, b"GET /c HTTP/1.1\r\nConnection: close\r\n\r\n");
+        assert!(out.starts_with("HTTP/1.1 200 "), "{out:?}");
+        let mut rest = Vec::new();
+        let _ = a.read_to_end(&mut rest);
+        assert_eq!(rest, b"", "A was closed without an answer");
+        settle();
+        // B and D busy: E is refused, B and D are untouched.
+        let mut d = open();
+        d.write_all(b"GET /d HTTP/1.1\r\n").unwrap();
+        settle();
+        let mut e = open();
+        let _ = e.write_all(b"GET /e HTTP/1.1\r\n\r\n");
+        let mut out = Vec::new();
+        let _ = e.read_to_end(&mut out);
+        assert_eq!(out, b"", "E was refused");
+        for (mut s, name) in [(b, "/b"), (d, "/d")] {
+            s.write_all(b"Connection: close\r\n\r\n").unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            assert!(out.starts_with("HTTP/1.1 200 ") && out.contains(name), "{out:?}");
+        }
     }
 }

@@ -28,7 +28,7 @@ use http::{Outcome, Reply, Request};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 /// Sandbox settings; every field has a default, so `{}` is a valid config JSON.
@@ -159,6 +159,10 @@ pub struct Shared {
     log: Arc<log::Log>,
     limiter: RwLock<RateLimiter>,
     hooks: webhooks::Hooks,
+    /// Set when the sandbox stops, so delay faults end at once and the connection
+    /// threads can be joined.
+    stopped: Mutex<bool>,
+    stopping: Condvar,
 }
 
 impl Shared {
@@ -184,6 +188,17 @@ impl Shared {
         }
         let limiter = self.limiter.read().unwrap_or_else(|p| p.into_inner());
         limiter.reserve(key, per_second, Duration::ZERO, std::time::Instant::now()).is_err()
+    }
+
+    /// Sleeps for `d`, or until the sandbox stops.
+    fn pause(&self, d: Duration) {
+        let stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = self.stopping.wait_timeout_while(stopped, d, |stopped| !*stopped);
+    }
+
+    fn halt(&self) {
+        *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.stopping.notify_all();
     }
 
     fn reset(&self) {
@@ -249,7 +264,7 @@ impl Shared {
                 finish(Some(200), json!(code), false, Some(&rid));
                 return Outcome::Reply(cloud::error_reply(code, message, &rid));
             }
-            Some(FaultKind::Delay(ms)) => std::thread::sleep(Duration::from_millis(*ms)),
+            Some(FaultKind::Delay(ms)) => self.pause(Duration::from_millis(*ms)),
             Some(FaultKind::DropAfter) | None => {}
         }
         let dropped = fault == Some(FaultKind::DropAfter);
@@ -304,6 +319,8 @@ impl Sandbox {
             log,
             limiter: RwLock::default(),
             hooks,
+            stopped: Mutex::new(false),
+            stopping: Condvar::new(),
         });
         let handler_shared = shared.clone();
         let handler: http::Handler = Arc::new(move |req: &Request| handler_shared.serve(req));
@@ -381,6 +398,7 @@ impl Sandbox {
     }
 
     fn shutdown(&mut self) {
+        self.shared.halt();
         self.server.stop();
         self.shared.hooks.stop();
     }

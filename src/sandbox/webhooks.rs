@@ -1,6 +1,7 @@
 //! Webhook delivery in the IM callback protocol: one POST per event, 2 s timeout,
 //! no retry (Tencent documents none), from one background thread so events keep
-//! their order and never delay an API response.
+//! their order and never delay an API response. Stopping joins that thread: what is
+//! queued is still delivered for one more timeout, then dropped (and logged as such).
 
 use super::log::Log;
 use crate::auth::callback_sign;
@@ -11,7 +12,8 @@ use crate::transport::{unix_now, BodyLimit, CallCtx, Http, HttpRequest, HttpSett
 use serde_json::{Map, Value};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// One webhook to send.
 #[derive(Clone, Debug)]
@@ -24,10 +26,14 @@ pub struct Delivery {
     pub body: Value,
 }
 
-/// The delivery queue; `stop` lets the worker finish what is queued and exit.
+/// The delivery queue; `stop` closes it and joins the worker.
 #[derive(Debug)]
 pub struct Hooks {
     tx: Mutex<Option<Sender<Delivery>>>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+    /// Set by `stop`: deliveries still queued after this instant are dropped.
+    cutoff: Arc<Mutex<Option<Instant>>>,
+    timeout: Duration,
 }
 
 /// What the worker needs besides the queue.
@@ -52,12 +58,19 @@ impl Hooks {
         });
         let worker = Worker { sdk_app_id, token, http, timeout, log };
         let (tx, rx) = channel::<Delivery>();
-        std::thread::Builder::new().name("tccall-sandbox-webhooks".into()).spawn(move || {
+        let cutoff: Arc<Mutex<Option<Instant>>> = Arc::default();
+        let stop_at = cutoff.clone();
+        let thread = std::thread::Builder::new().name("tccall-sandbox-webhooks".into()).spawn(move || {
             for d in rx {
-                worker.deliver(&d);
+                let late = stop_at.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|c| Instant::now() >= c);
+                if late {
+                    worker.dropped(&d);
+                } else {
+                    worker.deliver(&d);
+                }
             }
         })?;
-        Ok(Hooks { tx: Mutex::new(Some(tx)) })
+        Ok(Hooks { tx: Mutex::new(Some(tx)), worker: Mutex::new(Some(thread)), cutoff, timeout })
     }
 
     /// Queues deliveries (dropped silently once stopped).
@@ -70,13 +83,31 @@ impl Hooks {
         }
     }
 
-    /// Closes the queue.
+    /// Closes the queue and waits for the worker: the delivery in flight finishes (it
+    /// has its timeout), queued ones are sent until one more timeout has passed, the
+    /// rest are dropped. Idempotent.
     pub fn stop(&self) {
+        *self.cutoff.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + self.timeout);
         self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let worker = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(worker) = worker {
+            let _ = worker.join();
+        }
     }
 }
 
 impl Worker {
+    /// Logs a delivery dropped because the sandbox stopped.
+    fn dropped(&self, d: &Delivery) {
+        let mut entry = Map::new();
+        entry.insert("kind".into(), "webhook".into());
+        entry.insert("command".into(), d.command.clone().into());
+        entry.insert("url".into(), d.url.clone().into());
+        entry.insert("http_status".into(), Value::Null);
+        entry.insert("error".into(), "not delivered: the sandbox stopped".into());
+        self.log.push(entry);
+    }
+
     fn deliver(&self, d: &Delivery) {
         let url = callback_url(&d.url, self.sdk_app_id, &d.command, self.token.as_deref(), unix_now());
         let req = HttpRequest {

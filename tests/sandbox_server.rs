@@ -1,0 +1,252 @@
+//! The sandbox's HTTP server under hostile clients: slowloris at the connection cap,
+//! bodies announced and never sent, and every thread joined on stop.
+//!
+//! The tests here measure the whole process (threads, resident memory), so they run one
+//! at a time.
+
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tccall::sandbox::http::{Handler, Limits, Options, Outcome, Reply, Request, Server};
+use tccall::sandbox::{Sandbox, SandboxConfig};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn echo() -> Handler {
+    Arc::new(|r: &Request| {
+        if r.path == "/slow" {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let text = format!("{} {} {}", r.method, r.path, r.body.len());
+        Outcome::Reply(Reply { status: 200, content_type: "text/plain", body: text.into_bytes() })
+    })
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s
+}
+
+fn addr_of(sb: &Sandbox) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], sb.port()))
+}
+
+/// Sends `raw` on a new connection and reads until the server closes.
+fn exchange(addr: SocketAddr, raw: &[u8]) -> String {
+    let mut s = connect(addr);
+    let _ = s.write_all(raw);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Threads of this process whose name starts with `tccall-sandbox` (the accept loop,
+/// the connections and the webhook worker; `comm` is cut at 15 bytes).
+fn sandbox_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with("tccall-sandbox"))
+        .count()
+}
+
+/// Resident set size in bytes.
+fn rss() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    statm.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 4096
+}
+
+/// Waits until `f` holds (at most 5 s).
+fn eventually(what: &str, f: impl Fn() -> bool) {
+    let t0 = Instant::now();
+    while !f() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Raises the soft descriptor limit to the hard one (600 client and 512 server sockets
+/// exceed the common default of 1024).
+#[cfg(target_os = "linux")]
+fn raise_fd_limit() {
+    #[repr(C)]
+    struct Rlimit {
+        cur: u64,
+        max: u64,
+    }
+    extern "C" {
+        fn getrlimit(resource: i32, rlim: *mut Rlimit) -> i32;
+        fn setrlimit(resource: i32, rlim: *const Rlimit) -> i32;
+    }
+    const RLIMIT_NOFILE: i32 = 7;
+    let mut lim = Rlimit { cur: 0, max: 0 };
+    // SAFETY: getrlimit/setrlimit with a valid pointer to a struct laid out as `struct rlimit`
+    // (two 64-bit rlim_t on 64-bit Linux).
+    unsafe {
+        if getrlimit(RLIMIT_NOFILE, &mut lim) == 0 && lim.cur < lim.max {
+            lim.cur = lim.max.min(65536);
+            setrlimit(RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn raise_fd_limit() {}
+
+#[test]
+fn a_slowloris_at_the_connection_cap_does_not_lock_out_new_clients() {
+    let _serial = serial();
+    raise_fd_limit();
+    // With the server's accept thread.
+    let base = sandbox_threads() + 1;
+    let limits = Limits {
+        request_read_timeout: Duration::from_millis(1500),
+        idle_timeout: Duration::from_secs(3),
+        ..Limits::default()
+    };
+    let server = Server::start_with(0, echo(), Options { limits }).unwrap();
+    let addr = server.addr();
+    // 600 connections (the cap is 512), each sending one header byte every 500 ms, forever.
+    const HEAD: &[u8] =
+        b"GET / HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let mut slow: Vec<Option<TcpStream>> = Vec::new();
+    let t00 = Instant::now();
+    for i in 0..600 {
+        // Paced so the listen queue (128) never overflows into SYN retries.
+        if i % 50 == 0 && i <= 512 {
+            eventually("the server to catch up", || sandbox_threads() + 50 >= base + i);
+        }
+        let Ok(mut s) = TcpStream::connect(addr) else { continue };
+        let ok = s.write_all(&HEAD[..1]).is_ok();
+        slow.push(ok.then_some(s));
+    }
+    eprintln!("{} slow connections opened in {:?}", slow.iter().filter(|s| s.is_some()).count(), t00.elapsed());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_attack = stop.clone();
+    let attacker = std::thread::spawn(move || {
+        let mut i = 1;
+        while !stop_attack.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(500));
+            for s in slow.iter_mut() {
+                if s.as_mut().is_some_and(|s| s.write_all(&HEAD[i % HEAD.len()..][..1]).is_err()) {
+                    *s = None;
+                }
+            }
+            i += 1;
+        }
+    });
+    // Wait until the server holds 512 of them (the accept thread is one more), each past
+    // its first byte: every slot is busy, none idle.
+    eventually("512 connections", || sandbox_threads() > 512);
+    std::thread::sleep(Duration::from_millis(200));
+    // A new client retries until it is answered: within the request deadline (1.5 s)
+    // plus a margin, not never.
+    let t0 = Instant::now();
+    let mut attempts = 0;
+    let answered = loop {
+        attempts += 1;
+        let out = exchange(addr, b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n");
+        if out.starts_with("HTTP/1.1 200 ") {
+            break t0.elapsed();
+        }
+        assert!(t0.elapsed() < Duration::from_secs(8), "no answer within 8 s: {out:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    attacker.join().unwrap();
+    eprintln!("answered after {answered:?} ({attempts} attempts)");
+    assert!(attempts > 1, "the cap was never reached");
+    assert!(answered < Duration::from_secs(5), "{answered:?}");
+    // Every slow connection was closed by its deadline.
+    eventually("the slow connections to be closed", || sandbox_threads() == base);
+    server_stops_quickly(server);
+}
+
+fn server_stops_quickly(mut server: Server) {
+    let t0 = Instant::now();
+    server.stop();
+    assert!(t0.elapsed() < Duration::from_secs(2), "stop took {:?}", t0.elapsed());
+}
+
+#[test]
+fn bodies_announced_and_never_sent_cost_no_memory() {
+    let _serial = serial();
+    // A limit above 8 MB, so the server accepts the heads and waits for the bodies.
+    let limits = Limits { max_body: 16 << 20, ..Limits::default() };
+    let server = Server::start_with(0, echo(), Options { limits }).unwrap();
+    let before = rss();
+    let conns: Vec<TcpStream> = (0..300)
+        .map(|_| {
+            let mut s = connect(server.addr());
+            s.write_all(b"POST /big HTTP/1.1\r\nContent-Length: 8000000\r\n\r\n").unwrap();
+            s
+        })
+        .collect();
+    // Every connection's thread has read its head and waits for the body.
+    std::thread::sleep(Duration::from_millis(500));
+    let grown = rss().saturating_sub(before);
+    eprintln!("300 announced 8 MB bodies: RSS grew by {} KiB", grown / 1024);
+    assert!(grown < 50 << 20, "RSS grew by {} MiB", grown >> 20);
+    drop(conns);
+    server_stops_quickly(server);
+    // At the default 1 MiB limit the same head is refused at once.
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let out = exchange(addr_of(&sb), b"POST /v4/x HTTP/1.1\r\nContent-Length: 8000000\r\n\r\n");
+    assert!(out.starts_with("HTTP/1.1 413 "), "{out:?}");
+}
+
+#[test]
+fn every_thread_is_joined_on_stop() {
+    let _serial = serial();
+    let before = sandbox_threads();
+    let server = Server::start(0, echo()).unwrap();
+    let addr = server.addr();
+    let mut held = Vec::new();
+    // Idle keep-alive connections.
+    for _ in 0..4 {
+        let mut s = connect(addr);
+        s.write_all(b"GET /a HTTP/1.1\r\n\r\n").unwrap();
+        let mut buf = [0u8; 256];
+        assert!(s.read(&mut buf).unwrap() > 0);
+        held.push(s);
+    }
+    // Half-sent requests, connections that sent nothing, requests inside the handler.
+    for raw in [&b"GET /b HTTP/1.1\r\nX-A"[..], b"", b"GET /slow HTTP/1.1\r\n\r\n"] {
+        for _ in 0..4 {
+            let mut s = connect(addr);
+            s.write_all(raw).unwrap();
+            held.push(s);
+        }
+    }
+    eventually("16 connection threads", || sandbox_threads() >= before + 1 + 16);
+    server_stops_quickly(server);
+    assert_eq!(sandbox_threads(), before, "threads left after stop");
+
+    // The whole sandbox, with a request parked in a 60 s delay fault: stop interrupts
+    // the delay and joins the connection and webhook threads.
+    let before = sandbox_threads();
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let (status, _) = sb.control(
+        "POST",
+        "/_sandbox/faults",
+        &json!({"match": "get_call_info", "kind": "delay_ms", "delay_ms": 60000}),
+    );
+    assert_eq!(status, 200);
+    let mut parked = connect(addr_of(&sb));
+    parked.write_all(b"POST /v4/call_engine_http_srv/get_call_info HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}").unwrap();
+    eventually("the delayed request", || {
+        sb.control("GET", "/_sandbox/faults", &Value::Null).1["faults"].as_array().is_some_and(|f| f.is_empty())
+    });
+    let t0 = Instant::now();
+    sb.stop();
+    assert!(t0.elapsed() < Duration::from_secs(2), "stop took {:?}", t0.elapsed());
+    assert_eq!(sandbox_threads(), before, "threads left after the sandbox stopped");
+    drop((held, parked));
+}
