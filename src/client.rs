@@ -1,6 +1,6 @@
 //! `Client`: the one object users hold. It is `Send + Sync`; share it across threads.
 
-use crate::api::{self, CloudTarget, Exec, ImTarget, OpSpec, Target};
+use crate::api::{self, Exec, OpSpec, Target};
 use crate::auth::tc3::SigningKeyCache;
 use crate::auth::usersig;
 use crate::config::Config;
@@ -156,21 +156,14 @@ impl Client {
         match &op.exec {
             Exec::Local(f) => f(&self.config, req, now).map(|v| v.to_string()),
             Exec::Sign(build) => {
-                let signed = match build.target(&self.config, req)? {
-                    Target::Im(t) => self.sign_im(op.name, &t, false, now)?,
-                    Target::Cloud(t) => self.sign_cloud(op.name, &t, t.timestamp.unwrap_or(now))?,
-                };
-                Ok(request_json(&signed).to_string())
+                let target = build.target(&self.config, req)?;
+                Ok(request_json(&self.sign(op.name, &target, false, now)?).to_string())
             }
             Exec::Send(build, class) => {
                 let target = build.target(&self.config, req)?;
                 let ctx = CallCtx::new(options.deadline.unwrap_or(self.config.total_timeout), options.cancel.as_ref());
                 let attempts = options.max_attempts.unwrap_or(self.config.retry.max_attempts);
-                let outcome = match &target {
-                    Target::Im(t) => self.send_im(op.name, t, *class, &ctx, attempts)?,
-                    Target::Cloud(t) => self.send_cloud(op.name, t, *class, &ctx, attempts)?,
-                };
-                Ok(outcome_json(outcome))
+                Ok(outcome_json(self.send(op.name, &target, *class, &ctx, attempts)?))
             }
         }
     }
@@ -207,28 +200,36 @@ impl Client {
         Ok(sig)
     }
 
-    /// Signs an IM request with the admin UserSig (pure but for the UserSig cache).
-    fn sign_im(&self, op: &str, target: &ImTarget<'_>, force_new_sig: bool, now: u64) -> Result<HttpRequest> {
-        let sig = self.admin_usersig(op, force_new_sig, now)?;
-        let auth = ImAuth { sdk_app_id: self.config.sdk_app_id, identifier: &self.config.admin_user_id, usersig: &sig };
-        Ok(im::build_request(&self.config.im_endpoint, target, &auth, random_u32()))
-    }
-
-    /// Signs a Cloud API request at `timestamp` with the configured credentials.
-    fn sign_cloud(&self, op: &str, target: &CloudTarget<'_>, timestamp: u64) -> Result<HttpRequest> {
-        let (secret_id, secret_key) = self.config.require_cloud_credentials(op)?;
-        Ok(cloud::build_request(&CloudCall {
-            target,
-            timestamp,
-            credentials: Credentials {
-                secret_id,
-                secret_key: secret_key.expose(),
-                token: self.config.cloud_api.token.as_ref().map(Secret::expose),
-            },
-            language: Some(&self.config.cloud_api.language),
-            request_client: REQUEST_CLIENT,
-            signing_key: Some(self.signing_keys.get(secret_key.expose(), timestamp, target.service)),
-        }))
+    /// Signs a request: IM with the admin UserSig, Cloud API with the credentials at its
+    /// fixed timestamp or `now`. Pure but for the caches it reads.
+    fn sign(&self, op: &str, target: &Target<'_>, force_new_sig: bool, now: u64) -> Result<HttpRequest> {
+        match target {
+            Target::Im(t) => {
+                let sig = self.admin_usersig(op, force_new_sig, now)?;
+                let auth = ImAuth {
+                    sdk_app_id: self.config.sdk_app_id,
+                    identifier: &self.config.admin_user_id,
+                    usersig: &sig,
+                };
+                Ok(im::build_request(&self.config.im_endpoint, t, &auth, random_u32()))
+            }
+            Target::Cloud(t) => {
+                let timestamp = t.timestamp.unwrap_or(now);
+                let (secret_id, secret_key) = self.config.require_cloud_credentials(op)?;
+                Ok(cloud::build_request(&CloudCall {
+                    target: t,
+                    timestamp,
+                    credentials: Credentials {
+                        secret_id,
+                        secret_key: secret_key.expose(),
+                        token: self.config.cloud_api.token.as_ref().map(Secret::expose),
+                    },
+                    language: Some(&self.config.cloud_api.language),
+                    request_client: REQUEST_CLIENT,
+                    signing_key: Some(self.signing_keys.get(secret_key.expose(), timestamp, t.service)),
+                }))
+            }
+        }
     }
 
     fn limit(&self, key: &str, per_second: u32, ctx: &CallCtx) -> Result<(), Failure> {
@@ -240,47 +241,51 @@ impl Client {
             .map_err(|error| Failure { error, reach: Reach::NotSent })
     }
 
-    fn send_im(
+    /// Sends `target` under the retry policy: each attempt waits for the local rate
+    /// limiter, is signed afresh (a Cloud API retry stays inside the 5-minute window), sent,
+    /// and decoded. An IM answer calling the admin UserSig stale (70001/70052) makes one
+    /// resend with a newly minted one.
+    fn send(
         &self,
         op: &str,
-        target: &ImTarget<'_>,
+        target: &Target<'_>,
         class: RetryClass,
         ctx: &CallCtx,
         attempts: u32,
     ) -> Result<Outcome<String>> {
-        self.config.require_secret_key(op)?;
-        let limit = BodyLimit { bytes: self.config.max_response.im, key: "max_response_bytes.im" };
+        let rate = &self.config.rate_limit;
+        let (bucket, per_second, limit) = match target {
+            Target::Im(t) => {
+                self.config.require_secret_key(op)?;
+                (
+                    t.path,
+                    rate.im_per_second,
+                    BodyLimit { bytes: self.config.max_response.im, key: "max_response_bytes.im" },
+                )
+            }
+            Target::Cloud(t) => {
+                self.config.require_cloud_credentials(op)?;
+                let key = "max_response_bytes.cloud_api";
+                (t.action, rate.cloud_api_per_second, BodyLimit { bytes: self.config.max_response.cloud_api, key })
+            }
+        };
         retry::run(&self.config.retry, attempts, class, ctx, |_| {
-            self.limit(target.path, self.config.rate_limit.im_per_second, ctx)?;
+            self.limit(bucket, per_second, ctx)?;
             let mut reminted = false;
             loop {
-                let req = self.sign_im(op, target, reminted, unix_now()).map_err(Failure::answered)?;
+                let req = self.sign(op, target, reminted, unix_now()).map_err(Failure::answered)?;
                 let resp = self.http.send(&req, ctx, limit)?;
-                match im::decode_response(&resp) {
-                    // A stale admin UserSig (70001/70052): mint a new one and resend once.
-                    Err(f) if !reminted && im::is_stale_usersig(&f.error) => reminted = true,
+                let decoded = match target {
+                    Target::Im(_) => im::decode_response(&resp),
+                    Target::Cloud(_) => cloud::decode_response(&resp),
+                };
+                match decoded {
+                    Err(f) if matches!(target, Target::Im(_)) && !reminted && im::is_stale_usersig(&f.error) => {
+                        reminted = true
+                    }
                     other => return other,
                 }
             }
-        })
-    }
-
-    fn send_cloud(
-        &self,
-        op: &str,
-        target: &CloudTarget<'_>,
-        class: RetryClass,
-        ctx: &CallCtx,
-        attempts: u32,
-    ) -> Result<Outcome<String>> {
-        self.config.require_cloud_credentials(op)?;
-        let limit = BodyLimit { bytes: self.config.max_response.cloud_api, key: "max_response_bytes.cloud_api" };
-        retry::run(&self.config.retry, attempts, class, ctx, |_| {
-            self.limit(target.action, self.config.rate_limit.cloud_api_per_second, ctx)?;
-            // Re-signed on every attempt so a retry stays inside the 5-minute window.
-            let req = self.sign_cloud(op, target, unix_now()).map_err(Failure::answered)?;
-            let resp = self.http.send(&req, ctx, limit)?;
-            cloud::decode_response(&resp)
         })
     }
 }

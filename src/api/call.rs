@@ -1,6 +1,6 @@
 //! Call (TUICallKit) v4 REST APIs: call status, records and webhook configuration.
 
-use super::{Build, Exec, OpSpec};
+use super::OpSpec;
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
 use crate::transport::retry::RetryClass;
 
@@ -42,58 +42,25 @@ static SET_CALLBACK_FIELDS: &[Field] = &[
 ];
 
 /// Force-end a call.
-pub static END_CALL: OpSpec = OpSpec {
-    name: "end_call",
-    fields: CALL_ID,
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/call_engine_http_srv/end_call"), RetryClass::Ending),
-};
+pub static END_CALL: OpSpec = OpSpec::im("end_call", "v4/call_engine_http_srv/end_call", CALL_ID, RetryClass::Ending);
 /// Live status of a call.
-pub static GET_CALL_INFO: OpSpec = OpSpec {
-    name: "get_call_info",
-    fields: CALL_ID,
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/call_engine_http_srv/get_call_info"), RetryClass::Safe),
-};
+pub static GET_CALL_INFO: OpSpec =
+    OpSpec::im("get_call_info", "v4/call_engine_http_srv/get_call_info", CALL_ID, RetryClass::Safe);
 /// Start a call from a robot account (creates something: retried only when unsent).
-pub static START_CALL_BY_ROBOT: OpSpec = OpSpec {
-    name: "start_call_by_robot",
-    fields: ROBOT,
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/call_engine_http_srv/start_call_by_robot"), RetryClass::OnlyUnsent),
-};
+pub static START_CALL_BY_ROBOT: OpSpec =
+    OpSpec::im("start_call_by_robot", "v4/call_engine_http_srv/start_call_by_robot", ROBOT, RetryClass::OnlyUnsent);
 /// Record of one ended call.
-pub static GET_CALL_RECORD: OpSpec = OpSpec {
-    name: "get_call_record",
-    fields: CALL_ID,
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/call_record_http_srv/get_record_by_callid"), RetryClass::Safe),
-};
+pub static GET_CALL_RECORD: OpSpec =
+    OpSpec::im("get_call_record", "v4/call_record_http_srv/get_record_by_callid", CALL_ID, RetryClass::Safe);
 /// Records of the last 7 days, by filter.
-pub static SEARCH_CALL_RECORDS: OpSpec = OpSpec {
-    name: "search_call_records",
-    fields: FILTER,
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/call_record_http_srv/get_record_by_filter"), RetryClass::Safe),
-};
+pub static SEARCH_CALL_RECORDS: OpSpec =
+    OpSpec::im("search_call_records", "v4/call_record_http_srv/get_record_by_filter", FILTER, RetryClass::Safe);
 /// Create or overwrite the webhook configuration (idempotent).
-pub static SET_CALLBACK_CONFIG: OpSpec = OpSpec {
-    name: "set_callback_config",
-    fields: SET_CALLBACK_FIELDS,
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/call_config/set_callback"), RetryClass::Safe),
-};
+pub static SET_CALLBACK_CONFIG: OpSpec =
+    OpSpec::im("set_callback_config", "v4/call_config/set_callback", SET_CALLBACK_FIELDS, RetryClass::Safe);
 /// Read the webhook configuration.
-pub static GET_CALLBACK_CONFIG: OpSpec = OpSpec {
-    name: "get_callback_config",
-    fields: &[],
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/call_config/get_callback"), RetryClass::Safe),
-};
+pub static GET_CALLBACK_CONFIG: OpSpec =
+    OpSpec::im("get_callback_config", "v4/call_config/get_callback", &[], RetryClass::Safe);
 /// Delete the webhook configuration (idempotent).
-pub static DELETE_CALLBACK_CONFIG: OpSpec = OpSpec {
-    name: "delete_callback_config",
-    fields: &[],
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/call_config/delete_callback"), RetryClass::Safe),
-};
+pub static DELETE_CALLBACK_CONFIG: OpSpec =
+    OpSpec::im("delete_callback_config", "v4/call_config/delete_callback", &[], RetryClass::Safe);

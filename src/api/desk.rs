@@ -1,6 +1,6 @@
 //! Cloud Contact Center (Desk) session APIs.
 
-use super::{Build, Exec, OpSpec};
+use super::OpSpec;
 use crate::error::{Error, Result};
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
 use crate::transport::retry::RetryClass;
@@ -43,23 +43,13 @@ fn time_range(v: &Value) -> Result<()> {
 
 /// End a session handed to a human agent. `SessionId` is required (the doc marks it
 /// optional, but ending "no session" has no meaning).
-pub static END_DESK_SESSION: OpSpec = OpSpec {
-    name: "end_desk_session",
-    fields: SESSION_ID,
-    check: None,
-    exec: Exec::Send(Build::ImPath("v4/desk_http_svc/end_session"), RetryClass::Ending),
-};
+pub static END_DESK_SESSION: OpSpec =
+    OpSpec::im("end_desk_session", "v4/desk_http_svc/end_session", SESSION_ID, RetryClass::Ending);
 /// State of a user session.
-pub static GET_DESK_SESSION_STATE: OpSpec = OpSpec {
-    name: "get_desk_session_state",
-    fields: STATE,
-    check: Some(session_or_user),
-    exec: Exec::Send(Build::ImPath("v4/desk_http_svc/get_session_state"), RetryClass::Safe),
-};
+pub static GET_DESK_SESSION_STATE: OpSpec =
+    OpSpec::im("get_desk_session_state", "v4/desk_http_svc/get_session_state", STATE, RetryClass::Safe)
+        .checked(session_or_user);
 /// Session records in a time range.
-pub static LIST_DESK_SESSIONS: OpSpec = OpSpec {
-    name: "list_desk_sessions",
-    fields: CDR,
-    check: Some(time_range),
-    exec: Exec::Send(Build::ImPath("v4/desk_http_svc/describe_im_cdr_list"), RetryClass::Safe),
-};
+pub static LIST_DESK_SESSIONS: OpSpec =
+    OpSpec::im("list_desk_sessions", "v4/desk_http_svc/describe_im_cdr_list", CDR, RetryClass::Safe)
+        .checked(time_range);

@@ -1,6 +1,6 @@
 //! Local token operations: UserSig and PrivateMapKey. No I/O; `now` comes from the caller.
 
-use super::{Exec, OpSpec};
+use super::OpSpec;
 use crate::auth::usersig::{self, Room, VerifyError};
 use crate::config::{Config, DEFAULT_USERSIG_EXPIRE_S};
 use crate::error::{Error, ErrorCode, Result};
@@ -34,14 +34,11 @@ static PMK: &[Field] = &[
 ];
 
 /// Generate a UserSig.
-pub static GEN_USERSIG: OpSpec =
-    OpSpec { name: "gen_usersig", fields: GEN, check: None, exec: Exec::Local(gen_usersig) };
+pub static GEN_USERSIG: OpSpec = OpSpec::local("gen_usersig", GEN, gen_usersig);
 /// Verify a UserSig.
-pub static VERIFY_USERSIG: OpSpec =
-    OpSpec { name: "verify_usersig", fields: VERIFY, check: None, exec: Exec::Local(verify_usersig) };
+pub static VERIFY_USERSIG: OpSpec = OpSpec::local("verify_usersig", VERIFY, verify_usersig);
 /// Generate a TRTC PrivateMapKey.
-pub static GEN_PRIVATE_MAP_KEY: OpSpec =
-    OpSpec { name: "gen_private_map_key", fields: PMK, check: None, exec: Exec::Local(gen_private_map_key) };
+pub static GEN_PRIVATE_MAP_KEY: OpSpec = OpSpec::local("gen_private_map_key", PMK, gen_private_map_key);
 
 fn get_u64(req: &Value, key: &str) -> Option<u64> {
     req.get(key).and_then(Value::as_u64)

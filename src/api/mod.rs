@@ -140,6 +140,25 @@ impl std::fmt::Debug for OpSpec {
 }
 
 impl OpSpec {
+    /// An IM REST operation at `path` whose body is the request.
+    pub const fn im(name: &'static str, path: &'static str, fields: &'static [Field], retry: RetryClass) -> OpSpec {
+        OpSpec { name, fields, check: None, exec: Exec::Send(Build::ImPath(path), retry) }
+    }
+
+    /// The same operation with an extra rule checked after the field table.
+    pub const fn checked(self, check: fn(&Value) -> Result<()>) -> OpSpec {
+        OpSpec { check: Some(check), ..self }
+    }
+
+    /// A local operation.
+    pub const fn local(
+        name: &'static str,
+        fields: &'static [Field],
+        f: fn(&Config, &Value, u64) -> Result<Value>,
+    ) -> OpSpec {
+        OpSpec { name, fields, check: None, exec: Exec::Local(f) }
+    }
+
     /// The API family it talks to.
     pub fn family(&self) -> Family {
         match &self.exec {

@@ -2,7 +2,7 @@
 //! token that wrappers map their language's cancellation onto (Go contexts, Python's
 //! Ctrl-C and asyncio, a C server's shutdown).
 
-use super::{client_ref, finish, guard, read_str, tccall_client};
+use super::{read_opt_str, read_str, tccall_client, with_handle};
 use crate::api;
 use crate::client::CallOptions;
 use crate::error::{Error, ErrorCode};
@@ -130,23 +130,21 @@ pub unsafe extern "C" fn tccall_client_call(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let result = guard(|| {
-        // SAFETY: NULL or a live handle, per the caller's contract.
-        let client = unsafe { client_ref(client) }?;
+    let work = |c: &tccall_client| {
         // SAFETY: NULL or NUL-terminated, per the caller's contract.
         let name = unsafe { read_str(op_name, "op_name") }?;
         let op = api::find(name).ok_or_else(|| Error::invalid_request(format!("unknown operation {name:?}")))?;
         // SAFETY: as for op_name.
         let request = unsafe { read_str(request_json, "request_json") }?;
-        let mut options = match options_json.is_null() {
-            true => CallOptions::default(),
-            // SAFETY: non-NULL and NUL-terminated, per the caller's contract.
-            false => CallOptions::from_json(unsafe { read_str(options_json, "options_json") }?)?,
+        // SAFETY: NULL or NUL-terminated, per the caller's contract.
+        let mut options = match unsafe { read_opt_str(options_json, "options_json") }? {
+            None => CallOptions::default(),
+            Some(text) => CallOptions::from_json(text)?,
         };
         // SAFETY: NULL or a live token, per the caller's contract.
-        options.cancel = unsafe { cancel.as_ref() }.map(|c| c.inner.clone());
-        client.call_json(op, request, &options)
-    });
-    // SAFETY: NULL or writable, per the caller's contract.
-    unsafe { finish(result, out_json, out_err) }
+        options.cancel = unsafe { cancel.as_ref() }.map(|t| t.inner.clone());
+        c.inner.call_json(op, request, &options)
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(client, "client", out_json, out_err, work) }
 }

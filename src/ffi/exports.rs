@@ -1,10 +1,7 @@
 //! Every `extern "C"` function. Each is written out (not macro-generated) because
 //! cbindgen reads exports from source; the shared logic lives in `super`.
 
-use super::{
-    client_op, client_ref, finish, finish_handle, free_handle, guard, read_bytes, read_str, require_out, tccall_client,
-    TCCALL_ABI_VERSION,
-};
+use super::{client_op, free_handle, new_handle, read_bytes, read_str, tccall_client, with_handle, TCCALL_ABI_VERSION};
 use crate::api::{self, call, desk, local, raw, trtc};
 use crate::error::ErrorCode;
 use crate::Client;
@@ -75,15 +72,13 @@ pub unsafe extern "C" fn tccall_client_new(
     out_client: *mut *mut tccall_client,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let made = require_out(out_client, "out_client").and_then(|_| {
-        guard(|| {
-            // SAFETY: NULL or NUL-terminated, per the caller's contract.
-            let config = unsafe { read_str(config_json, "config_json") }?;
-            Ok(tccall_client { inner: Client::from_json(config)? })
-        })
-    });
-    // SAFETY: NULL or writable, per the caller's contract.
-    unsafe { finish_handle(made, out_client, "out_client", out_err) }
+    let make = || {
+        // SAFETY: NULL or NUL-terminated, per the caller's contract.
+        let config = unsafe { read_str(config_json, "config_json") }?;
+        Ok(tccall_client { inner: Client::from_json(config)? })
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { new_handle(out_client, "out_client", out_err, make) }
 }
 
 /// Frees a client. NULL is a no-op. No other thread may be using the handle.
@@ -120,17 +115,15 @@ pub unsafe extern "C" fn tccall_client_parse_webhook(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let result = guard(|| {
-        // SAFETY: NULL or a live handle, per the caller's contract.
-        let client = unsafe { client_ref(client) }?;
+    let work = |c: &tccall_client| {
         // SAFETY: NULL or NUL-terminated, per the caller's contract.
         let query = unsafe { read_str(query_string, "query_string") }?;
         // SAFETY: NULL (with length 0) or valid for body_len bytes, per the caller's contract.
         let bytes = unsafe { read_bytes(body, body_len, "body") }?;
-        client.parse_webhook(query, bytes).map(|v| v.to_string())
-    });
-    // SAFETY: NULL or writable, per the caller's contract.
-    unsafe { finish(result, out_json, out_err) }
+        c.inner.parse_webhook(query, bytes).map(|v| v.to_string())
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(client, "client", out_json, out_err, work) }
 }
 
 /// Force-ends a call (`v4/call_engine_http_srv/end_call`).

@@ -53,6 +53,18 @@ unsafe fn read_str<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
         .map_err(|e| Error::new(ErrorCode::InvalidUtf8, format!("{what} is not UTF-8 (byte {})", e.valid_up_to())))
 }
 
+/// Reads an optional string: `None` for NULL.
+///
+/// # Safety
+/// `p` must be NULL or point to a NUL-terminated string valid for `'a`.
+unsafe fn read_opt_str<'a>(p: *const c_char, what: &str) -> Result<Option<&'a str>, Error> {
+    match p.is_null() {
+        true => Ok(None),
+        // SAFETY: forwarded caller contract.
+        false => unsafe { read_str(p, what) }.map(Some),
+    }
+}
+
 /// Borrows `len` bytes at `p` (NULL is allowed only with `len` 0).
 ///
 /// # Safety
@@ -69,19 +81,10 @@ unsafe fn read_bytes<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8
 /// Borrows the object behind a handle.
 ///
 /// # Safety
-/// `p` must be NULL or a live handle made by `finish_handle` for this `T`.
+/// `p` must be NULL or a live handle made by `new_handle` for this `T`.
 unsafe fn read_handle<'a, T>(p: *const T, what: &str) -> Result<&'a T, Error> {
     // SAFETY: NULL or a live handle, per the caller's contract; as_ref handles NULL.
     unsafe { p.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, format!("{what} is NULL")))
-}
-
-/// Borrows the client behind a handle.
-///
-/// # Safety
-/// `client` must be NULL or a live handle from `tccall_client_new`.
-unsafe fn client_ref<'a>(client: *const tccall_client) -> Result<&'a Client, Error> {
-    // SAFETY: forwarded caller contract.
-    unsafe { read_handle(client, "client") }.map(|c| &c.inner)
 }
 
 /// Hands a Rust string to C (freed with `tccall_string_free`).
@@ -126,6 +129,16 @@ where
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(Error::new(ErrorCode::Internal, panic_message(&*p))))
 }
 
+/// Writes the error JSON to `*out_err` and returns the error's code.
+///
+/// # Safety
+/// `out_err` must be NULL or valid for one pointer write.
+unsafe fn fail(e: Error, out_err: *mut *mut c_char) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { put(out_err, to_c(e.to_json())) };
+    e.code.as_i32()
+}
+
 /// Writes a result to `*out_json` or its error JSON to `*out_err`, and returns the code.
 ///
 /// # Safety
@@ -137,59 +150,70 @@ unsafe fn finish(result: Result<String, Error>, out_json: *mut *mut c_char, out_
             unsafe { put(out_json, to_c(json)) };
             ErrorCode::Ok.as_i32()
         }
-        Err(e) => {
-            // SAFETY: forwarded caller contract.
-            unsafe { put(out_err, to_c(e.to_json())) };
-            e.code.as_i32()
-        }
+        // SAFETY: forwarded caller contract.
+        Err(e) => unsafe { fail(e, out_err) },
     }
 }
 
-/// Fails when the out pointer for a new handle is NULL (checked before any work).
-fn require_out<T>(out: *mut *mut T, out_name: &str) -> Result<(), Error> {
-    match out.is_null() {
-        true => Err(Error::new(ErrorCode::NullArgument, format!("{out_name} is NULL"))),
-        false => Ok(()),
-    }
-}
-
-/// Boxes a new object into `*out` (which must not be NULL), or writes the error JSON.
+/// Makes a new object with `make` inside the panic boundary and boxes it into `*out`, or
+/// writes the error JSON. A NULL `out` fails before `make` runs. The shape of every
+/// constructor export.
 ///
 /// # Safety
 /// `out` and `out_err` must each be NULL or valid for one pointer write.
-unsafe fn finish_handle<T>(
-    result: Result<T, Error>,
-    out: *mut *mut T,
-    out_name: &str,
-    out_err: *mut *mut c_char,
-) -> i32 {
-    let result = result.and_then(|v| match out.is_null() {
+unsafe fn new_handle<T, F>(out: *mut *mut T, out_name: &str, out_err: *mut *mut c_char, make: F) -> i32
+where
+    F: FnOnce() -> Result<T, Error>,
+{
+    let result = match out.is_null() {
         true => Err(Error::new(ErrorCode::NullArgument, format!("{out_name} is NULL"))),
-        false => Ok(v),
-    });
+        false => guard(make),
+    };
     match result {
         Ok(v) => {
             // SAFETY: checked non-null above; writable per the caller's contract.
             unsafe { put(out, Box::into_raw(Box::new(v))) };
             ErrorCode::Ok.as_i32()
         }
-        Err(e) => {
-            // SAFETY: forwarded caller contract.
-            unsafe { put(out_err, to_c(e.to_json())) };
-            e.code.as_i32()
-        }
+        // SAFETY: forwarded caller contract.
+        Err(e) => unsafe { fail(e, out_err) },
     }
 }
 
-/// Frees a handle made by `finish_handle`; a panic in a destructor is contained.
+/// Frees a handle made by `new_handle`; a panic in a destructor is contained.
 ///
 /// # Safety
-/// `handle` must be NULL or come from `finish_handle` and be freed only once.
+/// `handle` must be NULL or come from `new_handle` and be freed only once.
 unsafe fn free_handle<T>(handle: *mut T) {
     if !handle.is_null() {
         // SAFETY: the caller hands back a pointer from Box::into_raw, once.
         let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(handle) })));
     }
+}
+
+/// Runs `work` on the object behind the handle `p` inside the panic boundary, and writes
+/// its result to `*out_json` or its error to `*out_err`. The shape of every export that
+/// takes a handle and returns JSON.
+///
+/// # Safety
+/// `p` NULL or a live handle of this type; out pointers NULL or writable.
+unsafe fn with_handle<T, F>(
+    p: *const T,
+    what: &str,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+    work: F,
+) -> i32
+where
+    F: FnOnce(&T) -> Result<String, Error>,
+{
+    let result = guard(|| {
+        // SAFETY: NULL or a live handle, per the caller's contract.
+        let handle = unsafe { read_handle(p, what) }?;
+        work(handle)
+    });
+    // SAFETY: NULL or writable, per the caller's contract.
+    unsafe { finish(result, out_json, out_err) }
 }
 
 /// The body of every `tccall_client_<op>(client, request_json, out_json, out_err)`.
@@ -203,15 +227,13 @@ unsafe fn client_op(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let result = guard(|| {
-        // SAFETY: NULL or a live handle, per the caller's contract.
-        let client = unsafe { client_ref(client) }?;
+    let work = |c: &tccall_client| {
         // SAFETY: NULL or NUL-terminated, per the caller's contract.
         let request = unsafe { read_str(request_json, "request_json") }?;
-        client.execute_json(op, request)
-    });
-    // SAFETY: NULL or writable, per the caller's contract.
-    unsafe { finish(result, out_json, out_err) }
+        c.inner.execute_json(op, request)
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(client, "client", out_json, out_err, work) }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The sandbox through the C ABI, so C, Python and Go tests (and users' own tests)
 //! can start the in-process Tencent emulator without a separate process.
 
-use super::{finish, finish_handle, free_handle, guard, read_handle, read_str, require_out};
+use super::{free_handle, new_handle, read_opt_str, read_str, with_handle};
 use crate::error::{Error, ErrorCode};
 use crate::sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -11,15 +11,6 @@ use std::ffi::c_char;
 /// `tccall_sandbox_free`. Thread-safe.
 pub struct tccall_sandbox {
     inner: Sandbox,
-}
-
-/// Borrows the sandbox behind a handle.
-///
-/// # Safety
-/// `sandbox` must be NULL or a live handle from `tccall_sandbox_start`.
-unsafe fn sandbox_ref<'a>(sandbox: *const tccall_sandbox) -> Result<&'a Sandbox, Error> {
-    // SAFETY: forwarded caller contract.
-    unsafe { read_handle(sandbox, "sandbox") }.map(|s| &s.inner)
 }
 
 /// Starts the sandbox (a strict local emulator of Tencent's IM REST and Cloud API
@@ -42,18 +33,16 @@ pub unsafe extern "C" fn tccall_sandbox_start(
     out_sandbox: *mut *mut tccall_sandbox,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let made = require_out(out_sandbox, "out_sandbox").and_then(|_| {
-        guard(|| {
-            // SAFETY: NULL or NUL-terminated, per the caller's contract.
-            let text = unsafe { read_str(config_json, "config_json") }?;
-            let config = SandboxConfig::from_json(text).map_err(Error::invalid_config)?;
-            let inner = Sandbox::start(config)
-                .map_err(|e| Error::new(ErrorCode::Connect, format!("sandbox cannot listen: {e}")))?;
-            Ok(tccall_sandbox { inner })
-        })
-    });
-    // SAFETY: NULL or writable, per the caller's contract.
-    unsafe { finish_handle(made, out_sandbox, "out_sandbox", out_err) }
+    let make = || {
+        // SAFETY: NULL or NUL-terminated, per the caller's contract.
+        let text = unsafe { read_str(config_json, "config_json") }?;
+        let config = SandboxConfig::from_json(text).map_err(Error::invalid_config)?;
+        let inner = Sandbox::start(config)
+            .map_err(|e| Error::new(ErrorCode::Connect, format!("sandbox cannot listen: {e}")))?;
+        Ok(tccall_sandbox { inner })
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { new_handle(out_sandbox, "out_sandbox", out_err, make) }
 }
 
 /// Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT", "client_config": {...}}`,
@@ -68,14 +57,13 @@ pub unsafe extern "C" fn tccall_sandbox_info(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let result = guard(|| {
-        // SAFETY: NULL or a live handle, per the caller's contract.
-        let s = unsafe { sandbox_ref(sandbox) }?;
+    let work = |h: &tccall_sandbox| {
+        let s = &h.inner;
         let config: Value = serde_json::from_str(&s.client_config_json()).expect("the sandbox writes valid JSON");
         Ok(json!({"base_url": s.base_url(), "client_config": config}).to_string())
-    });
-    // SAFETY: NULL or writable, per the caller's contract.
-    unsafe { finish(result, out_json, out_err) }
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(sandbox, "sandbox", out_json, out_err, work) }
 }
 
 /// Calls a sandbox control endpoint in-process, e.g. `("POST", "/_sandbox/rooms",
@@ -96,24 +84,22 @@ pub unsafe extern "C" fn tccall_sandbox_control(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let result = guard(|| {
-        // SAFETY: NULL or a live handle, per the caller's contract.
-        let s = unsafe { sandbox_ref(sandbox) }?;
+    let work = |h: &tccall_sandbox| {
         // SAFETY: NULL or NUL-terminated, per the caller's contract (both strings).
         let (method, path) = unsafe { (read_str(method, "method")?, read_str(path, "path")?) };
-        let body = match body_json.is_null() {
-            true => Value::Null,
-            // SAFETY: non-NULL and NUL-terminated, per the caller's contract.
-            false => serde_json::from_str(unsafe { read_str(body_json, "body_json") }?)
+        // SAFETY: NULL or NUL-terminated, per the caller's contract.
+        let body = match unsafe { read_opt_str(body_json, "body_json") }? {
+            None => Value::Null,
+            Some(text) => serde_json::from_str(text)
                 .map_err(|e| Error::new(ErrorCode::InvalidJson, format!("body_json is not valid JSON: {e}")))?,
         };
-        match s.control(method, path, &body) {
+        match h.inner.control(method, path, &body) {
             (200, v) => Ok(v.to_string()),
             (status, v) => Err(Error::invalid_request(format!("sandbox answered {status}: {v}"))),
         }
-    });
-    // SAFETY: NULL or writable, per the caller's contract.
-    unsafe { finish(result, out_json, out_err) }
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(sandbox, "sandbox", out_json, out_err, work) }
 }
 
 /// Stops the sandbox (closing its connections) and frees the handle. NULL is a no-op.

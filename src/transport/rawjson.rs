@@ -1,38 +1,15 @@
 //! A JSON object read one level deep: its keys, in order, with each value left as the
-//! raw text it was sent as. The two envelopes only need their top-level fields, so the
+//! raw text it was sent as (keys are few and short, so they are owned). The two envelopes only need their top-level fields, so the
 //! payload is neither copied nor expanded into a `Value` tree (a few MiB of small JSON
 //! values would otherwise cost tens of times their size in memory).
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::borrow::Cow;
 use std::fmt;
 
-/// A key: borrowed from the input unless it had escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s.to_string())))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
 /// The fields of one JSON object, values as raw text.
-pub struct Fields<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
+pub struct Fields<'a>(pub Vec<(String, &'a RawValue)>);
 
 impl<'de> Deserialize<'de> for Fields<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -44,8 +21,8 @@ impl<'de> Deserialize<'de> for Fields<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
                 let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((k, v)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                    out.push((k.0, v));
+                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
+                    out.push((k, v));
                 }
                 Ok(Fields(out))
             }
@@ -72,11 +49,11 @@ impl<'a> Fields<'a> {
 
     /// Writes the fields as an object, skipping the keys in `skip`.
     pub fn write(&self, out: &mut String, skip: &[&str]) {
-        for (k, v) in self.0.iter().filter(|(k, _)| !skip.contains(&k.as_ref())) {
+        for (k, v) in self.0.iter().filter(|(k, _)| !skip.contains(&k.as_str())) {
             if out.len() > 1 {
                 out.push(',');
             }
-            out.push_str(&serde_json::to_string(k.as_ref()).expect("a string serializes"));
+            out.push_str(&serde_json::to_string(k).expect("a string serializes"));
             out.push(':');
             out.push_str(v.get());
         }
@@ -102,7 +79,7 @@ mod tests {
     fn keeps_order_and_raw_values() {
         let text = br#"{"b": [1, 2.50, 18446744073709551616], "a\u0041": {"x": "y"}, "c": "s"}"#;
         let f = Fields::parse(text).unwrap();
-        assert_eq!(f.0.iter().map(|(k, _)| k.as_ref()).collect::<Vec<_>>(), ["b", "aA", "c"]);
+        assert_eq!(f.0.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["b", "aA", "c"]);
         assert_eq!(f.get("b").unwrap().get(), "[1, 2.50, 18446744073709551616]");
         assert_eq!(f.str("c").as_deref(), Some("s"));
         assert_eq!(object(&[(&f, &["c"])], 0), r#"{"b":[1, 2.50, 18446744073709551616],"aA":{"x": "y"}}"#);

@@ -130,21 +130,22 @@ mod tests {
         Failure { error: Error::new(code, "x").retryable(retryable), reach }
     }
 
+    /// Runs with every attempt failing the same way: (attempts made, final error).
+    fn always(class: RetryClass, code: ErrorCode, retryable: bool, reach: Reach) -> (u32, Error) {
+        let mut calls = 0;
+        let e = run(&policy(3), class, |_| {
+            calls += 1;
+            Err(fail(code, retryable, reach))
+        })
+        .unwrap_err();
+        (calls, e)
+    }
+
     #[test]
     fn retries_retryable_failures_up_to_the_limit() {
-        let mut calls = 0;
-        let e = run(&policy(3), RetryClass::Safe, |_| {
-            calls += 1;
-            Err(fail(ErrorCode::ServiceUnavailable, true, Reach::Unknown))
-        })
-        .unwrap_err();
+        let (calls, e) = always(RetryClass::Safe, ErrorCode::ServiceUnavailable, true, Reach::Unknown);
         assert_eq!((calls, e.attempts), (3, 3));
-        let mut calls = 0;
-        let e = run(&policy(3), RetryClass::Safe, |_| {
-            calls += 1;
-            Err(fail(ErrorCode::RemoteInvalidParameter, false, Reach::Answered))
-        })
-        .unwrap_err();
+        let (calls, e) = always(RetryClass::Safe, ErrorCode::RemoteInvalidParameter, false, Reach::Answered);
         assert_eq!((calls, e.attempts), (1, 1));
     }
 
@@ -172,12 +173,7 @@ mod tests {
 
     #[test]
     fn only_unsent_requests_are_retried_for_creation() {
-        let mut calls = 0;
-        let e = run(&policy(3), RetryClass::OnlyUnsent, |_| {
-            calls += 1;
-            Err(fail(ErrorCode::Timeout, true, Reach::Unknown))
-        })
-        .unwrap_err();
+        let (calls, e) = always(RetryClass::OnlyUnsent, ErrorCode::Timeout, true, Reach::Unknown);
         assert_eq!((calls, e.code), (1, ErrorCode::Timeout));
         let v = run(&policy(3), RetryClass::OnlyUnsent, |n| match n {
             1 => Err(fail(ErrorCode::Connect, true, Reach::NotSent)),
@@ -212,12 +208,7 @@ mod tests {
 
     #[test]
     fn certificate_failures_are_not_retried_even_when_unsent() {
-        let mut calls = 0;
-        let e = run(&policy(3), RetryClass::OnlyUnsent, |_| {
-            calls += 1;
-            Err(fail(ErrorCode::Tls, false, Reach::NotSent))
-        })
-        .unwrap_err();
+        let (calls, e) = always(RetryClass::OnlyUnsent, ErrorCode::Tls, false, Reach::NotSent);
         assert_eq!((calls, e.code), (1, ErrorCode::Tls));
     }
 
