@@ -12,11 +12,11 @@
 //! `UnsupportedRegion`), the per-action rate (`RequestLimitExceeded`) and the parameters.
 
 use super::http::{Reply, Request};
+use super::query;
 use super::state::{self, Refusal, RoomKey};
+use super::verify::{self, tc3};
 use super::Shared;
-use crate::auth::{constant_time_eq, tc3, utc_date};
 use crate::transport::unix_now;
-use crate::webhook::parse_query;
 use serde_json::{json, Map, Value};
 
 /// The actions served.
@@ -75,7 +75,7 @@ fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError
         message: "Authorization is missing or not a TC3-HMAC-SHA256 authorization".into(),
     };
     let auth = req.header("authorization").ok_or_else(invalid_auth)?;
-    let auth = tc3::parse_authorization(auth).ok_or_else(invalid_auth)?;
+    let auth = tc3::parse(auth).ok_or_else(invalid_auth)?;
     let ts_text = match req.header("x-tc-timestamp") {
         None => return fail("MissingParameter", "The request is missing a required parameter `X-TC-Timestamp`."),
         Some(t) => t,
@@ -93,7 +93,7 @@ fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError
             ),
         );
     }
-    if auth.date != utc_date(ts) || auth.service != "trtc" {
+    if auth.date != verify::utc_date(ts) || auth.service != "trtc" {
         return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE);
     }
     if auth.secret_id != cfg.cloud_secret_id {
@@ -102,30 +102,10 @@ fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError
             "The SecretId is not found, please ensure that your SecretId is correct.",
         );
     }
-    let mut signed: Vec<(String, String)> = Vec::with_capacity(auth.signed_headers.len());
-    for name in &auth.signed_headers {
-        match req.header(name) {
-            // Tencent's canonical form lower-cases header names and values and trims the
-            // values (the official demo signs `x-tc-action:describeinstances`).
-            Some(v) => signed.push((name.to_ascii_lowercase(), v.trim().to_lowercase())),
-            None => return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE),
-        }
-    }
-    let headers: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    let unsigned = req.header("x-tc-content-sha256") == Some("UNSIGNED-PAYLOAD");
-    let hashed = tc3::payload_hash(&req.body, unsigned);
-    let want = tc3::sign(&tc3::SignInput {
-        secret_id: &auth.secret_id,
-        secret_key: &cfg.cloud_secret_key,
-        service: "trtc",
-        method: &req.method,
-        canonical_query: &req.query,
-        headers: &headers,
-        hashed_payload: &hashed,
-        timestamp: ts,
-        signing_key: None,
-    });
-    if !constant_time_eq(want.signature.as_bytes(), auth.signature.as_bytes()) {
+    let header = |name: &str| req.header(name);
+    let received =
+        tc3::Received { method: &req.method, query: &req.query, header: &header, body: &req.body, timestamp: ts };
+    if tc3::signature_matches(&auth, &received, &cfg.cloud_secret_key) != Ok(true) {
         return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE);
     }
 
@@ -165,7 +145,9 @@ fn params(req: &Request) -> Result<(Map<String, Value>, bool), CloudError> {
             _ => fail("InvalidParameter", "The request body is not a JSON object."),
         };
     }
-    let Ok(pairs) = parse_query(&req.query) else { return fail("InvalidParameter", "The query string is malformed.") };
+    let Some(pairs) = query::pairs(&req.query) else {
+        return fail("InvalidParameter", "The query string is malformed.");
+    };
     let mut map = Map::new();
     let mut users: Vec<(u32, String)> = Vec::new();
     for (k, v) in pairs {

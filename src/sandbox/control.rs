@@ -159,7 +159,7 @@ fn member(sh: &Shared, id: &str, b: &Map<String, Value>) -> Answer {
         let user = required(b, "user")?;
         let action = required(b, "action")?;
         let result = text(b, "call_result")?;
-        if result.is_some_and(|r| !crate::api::call::CALL_RESULTS.contains(&r)) {
+        if result.is_some_and(|r| !super::state::CALL_RESULTS.contains(&r)) {
             return Err(error(400, "call_result is not a known CallResult"));
         }
         let outcome = sh.with_world(|w| w.member_action(id, user, action, result, unix_now(), super::log::now_ms()));

@@ -11,9 +11,8 @@
 use super::http::{Reply, Request};
 use super::state::{self, CallbackConfig, NewCall, RoomKey};
 use super::Shared;
-use crate::auth::usersig::{self, VerifyError};
+use super::{query, verify};
 use crate::transport::unix_now;
-use crate::webhook::parse_query;
 use serde_json::{json, Map, Value};
 
 /// An IM error: `ErrorCode` and `ErrorInfo`.
@@ -77,8 +76,8 @@ pub fn handle(sh: &Shared, req: &Request) -> Handled {
 /// Authenticates the request and returns its body object.
 fn gateway(sh: &Shared, req: &Request, path: &str) -> Result<Map<String, Value>, ImError> {
     let cfg = &sh.config;
-    let Ok(params) = parse_query(&req.query) else { return fail(60002, "the URL query could not be parsed") };
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let Some(params) = query::pairs(&req.query) else { return fail(60002, "the URL query could not be parsed") };
+    let get = |k: &str| query::get(&params, k);
     let app = match get("sdkappid") {
         None | Some("") => return fail(60012, "sdkappid is missing from the URL"),
         Some(a) => a,
@@ -94,16 +93,8 @@ fn gateway(sh: &Shared, req: &Request, path: &str) -> Result<Map<String, Value>,
         None | Some("") => return fail(60004, "identifier is missing from the URL"),
         Some(i) => i,
     };
-    if let Err(e) = usersig::verify(cfg.sdk_app_id, &cfg.secret_key, identifier, sig, unix_now()) {
-        let code = match e {
-            VerifyError::Empty => 70002,
-            VerifyError::Malformed(_) => 70003,
-            VerifyError::AppMismatch { .. } => 70014,
-            VerifyError::IdentifierMismatch => 70013,
-            VerifyError::SigMismatch => 70009,
-            VerifyError::Expired { .. } => 70001,
-        };
-        return fail(code, e.message());
+    if let Err((code, why)) = verify::usersig::check(sig, cfg.sdk_app_id, &cfg.secret_key, identifier, unix_now()) {
+        return fail(code, why);
     }
     if !cfg.admins.iter().any(|a| a == identifier) {
         return fail(60010, format!("{identifier} is not an App administrator; this request needs admin rights"));
@@ -351,7 +342,7 @@ fn records_by_filter(b: &Body<'_>, world: &state::World, now: u64) -> Result<Pay
         return fail(code, "Page must be at least 1");
     }
     let result = b.opt_str("CallResult")?;
-    if result.is_some_and(|r| !crate::api::call::CALL_RESULTS.contains(&r)) {
+    if result.is_some_and(|r| !super::state::CALL_RESULTS.contains(&r)) {
         return fail(code, "CallResult is not a known call result");
     }
     let call_type = b.opt_str("CallType")?;

@@ -19,7 +19,9 @@ pub mod faults;
 pub mod http;
 pub mod im;
 pub mod log;
+pub mod query;
 pub mod state;
+pub mod verify;
 pub mod webhooks;
 
 use crate::transport::ratelimit::RateLimiter;

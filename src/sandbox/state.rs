@@ -3,7 +3,6 @@
 //! a `Delivery` in `outbox`; the caller hands those to the delivery thread.
 
 use super::webhooks::Delivery;
-use crate::api::call::CALLBACK_COMMANDS;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -15,6 +14,11 @@ pub const END: &str = "Call.CallbackAfterEndCall";
 pub const MEMBER: &str = "Call.CallbackAfterMemberChanged";
 /// `Desk.SessionEventNotify`.
 pub const DESK: &str = "Desk.SessionEventNotify";
+/// The Call webhook commands the sandbox sends (its own table: the emulator does not
+/// share the client's).
+pub const CALLBACK_COMMANDS: &[&str] = &[START, END, MEMBER];
+/// `CallResult` values of records and the end webhook (§2.1).
+pub const CALL_RESULTS: &[&str] = &["Cancel", "Reject", "NotAnswer", "NormalEnd", "CallBusy", "Interrupt", "Offline"];
 
 /// Live Desk session states (`NotInSession` is what an ended session reports).
 pub const LIVE_SESSION_STATES: &[&str] = &["Chatbot", "WaitingForAgentAnswering", "Queueing", "Agent"];
@@ -537,14 +541,17 @@ pub fn is_call_command(c: &str) -> bool {
 
 /// A random UUID v4 in the usual 8-4-4-4-12 form (not for secrets).
 pub fn uuid() -> String {
-    use crate::transport::random_u32;
+    use std::hash::{BuildHasher, Hasher};
     let mut b = [0u8; 16];
-    for chunk in b.chunks_mut(4) {
-        chunk.copy_from_slice(&random_u32().to_be_bytes());
+    for chunk in b.chunks_mut(8) {
+        // RandomState is seeded per process and per instance: enough for request ids.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+        chunk.copy_from_slice(&h.finish().to_be_bytes());
     }
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::auth::hex(&b);
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 

@@ -4,8 +4,11 @@
 //! queued is still delivered for one more timeout, then dropped (and logged as such).
 
 use super::log::Log;
-use crate::auth::callback_sign;
-use crate::transport::im::percent_encode;
+use super::verify::callback_sign;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Query values keep RFC 3986's unreserved characters as they are.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 use crate::transport::proxy::Proxies;
 use crate::transport::tls::TlsConfig;
 use crate::transport::{unix_now, BodyLimit, CallCtx, Http, HttpRequest, HttpSettings};
@@ -145,11 +148,10 @@ pub fn callback_url(base: &str, sdk_app_id: u64, command: &str, token: Option<&s
     let sep = if base.contains('?') { '&' } else { '?' };
     let mut url = format!(
         "{base}{sep}SdkAppid={sdk_app_id}&CallbackCommand={}&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI",
-        percent_encode(command)
+        utf8_percent_encode(command, QUERY_VALUE)
     );
     if let Some(token) = token {
-        let time = now.to_string();
-        url.push_str(&format!("&Sign={}&RequestTime={time}", callback_sign::sign(token, &time)));
+        url.push_str(&format!("&Sign={}&RequestTime={now}", callback_sign(token, now)));
     }
     url
 }
