@@ -112,12 +112,13 @@ var (
 	ErrUserSigInvalid     = sentinel(CodeUserSigInvalid, "UserSig invalid")
 	ErrWebhook            = sentinel(500, "webhook rejected") // 5xx: signature, stale, app mismatch, malformed
 	ErrInternal           = sentinel(CodeInternal, "internal error")
-	// ErrClosed matches calls on a closed Client (they are also ErrInvalidArgument, code 101).
+	// ErrClosed matches calls on a closed Client or Sandbox (they are also
+	// ErrInvalidArgument, code 101).
 	ErrClosed = sentinel(CodeNullArgument, "client is closed")
 )
 
-func closedError() *Error {
-	return &Error{Code: CodeNullArgument, Name: "TCCALL_E_NULL_ARGUMENT", Message: "client is closed", closed: true}
+func closedError(what string) *Error {
+	return &Error{Code: CodeNullArgument, Name: "TCCALL_E_NULL_ARGUMENT", Message: what + " is closed", closed: true}
 }
 
 // errorJSON is the C ABI's error object; every key is present, null where it does not apply.

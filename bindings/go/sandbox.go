@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 	"unsafe"
 )
 
@@ -29,8 +28,8 @@ type Sandbox struct {
 	// it (or a copy with changes) to NewClient. Numbers are json.Number.
 	ClientConfig map[string]any
 
-	mu  sync.RWMutex // held for reading by Control, for writing by Close
-	ptr *C.tccall_sandbox
+	ptr   *C.tccall_sandbox // freed only by guard.close, after every Control has left
+	guard guard
 }
 
 // StartSandbox starts a sandbox. config is nil (every default) or the sandbox settings as a
@@ -50,7 +49,7 @@ func StartSandbox(config any) (*Sandbox, error) {
 	if rc := C.tccall_sandbox_start(cs, &ptr, &cerr); rc != C.TCCALL_OK {
 		return nil, takeError(rc, cerr)
 	}
-	s := &Sandbox{ptr: ptr}
+	s := &Sandbox{ptr: ptr, guard: newGuard()}
 	runtime.SetFinalizer(s, (*Sandbox).Close)
 
 	var out *C.char
@@ -103,11 +102,11 @@ func (s *Sandbox) Control(method, path string, body any) (json.RawMessage, error
 	}
 	defer C.free(unsafe.Pointer(cpath))
 
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.ptr == nil {
-		return nil, &Error{Code: CodeNullArgument, Name: "TCCALL_E_NULL_ARGUMENT", Message: "sandbox is closed", closed: true}
+	debugGC()
+	if !s.guard.enter() {
+		return nil, closedError("sandbox")
 	}
+	defer s.guard.leave()
 	var out, cerr *C.char
 	rc := C.tccall_sandbox_control(s.ptr, cmethod, cpath, cbody, &out, &cerr)
 	runtime.KeepAlive(s)
@@ -117,15 +116,13 @@ func (s *Sandbox) Control(method, path string, body any) (json.RawMessage, error
 	return json.RawMessage(takeBytes(out)), nil
 }
 
-// Close stops the sandbox (waiting for Control calls in flight). It is idempotent and
-// always returns nil.
+// Close stops the sandbox and always returns nil. Like Client.Close it marks the sandbox
+// closed first (later Control calls fail at once with an error matching ErrClosed), waits
+// for the Control calls in flight, never blocks other goroutines, and is idempotent.
 func (s *Sandbox) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ptr != nil {
+	s.guard.close(func() {
 		C.tccall_sandbox_free(s.ptr)
-		s.ptr = nil
 		runtime.SetFinalizer(s, nil)
-	}
+	})
 	return nil
 }

@@ -36,7 +36,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"unsafe"
 )
 
@@ -58,10 +57,8 @@ func CodeText(code int) string { return C.GoString(C.tccall_strerror(C.int32_t(c
 // and holds one HTTP keep-alive pool, the cached admin UserSig and the rate limiters, so
 // create one per process. Close it when done (a finalizer frees a forgotten one).
 type Client struct {
-	// mu is held for reading by every call and for writing by Close, so Close waits for
-	// calls in flight and no call ever sees a freed handle.
-	mu  sync.RWMutex
-	ptr *C.tccall_client
+	ptr   *C.tccall_client // freed only by guard.close, after every call has left
+	guard guard
 }
 
 // NewClient creates a client from a tccall config: a map or struct (marshalled to JSON),
@@ -87,31 +84,29 @@ func NewClient(config any) (*Client, error) {
 	if rc := C.tccall_client_new(cs, &ptr, &cerr); rc != C.TCCALL_OK {
 		return nil, takeError(rc, cerr)
 	}
-	c := &Client{ptr: ptr}
+	c := &Client{ptr: ptr, guard: newGuard()}
 	runtime.SetFinalizer(c, (*Client).Close)
 	return c, nil
 }
 
-// Close frees the native client. It waits for calls in flight, is idempotent, and always
-// returns nil; later calls fail with an error matching [ErrClosed].
+// Close frees the native client and always returns nil. It marks the client closed first,
+// so new calls (and calls in other goroutines that have not started yet) fail at once with
+// an error matching [ErrClosed]; then it waits for the calls in flight, which finish or
+// reach their deadline, and frees the client. Close never blocks other goroutines, and is
+// idempotent (a second Close waits for the first to finish).
 func (c *Client) Close() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ptr != nil {
+	c.guard.close(func() {
 		C.tccall_client_free(c.ptr)
-		c.ptr = nil
 		runtime.SetFinalizer(c, nil)
-	}
+	})
 	return nil
 }
 
-// acquire read-locks the client and returns its live handle; release with c.mu.RUnlock.
+// acquire counts a call in and returns the live handle; pair it with c.guard.leave().
 func (c *Client) acquire() (*C.tccall_client, error) {
 	debugGC()
-	c.mu.RLock()
-	if c.ptr == nil {
-		c.mu.RUnlock()
-		return nil, closedError()
+	if !c.guard.enter() {
+		return nil, closedError("client")
 	}
 	return c.ptr, nil
 }
@@ -173,7 +168,7 @@ func (c *Client) Call(op string, req any) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer c.mu.RUnlock()
+	defer c.guard.leave()
 	var out, cerr *C.char
 	rc := C.tccall_go_call(fn, ptr, cs, &out, &cerr)
 	runtime.KeepAlive(c)

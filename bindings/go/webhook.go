@@ -52,7 +52,7 @@ func (c *Client) ParseWebhook(query string, body []byte) (*WebhookEvent, error) 
 	if err != nil {
 		return nil, err
 	}
-	defer c.mu.RUnlock()
+	defer c.guard.leave()
 	var out, cerr *C.char
 	rc := C.tccall_client_parse_webhook(ptr, q, bodyPtr, C.size_t(len(body)), &out, &cerr)
 	runtime.KeepAlive(c)
