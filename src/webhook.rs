@@ -36,26 +36,21 @@ pub fn parse_query(query: &str) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// Decodes `%XX` escapes and `+` (form encoding) into UTF-8; a `%` not followed by two
+/// hex digits is refused (the crate would keep it literally).
 fn percent_decode(s: &str) -> Result<String> {
     let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-                let byte = hex
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| malformed("query has a bad %-escape"))?;
-                out.push(byte);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+    let bad_escape = bytes
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == b'%' && !bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    if bad_escape {
+        return Err(malformed("query has a bad %-escape"));
     }
-    String::from_utf8(out).map_err(|_| malformed("query is not UTF-8"))
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| malformed("query is not UTF-8"))
 }
 
 /// Verifies and parses a webhook. `now` is unix seconds.

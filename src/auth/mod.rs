@@ -34,11 +34,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Compares two byte strings in time that depends only on their lengths.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 /// The UTC calendar date `YYYY-MM-DD` of a unix timestamp (TC3 signs with UTC, never local time).
