@@ -1,6 +1,7 @@
 package tccall
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,9 @@ const (
 	testKey   = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 	testAppID = 1400000000
 )
+
+// bg is the context of calls a test does not bound.
+var bg = context.Background()
 
 // localClient returns a client for local operations; nothing listens on its endpoints.
 func localClient(t testing.TB) *Client {
@@ -182,7 +186,7 @@ func TestGenPrivateMapKey(t *testing.T) {
 
 func TestInvalidRequests(t *testing.T) {
 	c := localClient(t)
-	_, err := c.StartCallByRobot(StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"a"}, Timeout: 5})
+	_, err := c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"a"}, Timeout: 5})
 	if !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("timeout 5: %v", err)
 	}
@@ -195,30 +199,30 @@ func TestInvalidRequests(t *testing.T) {
 	for i := range users {
 		users[i] = fmt.Sprintf("u%d", i)
 	}
-	_, err = c.RemoveUsers(1, users)
+	_, err = c.RemoveUsers(bg, 1, users)
 	if e := asError(t, err, CodeInvalidRequest); !strings.Contains(e.Message, "UserIds") {
 		t.Fatalf("11 users: %v", err)
 	}
-	_, err = c.RemoveUsersStr("r", nil)
+	_, err = c.RemoveUsersStr(bg, "r", nil)
 	if e := asError(t, err, CodeInvalidRequest); !strings.Contains(e.Message, "UserIds") {
 		t.Fatalf("no users: %v", err)
 	}
-	_, err = c.StartCallByRobot(StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"a"},
+	_, err = c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"a"},
 		CallInfo: RobotCallInfo{MediaType: "Hologram"}})
 	if e := asError(t, err, CodeInvalidRequest); !strings.Contains(e.Message, "CallInfo.MediaType") {
 		t.Fatalf("media type: %v", err)
 	}
-	_, err = c.Call("end_call", map[string]any{"CallId": "x", "Unknown": 1})
+	_, err = c.Call(bg, "end_call", map[string]any{"CallId": "x", "Unknown": 1})
 	if e := asError(t, err, CodeInvalidRequest); !strings.Contains(e.Message, "Unknown") {
 		t.Fatalf("unknown field: %v", err)
 	}
-	_, err = c.Call("end_call", `{"CallId":`)
+	_, err = c.Call(bg, "end_call", `{"CallId":`)
 	asError(t, err, CodeInvalidJSON)
-	_, err = c.Call("no_such_op", struct{}{})
+	_, err = c.Call(bg, "no_such_op", struct{}{})
 	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "no_such_op") {
 		t.Fatalf("unknown op: %v", err)
 	}
-	_, err = c.Call("end_call", "{\"CallId\": \"a\x00b\"}")
+	_, err = c.Call(bg, "end_call", "{\"CallId\": \"a\x00b\"}")
 	asError(t, err, CodeInvalidJSON)
 }
 
@@ -265,7 +269,7 @@ func TestMissingCredentialIsAConfigError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	_, err = c.DismissRoom(1234)
+	_, err = c.DismissRoom(bg, 1234)
 	e := asError(t, err, CodeInvalidConfig)
 	if !strings.Contains(e.Message, "cloud_api.secret_id is required for dismiss_room") {
 		t.Fatalf("%v", err)
@@ -274,7 +278,7 @@ func TestMissingCredentialIsAConfigError(t *testing.T) {
 
 func TestConnectionRefusedIsTransport(t *testing.T) {
 	c := localClient(t)
-	_, err := c.EndCall("c1")
+	_, err := c.EndCall(bg, "c1")
 	if !errors.Is(err, ErrTransport) || errors.Is(err, ErrTimeout) || errors.Is(err, ErrService) {
 		t.Fatalf("%v", err)
 	}
@@ -282,7 +286,7 @@ func TestConnectionRefusedIsTransport(t *testing.T) {
 	if !e.Retryable || !IsRetryable(err) || e.Attempts != 1 {
 		t.Fatalf("%+v", e)
 	}
-	_, err = c.DismissRoomStr("room-a")
+	_, err = c.DismissRoomStr(bg, "room-a")
 	asError(t, err, CodeConnect)
 }
 

@@ -1,6 +1,7 @@
 package tccall
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -26,7 +27,7 @@ func TestCloseDoesNotBlockOtherGoroutines(t *testing.T) {
 	hung := make(chan error, 1)
 	callStart := time.Now()
 	go func() {
-		_, err := c.GetCallInfo(id)
+		_, err := c.GetCallInfo(context.Background(), id)
 		hung <- err
 	}()
 	time.Sleep(300 * time.Millisecond) // the call is now waiting for its answer
@@ -47,7 +48,7 @@ func TestCloseDoesNotBlockOtherGoroutines(t *testing.T) {
 	if !errors.Is(err, ErrClosed) {
 		t.Fatalf("ParseWebhook during Close: %v", err)
 	}
-	_, err = c.EndCall(id)
+	_, err = c.EndCall(context.Background(), id)
 	if !errors.Is(err, ErrClosed) {
 		t.Fatalf("EndCall during Close: %v", err)
 	}

@@ -1,6 +1,7 @@
 package tccall
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ const (
 	CodeProxy                  = 204
 	CodeHTTPStatus             = 205
 	CodeBadResponse            = 206
+	CodeCancelled              = 207
 	CodeService                = 301
 	CodeNotFound               = 302
 	CodeRateLimited            = 303
@@ -52,8 +54,9 @@ type Error struct {
 	Retryable      bool   // whether the same request may succeed later
 	Attempts       int    // HTTP attempts made (retries included); 0 for local failures
 
-	sentinel bool // a package-level Err* value: matches by block or code
-	closed   bool // returned because the client is closed
+	sentinel bool  // a package-level Err* value: matches by block or code
+	closed   bool  // returned because the client is closed
+	ctxErr   error // the context's error when the call's context ended it
 }
 
 // Error formats the error as "tccall: NAME (code): message [service_code ...]".
@@ -75,6 +78,11 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// Unwrap returns the context's error (context.Canceled, context.DeadlineExceeded) when the
+// call's context ended the call, so errors.Is(err, context.DeadlineExceeded) works; nil
+// otherwise.
+func (e *Error) Unwrap() error { return e.ctxErr }
 
 // Is reports whether target is a sentinel this error belongs to: a block sentinel
 // (ErrInvalidArgument, ErrTransport, ErrService, ErrAuth, ErrWebhook) matches every code of
@@ -102,7 +110,8 @@ func sentinel(code int, message string) *Error {
 var (
 	ErrInvalidArgument    = sentinel(100, "invalid argument")          // 1xx: NULL, UTF-8, JSON, request, config, size
 	ErrTransport          = sentinel(200, "transport error")           // 2xx: timeout, connect, TLS, proxy, HTTP status, bad response
-	ErrTimeout            = sentinel(CodeTimeout, "timeout")           // 201
+	ErrTimeout            = sentinel(CodeTimeout, "timeout")           // 201, also when the context's deadline passed
+	ErrCancelled          = sentinel(CodeCancelled, "cancelled")       // 207: the call's context was cancelled
 	ErrService            = sentinel(300, "Tencent returned an error") // 3xx
 	ErrNotFound           = sentinel(CodeNotFound, "not found or already ended")
 	ErrRateLimited        = sentinel(CodeRateLimited, "rate limited")
@@ -119,6 +128,16 @@ var (
 
 func closedError(what string) *Error {
 	return &Error{Code: CodeNullArgument, Name: "TCCALL_E_NULL_ARGUMENT", Message: what + " is closed", closed: true}
+}
+
+// contextError is the error of a call whose context was already done when it started:
+// code 201 (ErrTimeout) for a passed deadline, 207 (ErrCancelled) otherwise, wrapping
+// ctx.Err().
+func contextError(err error) *Error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Code: CodeTimeout, Name: "TCCALL_E_TIMEOUT", Message: "the context's deadline passed before the call started", ctxErr: err}
+	}
+	return &Error{Code: CodeCancelled, Name: "TCCALL_E_CANCELLED", Message: "the context was cancelled before the call started", ctxErr: err}
 }
 
 // errorJSON is the C ABI's error object; every key is present, null where it does not apply.

@@ -1,8 +1,10 @@
 package tccall_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	tccall "github.com/tccall/tccall-go"
 )
@@ -36,4 +38,31 @@ func ExampleError() {
 	var e *tccall.Error
 	fmt.Println(errors.Is(err, tccall.ErrUserSigInvalid), errors.Is(err, tccall.ErrAuth), errors.As(err, &e) && e.Code == 403)
 	// Output: true true true
+}
+
+// Network operations take a context: its deadline bounds the whole call, retries
+// included, and cancelling it ends the call within milliseconds.
+func ExampleClient_EndCall() {
+	sb, err := tccall.StartSandbox(nil) // a local emulator of Tencent's servers
+	if err != nil {
+		panic(err)
+	}
+	defer sb.Close()
+	client, err := sb.NewClient()
+	if err != nil {
+		panic(err)
+	}
+	defer client.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = client.EndCall(ctx, "055662e1-bc8a-469c-a334-1126c8c17d58")
+	fmt.Println("already ended:", errors.Is(err, tccall.ErrNotFound))
+
+	cancel() // a done context fails at once, without a request
+	_, err = client.EndCall(ctx, "055662e1-bc8a-469c-a334-1126c8c17d58")
+	fmt.Println(errors.Is(err, context.Canceled), errors.Is(err, tccall.ErrCancelled))
+	// Output:
+	// already ended: true
+	// true true
 }

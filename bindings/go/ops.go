@@ -1,6 +1,7 @@
 package tccall
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 )
@@ -24,8 +25,8 @@ type Result struct {
 
 // EndCall force-ends a call (v4/call_engine_http_srv/end_call). A call that does not exist
 // or has already ended fails with ErrNotFound.
-func (c *Client) EndCall(callID string) (*Result, error) {
-	return call[Result](c, "end_call", map[string]string{"CallId": callID})
+func (c *Client) EndCall(ctx context.Context, callID string) (*Result, error) {
+	return call[Result](ctx, c, "end_call", map[string]string{"CallId": callID})
 }
 
 // CallInfo describes a live call.
@@ -52,8 +53,8 @@ type CallInfoResult struct {
 
 // GetCallInfo reads the live state of a call (v4/call_engine_http_srv/get_call_info).
 // A call that does not exist or has ended fails with ErrNotFound.
-func (c *Client) GetCallInfo(callID string) (*CallInfoResult, error) {
-	return call[CallInfoResult](c, "get_call_info", map[string]string{"CallId": callID})
+func (c *Client) GetCallInfo(ctx context.Context, callID string) (*CallInfoResult, error) {
+	return call[CallInfoResult](ctx, c, "get_call_info", map[string]string{"CallId": callID})
 }
 
 // RobotCallInfo is the CallInfo of a StartCallByRobot request.
@@ -92,14 +93,14 @@ type StartCallResult struct {
 // StartCallByRobot starts a call from a robot account
 // (v4/call_engine_http_srv/start_call_by_robot). It is retried only when the request
 // provably never reached Tencent, so it never rings twice.
-func (c *Client) StartCallByRobot(req StartCallByRobotRequest) (*StartCallResult, error) {
+func (c *Client) StartCallByRobot(ctx context.Context, req StartCallByRobotRequest) (*StartCallResult, error) {
 	if req.Timeout == 0 {
 		req.Timeout = 30000
 	}
 	if req.CallInfo.MediaType == "" {
 		req.CallInfo.MediaType = "Audio"
 	}
-	return call[StartCallResult](c, "start_call_by_robot", req)
+	return call[StartCallResult](ctx, c, "start_call_by_robot", req)
 }
 
 // CallRecord is the record of an ended call. Times are unix seconds; AcceptTime is 0 when
@@ -127,8 +128,8 @@ type CallRecordResult struct {
 // GetCallRecord reads the record of one ended call
 // (v4/call_record_http_srv/get_record_by_callid). Tencent keeps records readable about 5 s
 // after the call ends; before that, and for unknown calls, it fails with ErrNotFound.
-func (c *Client) GetCallRecord(callID string) (*CallRecordResult, error) {
-	return call[CallRecordResult](c, "get_call_record", map[string]string{"CallId": callID})
+func (c *Client) GetCallRecord(ctx context.Context, callID string) (*CallRecordResult, error) {
+	return call[CallRecordResult](ctx, c, "get_call_record", map[string]string{"CallId": callID})
 }
 
 // CallRecordQuery filters SearchCallRecords; zero fields are left to Tencent's defaults
@@ -153,8 +154,8 @@ type CallRecordPage struct {
 // SearchCallRecords lists call records of the last 7 days
 // (v4/call_record_http_srv/get_record_by_filter). Tencent reports "no records" as
 // ErrNotFound (101050) rather than as an empty page.
-func (c *Client) SearchCallRecords(q CallRecordQuery) (*CallRecordPage, error) {
-	return call[CallRecordPage](c, "search_call_records", q)
+func (c *Client) SearchCallRecords(ctx context.Context, q CallRecordQuery) (*CallRecordPage, error) {
+	return call[CallRecordPage](ctx, c, "search_call_records", q)
 }
 
 // Webhook commands a CallbackConfig can enable.
@@ -179,19 +180,19 @@ type CallbackConfigResult struct {
 
 // SetCallbackConfig creates or overwrites the Call webhook configuration
 // (v4/call_config/set_callback).
-func (c *Client) SetCallbackConfig(cfg CallbackConfig) (*Result, error) {
-	return call[Result](c, "set_callback_config", cfg)
+func (c *Client) SetCallbackConfig(ctx context.Context, cfg CallbackConfig) (*Result, error) {
+	return call[Result](ctx, c, "set_callback_config", cfg)
 }
 
 // GetCallbackConfig reads the Call webhook configuration (v4/call_config/get_callback);
 // ErrNotFound when none is configured.
-func (c *Client) GetCallbackConfig() (*CallbackConfigResult, error) {
-	return call[CallbackConfigResult](c, "get_callback_config", struct{}{})
+func (c *Client) GetCallbackConfig(ctx context.Context) (*CallbackConfigResult, error) {
+	return call[CallbackConfigResult](ctx, c, "get_callback_config", struct{}{})
 }
 
 // DeleteCallbackConfig deletes the Call webhook configuration (v4/call_config/delete_callback).
-func (c *Client) DeleteCallbackConfig() (*Result, error) {
-	return call[Result](c, "delete_callback_config", struct{}{})
+func (c *Client) DeleteCallbackConfig(ctx context.Context) (*Result, error) {
+	return call[Result](ctx, c, "delete_callback_config", struct{}{})
 }
 
 // --- TRTC rooms ---------------------------------------------------------------------------
@@ -207,23 +208,23 @@ type roomRequest struct {
 
 // DismissRoom removes everyone from the numeric TRTC room and dismisses it (Cloud API
 // DismissRoom). A room that does not exist fails with ErrNotFound.
-func (c *Client) DismissRoom(roomID uint64) (*Result, error) {
-	return call[Result](c, "dismiss_room", roomRequest{RoomID: roomID})
+func (c *Client) DismissRoom(ctx context.Context, roomID uint64) (*Result, error) {
+	return call[Result](ctx, c, "dismiss_room", roomRequest{RoomID: roomID})
 }
 
 // DismissRoomStr is DismissRoom for a string room id (DismissRoomByStrRoomId).
-func (c *Client) DismissRoomStr(roomID string) (*Result, error) {
-	return call[Result](c, "dismiss_room", roomRequest{RoomID: roomID})
+func (c *Client) DismissRoomStr(ctx context.Context, roomID string) (*Result, error) {
+	return call[Result](ctx, c, "dismiss_room", roomRequest{RoomID: roomID})
 }
 
 // RemoveUsers removes 1 to 10 users from the numeric TRTC room (Cloud API RemoveUser).
-func (c *Client) RemoveUsers(roomID uint64, userIDs []string) (*Result, error) {
-	return call[Result](c, "remove_users", roomRequest{RoomID: roomID, UserIDs: nonNil(userIDs)})
+func (c *Client) RemoveUsers(ctx context.Context, roomID uint64, userIDs []string) (*Result, error) {
+	return call[Result](ctx, c, "remove_users", roomRequest{RoomID: roomID, UserIDs: nonNil(userIDs)})
 }
 
 // RemoveUsersStr is RemoveUsers for a string room id (RemoveUserByStrRoomId).
-func (c *Client) RemoveUsersStr(roomID string, userIDs []string) (*Result, error) {
-	return call[Result](c, "remove_users", roomRequest{RoomID: roomID, UserIDs: nonNil(userIDs)})
+func (c *Client) RemoveUsersStr(ctx context.Context, roomID string, userIDs []string) (*Result, error) {
+	return call[Result](ctx, c, "remove_users", roomRequest{RoomID: roomID, UserIDs: nonNil(userIDs)})
 }
 
 // nonNil keeps an empty user list in the request, so the library names the field.
@@ -238,8 +239,8 @@ func nonNil(s []string) []string {
 
 // EndDeskSession ends a Desk session handed to an agent (v4/desk_http_svc/end_session);
 // ErrNotFound when it does not exist or has finished.
-func (c *Client) EndDeskSession(sessionID string) (*Result, error) {
-	return call[Result](c, "end_desk_session", map[string]string{"SessionId": sessionID})
+func (c *Client) EndDeskSession(ctx context.Context, sessionID string) (*Result, error) {
+	return call[Result](ctx, c, "end_desk_session", map[string]string{"SessionId": sessionID})
 }
 
 // DeskSessionQuery selects a Desk session: by SessionID, or by ClientUserID and
@@ -260,8 +261,8 @@ type DeskSessionState struct {
 }
 
 // GetDeskSessionState reads a Desk session's state (v4/desk_http_svc/get_session_state).
-func (c *Client) GetDeskSessionState(q DeskSessionQuery) (*DeskSessionState, error) {
-	return call[DeskSessionState](c, "get_desk_session_state", q)
+func (c *Client) GetDeskSessionState(ctx context.Context, q DeskSessionQuery) (*DeskSessionState, error) {
+	return call[DeskSessionState](ctx, c, "get_desk_session_state", q)
 }
 
 // DeskSessionListQuery selects Desk session records. The time range is required.
@@ -296,8 +297,8 @@ type DeskSessionList struct {
 }
 
 // ListDeskSessions lists Desk session records (v4/desk_http_svc/describe_im_cdr_list).
-func (c *Client) ListDeskSessions(q DeskSessionListQuery) (*DeskSessionList, error) {
-	return call[DeskSessionList](c, "list_desk_sessions", q)
+func (c *Client) ListDeskSessions(ctx context.Context, q DeskSessionListQuery) (*DeskSessionList, error) {
+	return call[DeskSessionList](ctx, c, "list_desk_sessions", q)
 }
 
 // --- tokens (local, no I/O) ---------------------------------------------------------------
@@ -329,7 +330,7 @@ func (c *Client) GenUserSig(req UserSigRequest) (*UserSig, error) {
 		b64 := base64.StdEncoding.EncodeToString(req.UserBuf)
 		wire.UserBuf = &b64
 	}
-	return call[UserSig](c, "gen_usersig", wire)
+	return call[UserSig](context.Background(), c, "gen_usersig", wire)
 }
 
 // VerifyUserSigRequest is the request of VerifyUserSig.
@@ -349,7 +350,7 @@ type UserSigInfo struct {
 // VerifyUserSig verifies a UserSig locally. It fails with ErrUserSigExpired, or with
 // ErrUserSigInvalid for a malformed one or the wrong signature, user or app.
 func (c *Client) VerifyUserSig(req VerifyUserSigRequest) (*UserSigInfo, error) {
-	return call[UserSigInfo](c, "verify_usersig", req)
+	return call[UserSigInfo](context.Background(), c, "verify_usersig", req)
 }
 
 // PrivateMapKeyRequest is the request of GenPrivateMapKey: set exactly one of RoomID and
@@ -371,7 +372,7 @@ type PrivateMapKey struct {
 
 // GenPrivateMapKey generates a TRTC PrivateMapKey locally.
 func (c *Client) GenPrivateMapKey(req PrivateMapKeyRequest) (*PrivateMapKey, error) {
-	return call[PrivateMapKey](c, "gen_private_map_key", req)
+	return call[PrivateMapKey](context.Background(), c, "gen_private_map_key", req)
 }
 
 // --- escape hatches ----------------------------------------------------------------------
@@ -384,8 +385,8 @@ type imRequest struct {
 // IMRequest sends any IM REST command (e.g. "v4/openim/querystate") with body (a map,
 // struct, json.RawMessage or nil), signed with the admin UserSig, and returns the response
 // without its envelope. Retried only when the request provably never reached Tencent.
-func (c *Client) IMRequest(path string, body any) (json.RawMessage, error) {
-	return c.Call("im_request", imRequest{Path: path, Body: body})
+func (c *Client) IMRequest(ctx context.Context, path string, body any) (json.RawMessage, error) {
+	return c.Call(ctx, "im_request", imRequest{Path: path, Body: body})
 }
 
 // CloudAPIRequest is a Cloud API 3.0 action for Client.CloudAPIRequest.
@@ -409,9 +410,9 @@ func (r *CloudAPIRequest) defaults() {
 
 // CloudAPIRequest sends any Cloud API 3.0 action, TC3-signed, and returns the contents of
 // Response. Retried only when the request provably never reached Tencent.
-func (c *Client) CloudAPIRequest(req CloudAPIRequest) (json.RawMessage, error) {
+func (c *Client) CloudAPIRequest(ctx context.Context, req CloudAPIRequest) (json.RawMessage, error) {
 	req.defaults()
-	return c.Call("cloud_api_request", req)
+	return c.Call(ctx, "cloud_api_request", req)
 }
 
 // SignedRequest is an HTTP request built and signed but not sent.
@@ -425,7 +426,7 @@ type SignedRequest struct {
 // SignIMRequest builds a signed IM REST request without sending it, for callers with
 // their own HTTP stack.
 func (c *Client) SignIMRequest(path string, body any) (*SignedRequest, error) {
-	return call[SignedRequest](c, "sign_im_request", imRequest{Path: path, Body: body})
+	return call[SignedRequest](context.Background(), c, "sign_im_request", imRequest{Path: path, Body: body})
 }
 
 // SignCloudAPIRequest is the request of Client.SignCloudAPIRequest.
@@ -438,5 +439,5 @@ type SignCloudAPIRequest struct {
 // SignCloudAPIRequest builds a TC3-signed Cloud API request without sending it.
 func (c *Client) SignCloudAPIRequest(req SignCloudAPIRequest) (*SignedRequest, error) {
 	req.defaults()
-	return call[SignedRequest](c, "sign_cloud_api_request", req)
+	return call[SignedRequest](context.Background(), c, "sign_cloud_api_request", req)
 }

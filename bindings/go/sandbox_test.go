@@ -145,7 +145,7 @@ func TestSandboxLifecycle(t *testing.T) {
 		t.Fatalf("control after close: %v", err)
 	}
 	// The client now meets a closed port.
-	if _, err := c.GetCallInfo("x"); !errors.Is(err, ErrTransport) {
+	if _, err := c.GetCallInfo(bg, "x"); !errors.Is(err, ErrTransport) {
 		t.Fatalf("call to a stopped sandbox: %v", err)
 	}
 }
@@ -156,7 +156,7 @@ func TestSandboxCallLifecycle(t *testing.T) {
 	room := unique("room")
 	id := createCall(t, alice, []string{bob}, room)
 
-	info, err := c.GetCallInfo(id)
+	info, err := c.GetCallInfo(bg, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,25 +173,25 @@ func TestSandboxCallLifecycle(t *testing.T) {
 	}
 
 	control(t, "POST", "/_sandbox/calls/"+id+"/members", map[string]any{"user": bob, "action": "Answer"}, nil)
-	if info, err = c.GetCallInfo(id); err != nil || info.UserList[1].Status != "Calling" {
+	if info, err = c.GetCallInfo(bg, id); err != nil || info.UserList[1].Status != "Calling" {
 		t.Fatalf("after answer: %+v, %v", info, err)
 	}
 
-	if _, err := c.EndCall(id); err != nil {
+	if _, err := c.EndCall(bg, id); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.EndCall(id)
+	_, err = c.EndCall(bg, id)
 	if !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrService) {
 		t.Fatalf("second EndCall: %v", err)
 	}
 	if e := asError(t, err, CodeNotFound); e.ServiceCode != "101004" || e.RequestID == "" {
 		t.Fatalf("%+v", e)
 	}
-	if _, err := c.GetCallInfo(id); !errors.Is(err, ErrNotFound) {
+	if _, err := c.GetCallInfo(bg, id); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("info of an ended call: %v", err)
 	}
 
-	rec, err := c.GetCallRecord(id)
+	rec, err := c.GetCallRecord(bg, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,11 +200,11 @@ func TestSandboxCallLifecycle(t *testing.T) {
 		r.CallType != "SingleCall" || len(r.CalleeAccounts) != 2 {
 		t.Fatalf("%+v", r)
 	}
-	if _, err := c.GetCallRecord(unique("nope")); !errors.Is(err, ErrNotFound) {
+	if _, err := c.GetCallRecord(bg, unique("nope")); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing record: %v", err)
 	}
 
-	page, err := c.SearchCallRecords(CallRecordQuery{NumberPerPage: 100})
+	page, err := c.SearchCallRecords(bg, CallRecordQuery{NumberPerPage: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestSandboxCallLifecycle(t *testing.T) {
 func TestSandboxStartCallByRobot(t *testing.T) {
 	c := sandboxClient(t, nil)
 	robot, callee := unique("robot"), unique("callee")
-	res, err := c.StartCallByRobot(StartCallByRobotRequest{
+	res, err := c.StartCallByRobot(bg, StartCallByRobotRequest{
 		RobotAccount: robot, CalleeAccounts: []string{callee}, UserData: "order-42",
 		CallInfo:        RobotCallInfo{MediaType: "Audio", RoomID: unique("robot-room"), RoomIDType: 2},
 		OfflinePushInfo: map[string]any{"PushFlag": 0, "Title": "Incoming call"},
@@ -231,14 +231,14 @@ func TestSandboxStartCallByRobot(t *testing.T) {
 	if res.CallID == "" || len(res.CallResult) != 1 || res.CallResult[0].CalleeAccount != callee || res.CallResult[0].ResultCode != 0 {
 		t.Fatalf("%+v", res)
 	}
-	info, err := c.GetCallInfo(res.CallID)
+	info, err := c.GetCallInfo(bg, res.CallID)
 	if err != nil || len(info.UserList) != 2 || info.UserList[0].UserAccount != robot {
 		t.Fatalf("%+v, %v", info, err)
 	}
-	if _, err := c.EndCall(res.CallID); err != nil {
+	if _, err := c.EndCall(bg, res.CallID); err != nil {
 		t.Fatal(err)
 	}
-	if rec, err := c.GetCallRecord(res.CallID); err != nil || rec.CallRecord.CallResult != "Cancel" {
+	if rec, err := c.GetCallRecord(bg, res.CallID); err != nil || rec.CallRecord.CallResult != "Cancel" {
 		t.Fatalf("%+v, %v", rec, err)
 	}
 }
@@ -247,13 +247,13 @@ func TestSandboxRooms(t *testing.T) {
 	c := sandboxClient(t, nil)
 	num := uint64(time.Now().UnixNano()%1_000_000_000 + 1)
 	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": num, "users": []string{"a", "b", "c"}}, nil)
-	if _, err := c.RemoveUsers(num, []string{"a", "b"}); err != nil {
+	if _, err := c.RemoveUsers(bg, num, []string{"a", "b"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DismissRoom(num); err != nil {
+	if _, err := c.DismissRoom(bg, num); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.DismissRoom(num)
+	_, err := c.DismissRoom(bg, num)
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second DismissRoom: %v", err)
 	}
@@ -263,23 +263,23 @@ func TestSandboxRooms(t *testing.T) {
 
 	str := unique("room")
 	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": str, "users": []string{"x", "y"}}, nil)
-	if _, err := c.RemoveUsersStr(str, []string{"x"}); err != nil {
+	if _, err := c.RemoveUsersStr(bg, str, []string{"x"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DismissRoomStr(str); err != nil {
+	if _, err := c.DismissRoomStr(bg, str); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.RemoveUsersStr(str, []string{"y"}); !errors.Is(err, ErrNotFound) {
+	if _, err := c.RemoveUsersStr(bg, str, []string{"y"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("remove from a dismissed room: %v", err)
 	}
 	// The same numbers as a string room are a different room.
-	if _, err := c.DismissRoomStr(fmt.Sprint(num)); !errors.Is(err, ErrNotFound) {
+	if _, err := c.DismissRoomStr(bg, fmt.Sprint(num)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("string twin: %v", err)
 	}
 
 	// The raw Cloud API escape hatch reaches the same emulator.
 	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": num + 1, "users": []string{"z"}}, nil)
-	raw, err := c.CloudAPIRequest(CloudAPIRequest{Action: "DismissRoom", Params: map[string]any{
+	raw, err := c.CloudAPIRequest(bg, CloudAPIRequest{Action: "DismissRoom", Params: map[string]any{
 		"SdkAppId": sb.ClientConfig["sdk_app_id"], "RoomId": num + 1}})
 	if err != nil || !strings.Contains(string(raw), "RequestId") {
 		t.Fatalf("%s, %v", raw, err)
@@ -295,17 +295,17 @@ func TestSandboxDesk(t *testing.T) {
 	if s.SessionId == "" {
 		t.Fatal("no SessionId")
 	}
-	state, err := c.GetDeskSessionState(DeskSessionQuery{SessionID: s.SessionId})
+	state, err := c.GetDeskSessionState(bg, DeskSessionQuery{SessionID: s.SessionId})
 	if err != nil || state.SessionID != s.SessionId || state.CurrentState != "Agent" || state.AgentID == "" {
 		t.Fatalf("%+v, %v", state, err)
 	}
-	if _, err := c.EndDeskSession(s.SessionId); err != nil {
+	if _, err := c.EndDeskSession(bg, s.SessionId); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.EndDeskSession(s.SessionId); !errors.Is(err, ErrNotFound) {
+	if _, err := c.EndDeskSession(bg, s.SessionId); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second EndDeskSession: %v", err)
 	}
-	list, err := c.ListDeskSessions(DeskSessionListQuery{StartTimestamp: start, EndTimestamp: time.Now().Unix() + 5, ClientUserID: user})
+	list, err := c.ListDeskSessions(bg, DeskSessionListQuery{StartTimestamp: start, EndTimestamp: time.Now().Unix() + 5, ClientUserID: user})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,27 +316,27 @@ func TestSandboxDesk(t *testing.T) {
 
 func TestSandboxCallbackConfig(t *testing.T) {
 	c := sandboxClient(t, nil)
-	if _, err := c.DeleteCallbackConfig(); err != nil {
+	if _, err := c.DeleteCallbackConfig(bg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetCallbackConfig(); !errors.Is(err, ErrNotFound) {
+	if _, err := c.GetCallbackConfig(bg); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("no config: %v", err)
 	}
 	want := CallbackConfig{URL: "http://127.0.0.1:9/callback", Commands: []string{CommandAfterStartCall, CommandAfterEndCall}}
-	if _, err := c.SetCallbackConfig(want); err != nil {
+	if _, err := c.SetCallbackConfig(bg, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.GetCallbackConfig()
+	got, err := c.GetCallbackConfig(bg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.URL != want.URL || strings.Join(got.Commands, ",") != strings.Join(want.Commands, ",") {
 		t.Fatalf("%+v", got)
 	}
-	if _, err := c.DeleteCallbackConfig(); err != nil {
+	if _, err := c.DeleteCallbackConfig(bg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetCallbackConfig(); !errors.Is(err, ErrNotFound) {
+	if _, err := c.GetCallbackConfig(bg); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("after delete: %v", err)
 	}
 }
@@ -372,10 +372,10 @@ func webhookRoundTrip(t *testing.T, s *Sandbox, c *Client, signed bool) {
 		return nil
 	}))
 	defer srv.Close()
-	if _, err := c.SetCallbackConfig(CallbackConfig{URL: srv.URL + "/cb", Commands: []string{CommandAfterEndCall}}); err != nil {
+	if _, err := c.SetCallbackConfig(bg, CallbackConfig{URL: srv.URL + "/cb", Commands: []string{CommandAfterEndCall}}); err != nil {
 		t.Fatal(err)
 	}
-	defer c.DeleteCallbackConfig()
+	defer c.DeleteCallbackConfig(bg)
 
 	raw, err := s.Control("POST", "/_sandbox/calls", map[string]any{"caller": unique("a"), "callees": []string{unique("b")}})
 	if err != nil {
@@ -384,7 +384,7 @@ func webhookRoundTrip(t *testing.T, s *Sandbox, c *Client, signed bool) {
 	var call struct{ CallId string }
 	json.Unmarshal(raw, &call)
 	id := call.CallId
-	if _, err := c.EndCall(id); err != nil {
+	if _, err := c.EndCall(bg, id); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.After(10 * time.Second)
@@ -412,7 +412,7 @@ func webhookRoundTrip(t *testing.T, s *Sandbox, c *Client, signed bool) {
 
 func TestSandboxWrongSecretKeyIsAuth(t *testing.T) {
 	c := sandboxClient(t, map[string]any{"secret_key": strings.Repeat("0", 64)})
-	_, err := c.GetCallInfo(unique("call"))
+	_, err := c.GetCallInfo(bg, unique("call"))
 	if !errors.Is(err, ErrAuth) || errors.Is(err, ErrUserSigExpired) {
 		t.Fatalf("%v", err)
 	}
@@ -424,7 +424,7 @@ func TestSandboxWrongSecretKeyIsAuth(t *testing.T) {
 	}
 	cloud["secret_key"] = "wrong"
 	c = sandboxClient(t, map[string]any{"cloud_api": cloud})
-	_, err = c.DismissRoom(1)
+	_, err = c.DismissRoom(bg, 1)
 	if !errors.Is(err, ErrAuth) {
 		t.Fatalf("cloud api: %v", err)
 	}
@@ -439,12 +439,12 @@ func TestSandboxFaults(t *testing.T) {
 
 	// One 502 is retried away.
 	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "http_502", "count": 1}, nil)
-	if _, err := c.GetCallInfo(id); err != nil {
+	if _, err := c.GetCallInfo(bg, id); err != nil {
 		t.Fatalf("502 once: %v", err)
 	}
 	// More 502s than attempts surface as a transport error.
 	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "http_502", "count": 3}, nil)
-	_, err := c.GetCallInfo(id)
+	_, err := c.GetCallInfo(bg, id)
 	if !errors.Is(err, ErrTransport) {
 		t.Fatalf("502 x3: %v", err)
 	}
@@ -454,17 +454,17 @@ func TestSandboxFaults(t *testing.T) {
 	// A delay past the request timeout is ErrTimeout.
 	slow := sandboxClient(t, map[string]any{"timeouts": map[string]any{"request_ms": 200}, "retry": map[string]any{"max_attempts": 1}})
 	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "delay_ms", "delay_ms": 1500, "count": 1}, nil)
-	if _, err := slow.GetCallInfo(id); !errors.Is(err, ErrTimeout) {
+	if _, err := slow.GetCallInfo(bg, id); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("delay: %v", err)
 	}
 	// Tencent's "internal error, retry" after every attempt.
 	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "im_error", "code": 101001, "count": 3}, nil)
-	if _, err := c.GetCallInfo(id); !errors.Is(err, ErrServiceUnavailable) {
+	if _, err := c.GetCallInfo(bg, id); !errors.Is(err, ErrServiceUnavailable) {
 		t.Fatalf("101001: %v", err)
 	}
 	// end_call processed but unanswered: the retry finds it gone and reports AlreadyEnded.
 	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "end_call", "kind": "drop_after", "count": 1}, nil)
-	res, err := c.EndCall(id)
+	res, err := c.EndCall(bg, id)
 	if err != nil || !res.AlreadyEnded {
 		t.Fatalf("drop_after: %+v, %v", res, err)
 	}
@@ -480,11 +480,11 @@ func TestSandboxFaults(t *testing.T) {
 func TestSandboxRawIMRequest(t *testing.T) {
 	c := sandboxClient(t, nil)
 	id := createCall(t, unique("a"), []string{unique("b")}, nil)
-	raw, err := c.IMRequest("v4/call_engine_http_srv/get_call_info", map[string]string{"CallId": id})
+	raw, err := c.IMRequest(bg, "v4/call_engine_http_srv/get_call_info", map[string]string{"CallId": id})
 	if err != nil || !strings.Contains(string(raw), id) {
 		t.Fatalf("%s, %v", raw, err)
 	}
-	raw, err = c.Call("end_call", fmt.Sprintf(`{"CallId": %q}`, id))
+	raw, err = c.Call(bg, "end_call", fmt.Sprintf(`{"CallId": %q}`, id))
 	if err != nil || !strings.Contains(string(raw), "RequestId") {
 		t.Fatalf("%s, %v", raw, err)
 	}
@@ -518,13 +518,13 @@ func TestSandboxConcurrentClient(t *testing.T) {
 					}
 					return true
 				}
-				if _, err := c.GetCallInfo(out.CallId); !ok(err) {
+				if _, err := c.GetCallInfo(bg, out.CallId); !ok(err) {
 					return
 				}
-				if _, err := c.EndCall(out.CallId); !ok(err) {
+				if _, err := c.EndCall(bg, out.CallId); !ok(err) {
 					return
 				}
-				if _, err := c.GetCallRecord(out.CallId); !ok(err) {
+				if _, err := c.GetCallRecord(bg, out.CallId); !ok(err) {
 					return
 				}
 				if _, err := c.GenUserSig(UserSigRequest{UserID: caller}); err != nil {
@@ -537,7 +537,7 @@ func TestSandboxConcurrentClient(t *testing.T) {
 						t.Error(err)
 						return
 					}
-					if _, err := c.DismissRoom(room); !ok(err) {
+					if _, err := c.DismissRoom(bg, room); !ok(err) {
 						return
 					}
 				}

@@ -6,11 +6,14 @@
 // It calls the Rust core through its C ABI (cgo) and links the static library by default;
 // see README.md for building it and for dynamic linking (the tccall_dynamic build tag).
 //
-// A [Client] is safe for concurrent use: create one per process and share it. Every call
-// blocks until Tencent answers or the configured timeouts and retries run out; there is no
-// context parameter because the native client enforces its own timeouts (config "timeouts",
-// "retry"). Errors are [*Error] values that work with [errors.Is] against the sentinels
-// ([ErrNotFound], [ErrAuth], ...) and with [errors.As].
+// A [Client] is safe for concurrent use: create one per process and share it. Network
+// operations take a [context.Context] first: its deadline bounds the whole call (DNS,
+// connect, TLS, every read, retries and backoff; the config's "timeouts.total_ms" still
+// applies when it is earlier) and cancelling it ends the call within milliseconds. Local
+// operations (UserSig, PrivateMapKey, signing, webhooks) take none. Errors are [*Error]
+// values that work with [errors.Is] against the sentinels ([ErrNotFound], [ErrAuth],
+// [ErrCancelled], ..., and context.Canceled / context.DeadlineExceeded when the context
+// ended the call) and with [errors.As].
 package tccall
 
 /*
@@ -18,24 +21,20 @@ package tccall
 #include <stdlib.h>
 #include <string.h>
 #include "tccall.h"
-
-// Every operation has this shape; cgo cannot call a C function pointer, so Go calls
-// tccall_go_call with the pointer taken from the operations table.
-typedef int32_t (*tccall_op_fn)(const tccall_client *, const char *, char **, char **);
-
-static int32_t tccall_go_call(tccall_op_fn f, const tccall_client *c, const char *req,
-                              char **out_json, char **out_err) {
-	return f(c, req, out_json, out_err);
-}
 */
 import "C"
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -53,12 +52,16 @@ func LibraryABIVersion() uint32 { return uint32(C.tccall_abi_version()) }
 // ("unknown result code" for numbers tccall never returns).
 func CodeText(code int) string { return C.GoString(C.tccall_strerror(C.int32_t(code))) }
 
+// defaultTotalMs is the native default of the config's "timeouts.total_ms".
+const defaultTotalMs = 30000
+
 // Client is a Tencent call-control client. It is safe for concurrent use by many goroutines
 // and holds one HTTP keep-alive pool, the cached admin UserSig and the rate limiters, so
 // create one per process. Close it when done (a finalizer frees a forgotten one).
 type Client struct {
-	ptr   *C.tccall_client // freed only by guard.close, after every call has left
-	guard guard
+	ptr     *C.tccall_client // freed only by guard.close, after every call has left
+	guard   guard
+	totalMs int64 // the config's timeouts.total_ms: a context deadline only shortens it
 }
 
 // NewClient creates a client from a tccall config: a map or struct (marshalled to JSON),
@@ -84,9 +87,22 @@ func NewClient(config any) (*Client, error) {
 	if rc := C.tccall_client_new(cs, &ptr, &cerr); rc != C.TCCALL_OK {
 		return nil, takeError(rc, cerr)
 	}
-	c := &Client{ptr: ptr, guard: newGuard()}
+	c := &Client{ptr: ptr, guard: newGuard(), totalMs: totalMs(text)}
 	runtime.SetFinalizer(c, (*Client).Close)
 	return c, nil
+}
+
+// totalMs reads timeouts.total_ms from a config the library accepted.
+func totalMs(config string) int64 {
+	var cfg struct {
+		Timeouts struct {
+			TotalMs *int64 `json:"total_ms"`
+		} `json:"timeouts"`
+	}
+	if json.Unmarshal([]byte(config), &cfg) == nil && cfg.Timeouts.TotalMs != nil && *cfg.Timeouts.TotalMs > 0 {
+		return *cfg.Timeouts.TotalMs
+	}
+	return defaultTotalMs
 }
 
 // Close frees the native client and always returns nil. It marks the client closed first,
@@ -111,37 +127,34 @@ func (c *Client) acquire() (*C.tccall_client, error) {
 	return c.ptr, nil
 }
 
-// opFn is a C operation function as a value (see tccall_go_call).
-type opFn = C.tccall_op_fn
-
-// operations maps the C operation names (as in tccall_client_<name>) to their functions.
-var operations = map[string]opFn{
-	"end_call":               opFn(C.tccall_client_end_call),
-	"get_call_info":          opFn(C.tccall_client_get_call_info),
-	"start_call_by_robot":    opFn(C.tccall_client_start_call_by_robot),
-	"get_call_record":        opFn(C.tccall_client_get_call_record),
-	"search_call_records":    opFn(C.tccall_client_search_call_records),
-	"set_callback_config":    opFn(C.tccall_client_set_callback_config),
-	"get_callback_config":    opFn(C.tccall_client_get_callback_config),
-	"delete_callback_config": opFn(C.tccall_client_delete_callback_config),
-	"dismiss_room":           opFn(C.tccall_client_dismiss_room),
-	"remove_users":           opFn(C.tccall_client_remove_users),
-	"end_desk_session":       opFn(C.tccall_client_end_desk_session),
-	"get_desk_session_state": opFn(C.tccall_client_get_desk_session_state),
-	"list_desk_sessions":     opFn(C.tccall_client_list_desk_sessions),
-	"gen_usersig":            opFn(C.tccall_client_gen_usersig),
-	"verify_usersig":         opFn(C.tccall_client_verify_usersig),
-	"gen_private_map_key":    opFn(C.tccall_client_gen_private_map_key),
-	"im_request":             opFn(C.tccall_client_im_request),
-	"cloud_api_request":      opFn(C.tccall_client_cloud_api_request),
-	"sign_im_request":        opFn(C.tccall_client_sign_im_request),
-	"sign_cloud_api_request": opFn(C.tccall_client_sign_cloud_api_request),
+// operation is one entry of the library's operation table (tccall_operations).
+type operation struct {
+	Name      string `json:"name"`
+	Family    string `json:"family"` // "im", "cloud_api" or "local" (no network)
+	Retry     any    `json:"retry"`
+	CFunction string `json:"c_function"`
+	cname     *C.char
 }
+
+// operationTable reads the library's operation table once; each name is kept as a C
+// string for the life of the process.
+var operationTable = sync.OnceValue(func() map[string]*operation {
+	var list []*operation
+	if err := json.Unmarshal([]byte(C.GoString(C.tccall_operations())), &list); err != nil {
+		panic("tccall: the library's operation table does not parse: " + err.Error())
+	}
+	ops := make(map[string]*operation, len(list))
+	for _, op := range list {
+		op.cname = C.CString(op.Name)
+		ops[op.Name] = op
+	}
+	return ops
+})
 
 // Operations returns the names Call accepts, sorted, e.g. "end_call" (tccall_client_end_call in C).
 func Operations() []string {
-	names := make([]string, 0, len(operations))
-	for name := range operations {
+	names := make([]string, 0, len(operationTable()))
+	for name := range operationTable() {
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -152,8 +165,15 @@ func Operations() []string {
 // as a map, a struct, or JSON text (string, []byte, json.RawMessage), and returns the
 // result JSON. The typed methods are thin layers over it; Call is the way to pass fields
 // they do not expose.
-func (c *Client) Call(op string, req any) (json.RawMessage, error) {
-	fn, ok := operations[op]
+//
+// ctx bounds the call: its deadline (or the config's timeouts.total_ms, if earlier) is one
+// deadline over the whole call, retries included, and cancelling it ends the call within
+// milliseconds. A call the context ended fails with an *Error of code 207 ([ErrCancelled])
+// or, for a passed deadline, 201 ([ErrTimeout]), which also matches ctx.Err()
+// (context.Canceled, context.DeadlineExceeded) with errors.Is. A context already done
+// fails at once without a request. nil means context.Background().
+func (c *Client) Call(ctx context.Context, op string, req any) (json.RawMessage, error) {
+	o, ok := operationTable()[op]
 	if !ok {
 		return nil, &Error{Code: CodeInvalidRequest, Name: "TCCALL_E_INVALID_REQUEST",
 			Message: fmt.Sprintf("unknown operation %q", op)}
@@ -162,25 +182,90 @@ func (c *Client) Call(op string, req any) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := C.CString(text)
-	defer C.free(unsafe.Pointer(cs))
+	return c.run(ctx, o, text)
+}
+
+// run calls tccall_client_call. Without a deadline or a Done channel (context.Background())
+// it passes no options and no cancel token; otherwise the deadline becomes deadline_ms and
+// cancellation a tccall_cancel token cancelled from context.AfterFunc.
+func (c *Client) run(ctx context.Context, op *operation, text string) (json.RawMessage, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, contextError(err)
+	}
 	ptr, err := c.acquire()
 	if err != nil {
 		return nil, err
 	}
 	defer c.guard.leave()
+	creq := C.CString(text)
+	defer C.free(unsafe.Pointer(creq))
+
+	deadline, hasDeadline := ctx.Deadline()
+	var copts *C.char
+	if hasDeadline {
+		ms := int64(math.Ceil(float64(time.Until(deadline)) / float64(time.Millisecond)))
+		ms = max(1, min(ms, c.totalMs))
+		copts = C.CString(`{"deadline_ms":` + strconv.FormatInt(ms, 10) + `}`)
+		defer C.free(unsafe.Pointer(copts))
+	}
+	var token *C.tccall_cancel
+	if ctx.Done() != nil {
+		token = C.tccall_cancel_new()
+		fired := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			C.tccall_cancel_cancel(token)
+			close(fired)
+		})
+		defer func() {
+			// Free the token only once the callback cannot run any more.
+			if !stop() {
+				<-fired
+			}
+			C.tccall_cancel_free(token)
+		}()
+	}
+
 	var out, cerr *C.char
-	rc := C.tccall_go_call(fn, ptr, cs, &out, &cerr)
+	rc := C.tccall_client_call(ptr, op.cname, creq, copts, token, &out, &cerr)
 	runtime.KeepAlive(c)
 	if rc != C.TCCALL_OK {
-		return nil, takeError(rc, cerr)
+		e := parseError(int(rc), takeBytes(cerr))
+		if token != nil {
+			blameContext(ctx, e, hasDeadline, deadline)
+		}
+		return nil, e
 	}
 	return takeBytes(out), nil
 }
 
-// call runs op and decodes its result into a new T.
-func call[T any](c *Client, op string, req any) (*T, error) {
-	raw, err := c.Call(op, req)
+// blameContext marks an error the context caused: a cancelled call (207) is the context's
+// cancellation, or, when its deadline passed, a timeout (201); a timeout in the last
+// millisecond before the context's deadline or after it is the context's (deadline_ms
+// counts whole milliseconds, and the library gives up on a wait with less than 1 ms
+// left). Both then unwrap to ctx.Err().
+func blameContext(ctx context.Context, e *Error, hasDeadline bool, deadline time.Time) {
+	switch {
+	case e.Code == CodeCancelled && ctx.Err() != nil:
+		e.ctxErr = ctx.Err()
+		if e.ctxErr == context.DeadlineExceeded {
+			e.Code, e.Name = CodeTimeout, "TCCALL_E_TIMEOUT"
+			if rest, ok := strings.CutPrefix(e.Message, "cancelled "); ok {
+				e.Message = "the context's deadline passed " + rest // "... while waiting for the response"
+			} else {
+				e.Message = "the context's deadline passed: " + e.Message
+			}
+		}
+	case e.Code == CodeTimeout && hasDeadline && time.Until(deadline) < time.Millisecond:
+		e.ctxErr = context.DeadlineExceeded
+	}
+}
+
+// call runs op under ctx and decodes its result into a new T.
+func call[T any](ctx context.Context, c *Client, op string, req any) (*T, error) {
+	raw, err := c.Call(ctx, op, req)
 	if err != nil {
 		return nil, err
 	}

@@ -13,141 +13,78 @@
 #define TCCALL_VERSION_PATCH 0
 #define TCCALL_VERSION_NUMBER 1000
 
-
-/*
- The ABI version, bumped only on a breaking change of the C ABI.
- */
+/* Bumped only on a breaking change of the C ABI; compare with tccall_abi_version(). */
 #define TCCALL_ABI_VERSION 1
 
-/*
- Success.
- */
+/* Result codes: 0 is success; the others come in blocks (1xx input, 2xx network, 3xx Tencent,
+   4xx auth, 5xx webhook, 9xx internal) and are never renumbered. tccall_strerror() names each. */
+/* success */
 #define TCCALL_OK 0
-
-/*
- A required pointer argument is NULL.
- */
+/* a required pointer argument is NULL */
 #define TCCALL_E_NULL_ARGUMENT 101
-
-/*
- A string argument is not valid UTF-8.
- */
+/* a string argument is not valid UTF-8 */
 #define TCCALL_E_INVALID_UTF8 102
-
-/*
- A JSON argument does not parse (syntax, nesting too deep).
- */
+/* a JSON argument does not parse */
 #define TCCALL_E_INVALID_JSON 103
-
-/*
- A request field is missing, unknown, of the wrong type or out of range.
- */
+/* a request field is missing, unknown, of the wrong type or out of range */
 #define TCCALL_E_INVALID_REQUEST 104
-
-/*
- The config is invalid, or lacks the credential this operation needs.
- */
+/* the configuration is invalid or lacks a needed credential */
 #define TCCALL_E_INVALID_CONFIG 105
-
-/*
- An input is above the configured size limit (`max_input_bytes`).
- */
+/* an input is above the configured size limit */
 #define TCCALL_E_INPUT_TOO_LARGE 106
-
-/*
- Connect or request timed out (after retries).
- */
+/* the connection or request timed out */
 #define TCCALL_E_TIMEOUT 201
-
-/*
- DNS, refused, reset or other I/O failure (after retries).
- */
+/* could not connect or the connection failed */
 #define TCCALL_E_CONNECT 202
-
-/*
- TLS failure.
- */
+/* TLS failure */
 #define TCCALL_E_TLS 203
-
-/*
- Proxy failure or bad proxy URL.
- */
+/* proxy failure or bad proxy URL */
 #define TCCALL_E_PROXY 204
-
-/*
- A non-200 HTTP status from the gateway (after retries).
- */
+/* the gateway answered with a non-200 HTTP status */
 #define TCCALL_E_HTTP_STATUS 205
-
-/*
- The response is not the expected JSON envelope, or is too large.
- */
+/* the response is not the expected JSON envelope, or is too large */
 #define TCCALL_E_BAD_RESPONSE 206
-
-/*
- Any other error Tencent returned.
- */
+/* the call was cancelled */
+#define TCCALL_E_CANCELLED 207
+/* Tencent returned an error */
 #define TCCALL_E_SERVICE 301
-
-/*
- The call, session, room or callback config does not exist or has ended.
- */
+/* the call, session, room or config does not exist or has ended */
 #define TCCALL_E_NOT_FOUND 302
-
-/*
- Tencent's frequency limit, or the local limiter's bounded wait ran out.
- */
+/* rate limit exceeded */
 #define TCCALL_E_RATE_LIMITED 303
-
-/*
- Tencent's "internal error, retry" after retries.
- */
+/* Tencent reported an internal error; retry later */
 #define TCCALL_E_SERVICE_UNAVAILABLE 304
-
-/*
- Tencent rejected a parameter.
- */
+/* Tencent rejected a request parameter */
 #define TCCALL_E_REMOTE_INVALID_PARAMETER 305
-
-/*
- Tencent refused the credentials.
- */
+/* Tencent refused the credentials */
 #define TCCALL_E_AUTH_REJECTED 401
-
-/*
- `verify_usersig`: the UserSig has expired.
- */
+/* the UserSig has expired */
 #define TCCALL_E_USERSIG_EXPIRED 402
-
-/*
- `verify_usersig`: malformed, wrong signature, wrong user or app.
- */
+/* the UserSig is malformed or does not match */
 #define TCCALL_E_USERSIG_INVALID 403
-
-/*
- Webhook `Sign` missing (a token is configured) or wrong.
- */
+/* the webhook Sign is missing or wrong */
 #define TCCALL_E_WEBHOOK_SIGNATURE 501
-
-/*
- Webhook `RequestTime` outside `max_age_s` (past or future).
- */
+/* the webhook RequestTime is outside the allowed window */
 #define TCCALL_E_WEBHOOK_STALE 502
-
-/*
- Webhook `SdkAppid` missing or not this app's.
- */
+/* the webhook SdkAppid is missing or not this app's */
 #define TCCALL_E_WEBHOOK_APP_MISMATCH 503
-
-/*
- Webhook query or body unreadable, or a known command with missing fields.
- */
+/* the webhook query or body is unreadable or incomplete */
 #define TCCALL_E_WEBHOOK_MALFORMED 504
+/* internal error (a caught panic); please report it */
+#define TCCALL_E_INTERNAL 901
+
 
 /*
- A bug: a caught panic.
+ What a field may hold.
  */
-#define TCCALL_E_INTERNAL 901
+typedef struct Kind Kind;
+
+/*
+ A cancel token. Create with `tccall_cancel_new`, pass to `tccall_client_call`, cancel
+ from any thread with `tccall_cancel_cancel`, free with `tccall_cancel_free` once every
+ call using it has returned. Thread-safe. Once cancelled it stays cancelled.
+ */
+typedef struct tccall_cancel tccall_cancel;
 
 /*
  An opaque client handle. Create with `tccall_client_new`, free with
@@ -161,9 +98,73 @@ typedef struct tccall_client tccall_client;
  */
 typedef struct tccall_sandbox tccall_sandbox;
 
+/*
+ A poll callback (see `tccall_cancel_set_poll`): return nonzero to cancel the call.
+ */
+typedef int32_t (*tccall_poll_fn)(void *userdata);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ Creates a cancel token. Never returns NULL. Free it with `tccall_cancel_free`.
+ */
+tccall_cancel *tccall_cancel_new(void);
+
+/*
+ Cancels every call using `cancel`, from any thread: each returns `TCCALL_E_CANCELLED`
+ within milliseconds, whatever it was doing (resolving, connecting, TLS, sending,
+ waiting for the answer, backing off, waiting for the rate limiter). Idempotent. NULL is
+ a no-op.
+
+ # Safety
+ `cancel` must be NULL or a live token from `tccall_cancel_new`.
+ */
+void tccall_cancel_cancel(const tccall_cancel *cancel);
+
+/*
+ Sets a poll callback on `cancel`: while a call started afterwards with this token is
+ blocked, `poll(userdata)` runs on the calling thread at most every `interval_ms`
+ (1 to 60000), and a nonzero return cancels the call. This lets a host check its own
+ interrupts (Python's Ctrl-C) without a second thread. `poll` NULL removes it.
+ Returns `TCCALL_OK`, `TCCALL_E_NULL_ARGUMENT` (cancel NULL) or
+ `TCCALL_E_INVALID_REQUEST` (interval out of range).
+
+ # Safety
+ `cancel` must be NULL or a live token; `poll` must be safe to call with `userdata`
+ from any thread that makes a call with this token, until the token is freed.
+ */
+int32_t tccall_cancel_set_poll(tccall_cancel *cancel, tccall_poll_fn poll, void *userdata, uint32_t interval_ms);
+
+/*
+ Frees a cancel token. NULL is a no-op. Call it only after every call using the token
+ has returned.
+
+ # Safety
+ `cancel` must be NULL or a token from `tccall_cancel_new`, freed once.
+ */
+void tccall_cancel_free(tccall_cancel *cancel);
+
+/*
+ Runs any operation by name, with per-call options and an optional cancel token.
+
+ `op_name` is an operation's name as in `tccall_client_<name>` (`"end_call"`,
+ `"dismiss_room"`, ...); `request_json` is that operation's request. `options_json` may be
+ NULL or `{"deadline_ms": n, "max_attempts": n}`: `deadline_ms` replaces
+ `timeouts.total_ms` for this call (one deadline over DNS, connect, TLS, every read,
+ retries and backoff), `max_attempts` replaces `retry.max_attempts`. `cancel` may be NULL
+ or a token from `tccall_cancel_new`; cancelling it ends the call with
+ `TCCALL_E_CANCELLED`.
+ Returns what the named export returns, plus `TCCALL_E_INVALID_REQUEST` for an unknown
+ `op_name` or bad options, and `TCCALL_E_CANCELLED`. Outputs as for every operation
+ (free with `tccall_string_free`; either may be NULL). Thread-safe.
+
+ # Safety
+ `client` NULL or live; `op_name`, `request_json` NULL or NUL-terminated; `options_json`
+ NULL or NUL-terminated; `cancel` NULL or a live token; out pointers NULL or writable.
+ */
+int32_t tccall_client_call(const tccall_client *client, const char *op_name, const char *request_json, const char *options_json, const tccall_cancel *cancel, char **out_json, char **out_err);
 
 /*
  The library version, e.g. `"0.1.0"`. Static: never free it.
@@ -174,6 +175,16 @@ const char *tccall_version(void);
  The ABI version (`TCCALL_ABI_VERSION` in this header). Wrappers compare the two at load time.
  */
 uint32_t tccall_abi_version(void);
+
+/*
+ The operation table as static JSON text (never free it): an array with one object per
+ operation, `{"name", "family", "retry", "c_function"}`, where `name` is what
+ `tccall_client_call` takes, `family` is `"im"`, `"cloud_api"` or `"local"` (no network),
+ `retry` is `"safe"`, `"ending"`, `"only_unsent"` or null (nothing is sent), and
+ `c_function` is the named export (`tccall_client_end_call`). Wrappers build their
+ operation lists from it.
+ */
+const char *tccall_operations(void);
 
 /*
  A static description of a result code (`"unknown result code"` for numbers tccall never returns).

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -17,6 +18,10 @@ import (
 
 func main() {
 	log.SetFlags(0)
+	// Every network call takes a context: its deadline bounds the whole call (retries
+	// included) and cancelling it ends the call at once.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 
 	// 1. Start the sandbox and a client pointed at it.
 	sb, err := tccall.StartSandbox(nil)
@@ -35,14 +40,14 @@ func main() {
 		webhooks <- ev
 		return nil
 	}))
-	_, err = client.SetCallbackConfig(tccall.CallbackConfig{
+	_, err = client.SetCallbackConfig(ctx, tccall.CallbackConfig{
 		URL:      "http://" + ln.Addr().String() + "/tencent/call",
 		Commands: []string{tccall.CommandAfterEndCall},
 	})
 	check(err)
 
 	// 3. A robot calls a user.
-	started, err := client.StartCallByRobot(tccall.StartCallByRobotRequest{
+	started, err := client.StartCallByRobot(ctx, tccall.StartCallByRobotRequest{
 		RobotAccount:   "robot-1",
 		CalleeAccounts: []string{"alice"},
 		Timeout:        60000,
@@ -57,16 +62,16 @@ func main() {
 	check(err)
 
 	// 5. Who is in the call?
-	info, err := client.GetCallInfo(started.CallID)
+	info, err := client.GetCallInfo(ctx, started.CallID)
 	check(err)
 	for _, m := range info.UserList {
 		fmt.Printf("  member %-8s %s\n", m.UserAccount, m.Status)
 	}
 
 	// 6. End it from the server, then read its record.
-	_, err = client.EndCall(started.CallID)
+	_, err = client.EndCall(ctx, started.CallID)
 	check(err)
-	rec, err := client.GetCallRecord(started.CallID)
+	rec, err := client.GetCallRecord(ctx, started.CallID)
 	check(err)
 	fmt.Printf("record: %s, %s call, result %s, members %v\n",
 		rec.CallRecord.CallID, rec.CallRecord.MediaType, rec.CallRecord.CallResult, rec.CallRecord.CalleeAccounts)
@@ -82,12 +87,12 @@ func main() {
 	// 8. Dismiss a TRTC room (numeric id) that users are still in.
 	_, err = sb.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": 1234, "users": []string{"bob", "carol"}})
 	check(err)
-	_, err = client.DismissRoom(1234)
+	_, err = client.DismissRoom(ctx, 1234)
 	check(err)
 	fmt.Println("dismissed room 1234")
 
 	// 9. Errors: ending the call again is ErrNotFound, with Tencent's code and request id.
-	_, err = client.EndCall(started.CallID)
+	_, err = client.EndCall(ctx, started.CallID)
 	var e *tccall.Error
 	if errors.Is(err, tccall.ErrNotFound) && errors.As(err, &e) {
 		fmt.Printf("second end_call: %s (code %d, Tencent %s, request %s)\n", e.Name, e.Code, e.ServiceCode, e.RequestID)
