@@ -31,10 +31,28 @@ POLL_MS = 100
 _check_signals = PYFUNCTYPE(c_int)(("PyErr_CheckSignals", pythonapi))
 
 
+class _Token:
+    """An owned ``tccall_cancel``, freed when the last reference to it goes: a user token
+    that still links it (see CancelToken._linked) keeps it alive, so cancel() never
+    touches a freed token, even after an exception at an unlucky moment."""
+
+    __slots__ = ("ptr",)
+
+    def __init__(self) -> None:
+        self.ptr = _ffi.lib.tccall_cancel_new()
+        _ffi.lib.tccall_cancel_set_poll(self.ptr, _Main.callback, None, POLL_MS)
+
+    def __del__(self) -> None:
+        try:
+            _ffi.lib.tccall_cancel_free(self.ptr)
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+
 class _Main:
     """State of the main thread's interruptible calls (only that thread touches it)."""
 
-    token: int | None = None  # tccall_cancel with the poll, reused until cancelled
+    token: _Token | None = None  # the token with the poll, reused until cancelled
     busy = False  # in an interruptible call: calls made by signal handlers get no poll
     raised: list = []  # what a handler raised during the current call
     poller: Any = None  # the generator behind the callback
@@ -75,10 +93,8 @@ def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | 
     frees the outputs and re-raises what a signal handler raised during the call."""
     token = _Main.token
     if token is None:
-        token = _ffi.lib.tccall_cancel_new()
-        _ffi.lib.tccall_cancel_set_poll(token, _Main.callback, None, POLL_MS)
-        _Main.token = token
-    ptr, linked = token, False
+        token = _Main.token = _Token()
+    ptr, linked = token.ptr, False
     if cancel is not None:
         with cancel._lock:
             if cancel._cancelled:
@@ -97,9 +113,8 @@ def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | 
             with cancel._lock:
                 cancel._linked.discard(token)
                 spent = spent or cancel._cancelled
-        if spent and ptr == token:  # a cancelled token stays cancelled: retire it
+        if spent and _Main.token is token:  # a cancelled token stays cancelled: retire it
             _Main.token = None
-            _ffi.lib.tccall_cancel_free(token)
     if _Main.raised:
         exc = _Main.raised[0]
         _Main.raised = []
@@ -110,10 +125,14 @@ def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | 
 
 
 def _after_fork() -> None:
-    # The child starts with the forking thread only; drop (leak) the parent's main-thread
-    # token, whose state another thread may have been using, and start a fresh poller.
+    # The child starts with the forking thread only; leak the parent's main-thread token
+    # (another thread may have been using its state) and start a fresh poller.
+    _leaked.append(_Main.token)
     _Main.token, _Main.busy, _Main.raised = None, False, []
     _install_poller()
+
+
+_leaked: list = []
 
 
 if hasattr(os, "register_at_fork"):
@@ -144,7 +163,7 @@ class CancelToken:
         self._cancelled = False
         # Main-thread calls run under their own polling token (see the module docstring),
         # linked here while they run so that cancel() reaches them.
-        self._linked: set[int] = set()
+        self._linked: set[_Token] = set()
         self._ptr: int | None = _ffi.lib.tccall_cancel_new()
 
     def cancel(self) -> None:
@@ -153,7 +172,7 @@ class CancelToken:
             self._cancelled = True
             _ffi.lib.tccall_cancel_cancel(self._ptr)
             for token in self._linked:
-                _ffi.lib.tccall_cancel_cancel(token)
+                _ffi.lib.tccall_cancel_cancel(token.ptr)
 
     @property
     def cancelled(self) -> bool:
