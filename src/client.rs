@@ -152,7 +152,7 @@ impl Client {
 
     /// Validate, build the target, then sign (pure) and send under the retry policy.
     fn run(&self, op: &OpSpec, req: &Value, options: &CallOptions, now: u64) -> Result<String> {
-        op.validate(req)?;
+        let req = &*op.prepare(req)?;
         match &op.exec {
             Exec::Local(f) => f(&self.config, req, now).map(|v| v.to_string()),
             Exec::Sign(build) => {

@@ -1,15 +1,13 @@
 //! Client configuration: parsing, defaults, validation, region -> domain.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::schema::Preset::{Bool, Int, Str};
 use crate::schema::{self, Field, Kind, NON_EMPTY};
 use crate::secret::Secret;
 use crate::transport::proxy::{Proxies, Proxy};
 use crate::transport::tls::{self, TlsConfig};
 use serde_json::Value;
 use std::time::Duration;
-
-/// Default validity of generated UserSigs: 180 days, as in the official libraries.
-pub const DEFAULT_USERSIG_EXPIRE_S: u64 = 180 * 86400;
 
 /// The Chat (IM) REST data centers: name, domain, backup domain.
 pub const IM_REGIONS: &[(&str, &str, &str)] = &[
@@ -28,46 +26,48 @@ pub const CLOUD_API_ENDPOINTS: &[(&str, &str)] =
 const REGION_NAMES: &[&str] = &["china", "singapore", "seoul", "frankfurt", "usa", "jakarta"];
 const DURATION_MS: Kind = Kind::Int { min: 1, max: 3_600_000 };
 
+// The config's fields and, in `.or(..)`, their defaults: the one place each default is written.
 static CLOUD_API: &[Field] = &[
     Field::null("secret_id", NON_EMPTY),
     Field::null("secret_key", NON_EMPTY),
     Field::null("token", NON_EMPTY),
-    Field::null("region", Kind::Str { min: 1, max: 64 }),
-    Field::null("endpoint", NON_EMPTY),
-    Field::null("language", Kind::OneOf(&["en-US", "zh-CN"])),
+    Field::null("region", Kind::Str { min: 1, max: 64 }).or(Str("ap-guangzhou")),
+    Field::null("endpoint", NON_EMPTY).or(Str("china")),
+    Field::null("language", Kind::OneOf(&["en-US", "zh-CN"])).or(Str("en-US")),
 ];
 static WEBHOOK: &[Field] = &[
     Field::null("token", Kind::Str { min: 1, max: 128 }),
-    Field::null("max_age_s", Kind::Int { min: 1, max: 86_400 }),
+    Field::null("max_age_s", Kind::Int { min: 1, max: 86_400 }).or(Int(60)),
 ];
 static TIMEOUTS: &[Field] = &[
-    Field::null("connect_ms", DURATION_MS),
-    Field::null("request_ms", DURATION_MS),
-    Field::null("total_ms", DURATION_MS),
+    Field::null("connect_ms", DURATION_MS).or(Int(3000)),
+    Field::null("request_ms", DURATION_MS).or(Int(10_000)),
+    Field::null("total_ms", DURATION_MS).or(Int(30_000)),
 ];
 static TLS: &[Field] = &[
     Field::null("ca_file", NON_EMPTY),
     Field::null("ca_pem", NON_EMPTY),
-    Field::null("roots", Kind::OneOf(tls::ROOTS)),
+    Field::null("roots", Kind::OneOf(tls::ROOTS)).or(Str("both")),
 ];
 const RESPONSE_BYTES: Kind = Kind::Int { min: 1024, max: 1 << 30 };
-static RESPONSE_LIMITS: &[Field] = &[Field::null("im", RESPONSE_BYTES), Field::null("cloud_api", RESPONSE_BYTES)];
+static RESPONSE_LIMITS: &[Field] =
+    &[Field::null("im", RESPONSE_BYTES).or(Int(4 << 20)), Field::null("cloud_api", RESPONSE_BYTES).or(Int(4 << 20))];
 static RETRY: &[Field] = &[
-    Field::null("max_attempts", Kind::Int { min: 1, max: 10 }),
-    Field::null("base_delay_ms", Kind::Int { min: 0, max: 60_000 }),
-    Field::null("max_delay_ms", Kind::Int { min: 0, max: 600_000 }),
+    Field::null("max_attempts", Kind::Int { min: 1, max: 10 }).or(Int(3)),
+    Field::null("base_delay_ms", Kind::Int { min: 0, max: 60_000 }).or(Int(100)),
+    Field::null("max_delay_ms", Kind::Int { min: 0, max: 600_000 }).or(Int(2000)),
 ];
 static RATE_LIMIT: &[Field] = &[
-    Field::null("enabled", Kind::Bool),
-    Field::null("im_per_second", Kind::Int { min: 1, max: 100_000 }),
-    Field::null("cloud_api_per_second", Kind::Int { min: 1, max: 100_000 }),
-    Field::null("max_wait_ms", Kind::Int { min: 0, max: 60_000 }),
+    Field::null("enabled", Kind::Bool).or(Bool(true)),
+    Field::null("im_per_second", Kind::Int { min: 1, max: 100_000 }).or(Int(200)),
+    Field::null("cloud_api_per_second", Kind::Int { min: 1, max: 100_000 }).or(Int(20)),
+    Field::null("max_wait_ms", Kind::Int { min: 0, max: 60_000 }).or(Int(1000)),
 ];
 static CONFIG: &[Field] = &[
     Field::req("sdk_app_id", Kind::Int { min: 1, max: u32::MAX as i128 }),
     Field::null("secret_key", NON_EMPTY),
-    Field::null("admin_user_id", schema::USER_ID),
-    Field::null("im_region", Kind::OneOf(REGION_NAMES)),
+    Field::null("admin_user_id", schema::USER_ID).or(Str("administrator")),
+    Field::null("im_region", Kind::OneOf(REGION_NAMES)).or(Str("china")),
     Field::null("im_endpoint", Kind::HttpUrl),
     Field::null("cloud_api", Kind::Object(CLOUD_API)),
     Field::null("webhook", Kind::Object(WEBHOOK)),
@@ -75,11 +75,11 @@ static CONFIG: &[Field] = &[
     Field::null("tls", Kind::Object(TLS)),
     Field::null("retry", Kind::Object(RETRY)),
     Field::null("rate_limit", Kind::Object(RATE_LIMIT)),
-    Field::null("proxy", NON_EMPTY),
-    Field::null("admin_usersig_ttl_s", Kind::Int { min: 600, max: 10 * 365 * 86400 }),
-    Field::null("max_input_bytes", Kind::Int { min: 1024, max: 64 << 20 }),
+    Field::null("proxy", NON_EMPTY).or(Str("env")),
+    Field::null("admin_usersig_ttl_s", Kind::Int { min: 600, max: 10 * 365 * 86400 }).or(Int(86_400)),
+    Field::null("max_input_bytes", Kind::Int { min: 1024, max: 64 << 20 }).or(Int(1 << 20)),
     Field::null("max_response_bytes", Kind::Object(RESPONSE_LIMITS)),
-    Field::null("user_agent", Kind::Str { min: 1, max: 200 }),
+    Field::null("user_agent", Kind::Str { min: 1, max: 200 }).or(Str(concat!("tccall/", env!("CARGO_PKG_VERSION")))),
 ];
 
 /// Cloud API 3.0 (TC3) credentials and endpoint.
@@ -228,7 +228,7 @@ impl Config {
             (sub("cloud_api"), sub("webhook"), sub("timeouts"), sub("retry"), sub("rate_limit"));
         let (tls_v, limits) = (sub("tls"), sub("max_response_bytes"));
 
-        let im_region = str_or(v, "im_region", "china");
+        let im_region = schema::text(v, CONFIG, "im_region");
         let im_endpoint = match str_opt(v, "im_endpoint") {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => {
@@ -236,8 +236,8 @@ impl Config {
                 format!("https://{domain}")
             }
         };
-        let endpoint = cloud_endpoint(&str_or(cloud, "endpoint", "china"))?;
-        let proxy = match str_or(v, "proxy", "env").as_str() {
+        let endpoint = cloud_endpoint(&schema::text(cloud, CLOUD_API, "endpoint"))?;
+        let proxy = match schema::text(v, CONFIG, "proxy").as_str() {
             "env" => ProxySetting::Env,
             "none" => ProxySetting::None,
             url => ProxySetting::Url(Proxy::parse(url).map_err(|e| {
@@ -247,49 +247,50 @@ impl Config {
                 )
             })?),
         };
-        let tls = TlsConfig::new(&str_or(tls_v, "roots", "both"), str_opt(tls_v, "ca_file"), str_opt(tls_v, "ca_pem"))?;
-        let retry = RetryConfig {
-            max_attempts: int_or(retry, "max_attempts", 3) as u32,
-            base_delay: ms(int_or(retry, "base_delay_ms", 100)),
-            max_delay: ms(int_or(retry, "max_delay_ms", 2000)),
-        };
+        let tls =
+            TlsConfig::new(&schema::text(tls_v, TLS, "roots"), str_opt(tls_v, "ca_file"), str_opt(tls_v, "ca_pem"))?;
+        let time = |key: &str| ms(schema::int(times, TIMEOUTS, key));
         Ok(Config {
-            sdk_app_id: int_or(v, "sdk_app_id", 0),
+            sdk_app_id: schema::int(v, CONFIG, "sdk_app_id"),
             secret_key: str_opt(v, "secret_key").map(Secret::new),
-            admin_user_id: str_or(v, "admin_user_id", "administrator"),
+            admin_user_id: schema::text(v, CONFIG, "admin_user_id"),
             im_region,
             im_endpoint,
             cloud_api: CloudApiConfig {
                 secret_id: str_opt(cloud, "secret_id").map(str::to_string),
                 secret_key: str_opt(cloud, "secret_key").map(Secret::new),
                 token: str_opt(cloud, "token").map(Secret::new),
-                region: str_or(cloud, "region", "ap-guangzhou"),
+                region: schema::text(cloud, CLOUD_API, "region"),
                 endpoint,
-                language: str_or(cloud, "language", "en-US"),
+                language: schema::text(cloud, CLOUD_API, "language"),
             },
             webhook: WebhookConfig {
                 token: str_opt(hook, "token").map(Secret::new),
-                max_age_s: int_or(hook, "max_age_s", 60),
+                max_age_s: schema::int(hook, WEBHOOK, "max_age_s"),
             },
-            connect_timeout: ms(int_or(times, "connect_ms", 3000)),
-            request_timeout: ms(int_or(times, "request_ms", 10_000)),
-            total_timeout: ms(int_or(times, "total_ms", 30_000)),
+            connect_timeout: time("connect_ms"),
+            request_timeout: time("request_ms"),
+            total_timeout: time("total_ms"),
             tls,
             max_response: ResponseLimits {
-                im: int_or(limits, "im", 4 << 20) as usize,
-                cloud_api: int_or(limits, "cloud_api", 4 << 20) as usize,
+                im: schema::int(limits, RESPONSE_LIMITS, "im") as usize,
+                cloud_api: schema::int(limits, RESPONSE_LIMITS, "cloud_api") as usize,
             },
-            retry,
+            retry: RetryConfig {
+                max_attempts: schema::int(retry, RETRY, "max_attempts") as u32,
+                base_delay: ms(schema::int(retry, RETRY, "base_delay_ms")),
+                max_delay: ms(schema::int(retry, RETRY, "max_delay_ms")),
+            },
             rate_limit: RateLimitConfig {
-                enabled: v.get("rate_limit").and_then(|r| r.get("enabled")).and_then(Value::as_bool).unwrap_or(true),
-                im_per_second: int_or(rate, "im_per_second", 200) as u32,
-                cloud_api_per_second: int_or(rate, "cloud_api_per_second", 20) as u32,
-                max_wait: ms(int_or(rate, "max_wait_ms", 1000)),
+                enabled: schema::flag(rate, RATE_LIMIT, "enabled"),
+                im_per_second: schema::int(rate, RATE_LIMIT, "im_per_second") as u32,
+                cloud_api_per_second: schema::int(rate, RATE_LIMIT, "cloud_api_per_second") as u32,
+                max_wait: ms(schema::int(rate, RATE_LIMIT, "max_wait_ms")),
             },
             proxy,
-            admin_usersig_ttl_s: int_or(v, "admin_usersig_ttl_s", 86_400),
-            max_input_bytes: int_or(v, "max_input_bytes", 1 << 20) as usize,
-            user_agent: str_or(v, "user_agent", concat!("tccall/", env!("CARGO_PKG_VERSION"))),
+            admin_usersig_ttl_s: schema::int(v, CONFIG, "admin_usersig_ttl_s"),
+            max_input_bytes: schema::int(v, CONFIG, "max_input_bytes") as usize,
+            user_agent: schema::text(v, CONFIG, "user_agent"),
         })
     }
 
@@ -334,14 +335,6 @@ fn ms(n: u64) -> Duration {
 
 fn str_opt<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
-}
-
-fn str_or(v: &Value, key: &str, default: &str) -> String {
-    str_opt(v, key).unwrap_or(default).to_string()
-}
-
-fn int_or(v: &Value, key: &str, default: u64) -> u64 {
-    v.get(key).and_then(Value::as_u64).unwrap_or(default)
 }
 
 #[cfg(test)]

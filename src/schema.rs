@@ -58,6 +58,31 @@ pub enum Presence {
     Nullable,
 }
 
+/// The value an absent field takes: written once, here in the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// No default.
+    None,
+    /// An integer.
+    Int(u64),
+    /// A string.
+    Str(&'static str),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl Preset {
+    /// As JSON.
+    pub fn to_value(self) -> Option<Value> {
+        match self {
+            Preset::None => None,
+            Preset::Int(n) => Some(Value::from(n)),
+            Preset::Str(s) => Some(Value::from(s)),
+            Preset::Bool(b) => Some(Value::from(b)),
+        }
+    }
+}
+
 /// One field of an object schema.
 #[derive(Debug)]
 pub struct Field {
@@ -67,21 +92,86 @@ pub struct Field {
     pub kind: Kind,
     /// Whether it must be present.
     pub presence: Presence,
+    /// Its value when absent (or `null` for nullable fields).
+    pub default: Preset,
 }
 
 impl Field {
     /// A required field.
     pub const fn req(name: &'static str, kind: Kind) -> Field {
-        Field { name, kind, presence: Presence::Required }
+        Field { name, kind, presence: Presence::Required, default: Preset::None }
     }
     /// An optional field (absent allowed, `null` refused).
     pub const fn opt(name: &'static str, kind: Kind) -> Field {
-        Field { name, kind, presence: Presence::Optional }
+        Field { name, kind, presence: Presence::Optional, default: Preset::None }
     }
     /// A nullable field (absent or `null` allowed).
     pub const fn null(name: &'static str, kind: Kind) -> Field {
-        Field { name, kind, presence: Presence::Nullable }
+        Field { name, kind, presence: Presence::Nullable, default: Preset::None }
     }
+    /// The same field with a default.
+    pub const fn or(self, default: Preset) -> Field {
+        Field { default, ..self }
+    }
+}
+
+/// The field `name` of `fields` (a programming error if it is not there).
+fn field<'f>(fields: &'f [Field], name: &str) -> &'f Field {
+    fields.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("{name} is not in the schema"))
+}
+
+/// `obj[name]`, or the schema's default for it when absent or null.
+pub fn value_or_default(obj: &Value, fields: &[Field], name: &str) -> Option<Value> {
+    match obj.get(name) {
+        Some(v) if !v.is_null() => Some(v.clone()),
+        _ => field(fields, name).default.to_value(),
+    }
+}
+
+/// An integer field of a validated object, or its default.
+pub fn int(obj: &Value, fields: &[Field], name: &str) -> u64 {
+    value_or_default(obj, fields, name).and_then(|v| v.as_u64()).unwrap_or_else(|| panic!("{name} has no default"))
+}
+
+/// A string field of a validated object, or its default.
+pub fn text(obj: &Value, fields: &[Field], name: &str) -> String {
+    match value_or_default(obj, fields, name) {
+        Some(Value::String(s)) => s,
+        _ => panic!("{name} has no string default"),
+    }
+}
+
+/// A boolean field of a validated object, or its default.
+pub fn flag(obj: &Value, fields: &[Field], name: &str) -> bool {
+    value_or_default(obj, fields, name).and_then(|v| v.as_bool()).unwrap_or_else(|| panic!("{name} has no default"))
+}
+
+/// A validated request with every absent field that has a default filled in (nested
+/// objects too), so what is sent states the defaults explicitly.
+pub fn with_defaults(req: &Value, fields: &[Field]) -> Value {
+    let mut out = req.clone();
+    fill(&mut out, fields);
+    out
+}
+
+fn fill(v: &mut Value, fields: &[Field]) {
+    let Some(map) = v.as_object_mut() else { return };
+    for f in fields {
+        match (map.get_mut(f.name), &f.kind) {
+            (None, _) => {
+                if let Some(d) = f.default.to_value() {
+                    map.insert(f.name.to_string(), d);
+                }
+            }
+            (Some(inner), Kind::Object(sub)) => fill(inner, sub),
+            _ => {}
+        }
+    }
+}
+
+/// Whether any field (nested objects included) has a default.
+pub fn has_defaults(fields: &[Field]) -> bool {
+    fields.iter().any(|f| f.default != Preset::None || matches!(f.kind, Kind::Object(sub) if has_defaults(sub)))
 }
 
 /// Common kinds.

@@ -1,6 +1,7 @@
 //! Call (TUICallKit) v4 REST APIs: call status, records and webhook configuration.
 
 use super::OpSpec;
+use crate::schema::Preset::{Int, Str};
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
 use crate::transport::retry::RetryClass;
 
@@ -13,7 +14,7 @@ pub const CALL_RESULTS: &[&str] = &["Cancel", "Reject", "NotAnswer", "NormalEnd"
 static CALL_ID: &[Field] = &[Field::req("CallId", NON_EMPTY)];
 
 static ROBOT_CALL_INFO: &[Field] = &[
-    Field::req("MediaType", Kind::OneOf(&["Audio", "Video"])),
+    Field::opt("MediaType", Kind::OneOf(&["Audio", "Video"])).or(Str("Audio")),
     Field::opt("RoomId", Kind::Str { min: 0, max: 64 }),
     Field::opt("RoomIdType", Kind::Int { min: 1, max: 2 }),
 ];
@@ -21,7 +22,8 @@ static ROBOT_CALL_INFO: &[Field] = &[
 static ROBOT: &[Field] = &[
     Field::req("Robot_Account", USER_ID),
     Field::req("CalleeList_Account", Kind::List { min: 1, max: 1000, item: &USER_ID }),
-    Field::req("Timeout", Kind::Int { min: 10_000, max: 600_000 }),
+    // The ringing timeout in ms; 30 s when not given (as the TUICallKit clients default).
+    Field::opt("Timeout", Kind::Int { min: 10_000, max: 600_000 }).or(Int(30_000)),
     Field::opt("UserData", Kind::Str { min: 0, max: 1000 }),
     Field::req("CallInfo", Kind::Object(ROBOT_CALL_INFO)),
     Field::opt("OfflinePushInfo", Kind::AnyObject),

@@ -2,9 +2,13 @@
 
 use super::OpSpec;
 use crate::auth::usersig::{self, Room, VerifyError};
-use crate::config::{Config, DEFAULT_USERSIG_EXPIRE_S};
+use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
-use crate::schema::{Field, Kind, NON_NEG, U32};
+use crate::schema::Preset::Int;
+use crate::schema::{self, Field, Kind, NON_NEG, U32};
+
+/// Default validity of generated tokens: 180 days, as in the official libraries.
+const DEFAULT_EXPIRE_S: u64 = 180 * 86400;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -15,7 +19,7 @@ const EXPIRE: Kind = Kind::Int { min: 1, max: 100 * 365 * 86400 };
 
 static GEN: &[Field] = &[
     Field::req("user_id", TOKEN_USER),
-    Field::null("expire_s", EXPIRE),
+    Field::null("expire_s", EXPIRE).or(Int(DEFAULT_EXPIRE_S)),
     Field::null("userbuf_b64", Kind::Str { min: 0, max: 1 << 16 }),
     Field::null("time", NON_NEG),
 ];
@@ -28,8 +32,9 @@ static PMK: &[Field] = &[
     Field::req("user_id", TOKEN_USER),
     Field::null("room_id", U32),
     Field::null("room_str", Kind::Str { min: 1, max: 64 }),
-    Field::null("privilege_map", U32),
-    Field::null("expire_s", EXPIRE),
+    // All rights (create, enter, send and receive audio, video and sub-stream).
+    Field::null("privilege_map", U32).or(Int(255)),
+    Field::null("expire_s", EXPIRE).or(Int(DEFAULT_EXPIRE_S)),
     Field::null("time", NON_NEG),
 ];
 
@@ -48,7 +53,7 @@ fn get_u64(req: &Value, key: &str) -> Option<u64> {
 pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
     let key = config.require_secret_key("gen_usersig")?;
     let user = req["user_id"].as_str().unwrap_or_default();
-    let expire = get_u64(req, "expire_s").unwrap_or(DEFAULT_USERSIG_EXPIRE_S);
+    let expire = schema::int(req, GEN, "expire_s");
     let time = get_u64(req, "time").unwrap_or(now);
     let userbuf = match req.get("userbuf_b64").and_then(Value::as_str) {
         Some(b) => Some(STANDARD.decode(b).map_err(|_| Error::invalid_request("userbuf_b64 is not standard base64"))?),
@@ -87,8 +92,8 @@ pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Val
     if user.len() > u16::MAX as usize {
         return Err(Error::invalid_request("user_id is too long for a PrivateMapKey"));
     }
-    let privilege = get_u64(req, "privilege_map").unwrap_or(255) as u32;
-    let expire = get_u64(req, "expire_s").unwrap_or(DEFAULT_USERSIG_EXPIRE_S);
+    let privilege = schema::int(req, PMK, "privilege_map") as u32;
+    let expire = schema::int(req, PMK, "expire_s");
     let time = get_u64(req, "time").unwrap_or(now);
     let pmk = usersig::generate_private_map_key(app, key.expose(), user, expire, time, room, privilege);
     Ok(json!({"private_map_key": pmk, "expire_at": time + expire}))

@@ -188,6 +188,16 @@ impl OpSpec {
             None => Ok(()),
         }
     }
+
+    /// Validates a request and fills in the defaults its schema gives (so the request
+    /// sent states them: `start_call_by_robot`'s ringing `Timeout`, for one).
+    pub fn prepare<'r>(&self, req: &'r Value) -> Result<Cow<'r, Value>> {
+        self.validate(req)?;
+        Ok(match schema::has_defaults(self.fields) {
+            true => Cow::Owned(schema::with_defaults(req, self.fields)),
+            false => Cow::Borrowed(req),
+        })
+    }
 }
 
 /// Every operation, in the order of the C exports.
@@ -264,6 +274,21 @@ mod tests {
         let sign = table.as_array().unwrap().iter().find(|o| o["name"] == "sign_cloud_api_request").unwrap();
         assert_eq!((sign["family"].as_str(), sign["retry"].as_str()), (Some("local"), None));
         let raw = table.as_array().unwrap().iter().find(|o| o["name"] == "cloud_api_request").unwrap();
+        assert_eq!(raw["c_function"], "tccall_client_cloud_api_request");
         assert_eq!((raw["family"].as_str(), raw["retry"].as_str()), (Some("cloud_api"), Some("only_unsent")));
+    }
+
+    #[test]
+    fn defaults_come_from_the_schema_and_are_sent() {
+        let req = json!({"Robot_Account": "r", "CalleeList_Account": ["a"], "CallInfo": {}});
+        let sent = call::START_CALL_BY_ROBOT.prepare(&req).unwrap();
+        assert_eq!(sent["Timeout"], 30_000);
+        assert_eq!(sent["CallInfo"]["MediaType"], "Audio");
+        // Given values stay; operations without defaults are not copied.
+        let given = json!({"Robot_Account": "r", "CalleeList_Account": ["a"], "Timeout": 60_000, "CallInfo": {"MediaType": "Video"}});
+        let sent = call::START_CALL_BY_ROBOT.prepare(&given).unwrap();
+        assert_eq!((sent["Timeout"].as_u64(), sent["CallInfo"]["MediaType"].as_str()), (Some(60_000), Some("Video")));
+        let end = json!({"CallId": "c"});
+        assert!(matches!(call::END_CALL.prepare(&end).unwrap(), Cow::Borrowed(_)));
     }
 }
