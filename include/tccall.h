@@ -529,7 +529,10 @@ int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const 
  default (a random port, app 1400000001, admin `administrator`). Fields: `port`,
  `sdk_app_id`, `secret_key`, `admins`, `cloud_secret_id`, `cloud_secret_key`, `regions`,
  `im_per_second`, `cloud_api_per_second`, `enforce_rate_limits`, `webhook_token`,
- `webhook_timeout_ms`, `clock_skew_s`.
+ `webhook_timeout_ms`, `clock_skew_s`, `tls_leaf` (`"valid"`, the default, or a
+ certificate clients must refuse: `"expired"`, `"wrong_name"`, `"self_signed"`).
+ The port serves HTTP and HTTPS; the HTTPS certificate is issued by a CA minted
+ at start (see `tccall_sandbox_info`).
 
  On success `*out_sandbox` receives the handle (free it with `tccall_sandbox_free`);
  on failure `*out_err` receives the error JSON (free with `tccall_string_free`; may be
@@ -542,8 +545,14 @@ int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const 
 int32_t tccall_sandbox_start(const char *config_json, tccall_sandbox **out_sandbox, char **out_err);
 
 /*
- Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT", "client_config": {...}}`,
- where `client_config` is a tccall config pointing at it (pass it to `tccall_client_new`).
+ Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT",
+ "https_base_url": "https://127.0.0.1:PORT", "ca_pem": "-----BEGIN CERTIFICATE-----...",
+ "ca_file": "/tmp/tccall-sandbox-PID-PORT/ca.pem", "client_config": {...},
+ "https_client_config": {...}}`. `client_config` is a tccall config pointing at it over
+ HTTP (pass it to `tccall_client_new`); `https_client_config` the same over HTTPS,
+ trusting only the sandbox's CA (`"tls": {"ca_pem": ..., "roots": "none"}`). `ca_pem`
+ is the CA certificate (minted at start), `ca_file` a file holding it for other
+ clients, removed when the sandbox is freed.
  `*out_json` / `*out_err` as for every operation; free with `tccall_string_free`.
 
  # Safety

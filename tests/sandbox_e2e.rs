@@ -1061,6 +1061,63 @@ fn a_failed_webhook_delivery_is_logged() {
     }
 }
 
+// ---------------------------------------------------------------- HTTPS
+
+#[test]
+fn the_https_client_config_reaches_both_apis_over_tls() {
+    let sb = sandbox();
+    let mut cfg: Value = serde_json::from_str(&sb.https_client_config_json()).unwrap();
+    cfg["retry"] = json!({"max_attempts": 1});
+    let c = Client::new(&cfg).unwrap();
+    let id = robot_call(&c, Value::Null);
+    c.call(ffi::tccall_client_get_call_info, &json!({"CallId": id})).unwrap();
+    c.call(ffi::tccall_client_end_call, &json!({"CallId": id})).unwrap();
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": 1234, "users": ["u1"]}));
+    c.call(ffi::tccall_client_dismiss_room, &json!({"RoomId": 1234})).unwrap();
+    assert_eq!(api_log(&sb, "").len(), 4);
+    // A client that trusts only the system and bundled roots refuses the sandbox's certificate.
+    cfg["tls"] = json!({"roots": "bundled"});
+    let untrusting = Client::new(&cfg).unwrap();
+    let e = untrusting.call(ffi::tccall_client_get_call_info, &json!({"CallId": id})).unwrap_err();
+    assert_eq!(e["code"], ErrorCode::Tls.as_i32(), "{e}");
+}
+
+#[test]
+fn sandbox_info_describes_http_and_https() {
+    let config = CString::new(r#"{"tls_leaf": "valid"}"#).unwrap();
+    let (mut sb, mut out, mut err) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: a valid C string and out pointers.
+    assert_eq!(unsafe { ffi::tccall_sandbox_start(config.as_ptr(), &mut sb, &mut err) }, 0);
+    // SAFETY: a live handle and out pointers.
+    assert_eq!(unsafe { ffi::tccall_sandbox_info(sb, &mut out, &mut err) }, 0);
+    let info = take(out).unwrap();
+    let keys: Vec<&str> = info.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["base_url", "https_base_url", "ca_pem", "ca_file", "client_config", "https_client_config"]);
+    let (http, https) = (info["base_url"].as_str().unwrap(), info["https_base_url"].as_str().unwrap());
+    assert_eq!(http.strip_prefix("http://"), https.strip_prefix("https://"));
+    assert_eq!(info["client_config"]["im_endpoint"], http);
+    assert_eq!(info["https_client_config"]["cloud_api"]["endpoint"], https);
+    assert_eq!(info["https_client_config"]["tls"], json!({"ca_pem": info["ca_pem"], "roots": "none"}));
+    let ca_file = info["ca_file"].as_str().unwrap().to_string();
+    assert_eq!(std::fs::read_to_string(&ca_file).unwrap(), info["ca_pem"].as_str().unwrap());
+    assert!(info["ca_pem"].as_str().unwrap().starts_with("-----BEGIN CERTIFICATE-----\n"));
+    // Both configs work through the C ABI.
+    for key in ["client_config", "https_client_config"] {
+        let c = Client::new(&info[key]).unwrap();
+        assert_err(c.call(ffi::tccall_client_get_call_info, &json!({"CallId": "x"})), ErrorCode::NotFound, "101004");
+    }
+    // SAFETY: the handle from tccall_sandbox_start, freed once.
+    unsafe { ffi::tccall_sandbox_free(sb) };
+    assert!(!std::path::Path::new(&ca_file).exists(), "the CA file is removed with the sandbox");
+    // A bad tls_leaf is a config error.
+    let config = CString::new(r#"{"tls_leaf": "nope"}"#).unwrap();
+    let mut sb = std::ptr::null_mut();
+    // SAFETY: as above.
+    let rc = unsafe { ffi::tccall_sandbox_start(config.as_ptr(), &mut sb, &mut err) };
+    assert_eq!(rc, ErrorCode::InvalidConfig.as_i32());
+    assert!(take(err).unwrap()["message"].as_str().unwrap().contains("tls_leaf must be one of"));
+}
+
 // ---------------------------------------------------------------- the binary
 
 #[test]
@@ -1068,13 +1125,23 @@ fn the_binary_prints_its_url_then_the_client_config() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tccall-sandbox"))
         .args(["--port", "0", "--webhook-token", "tok"])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let url = lines.next().unwrap().unwrap();
     let cfg: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let https_url = lines.next().unwrap().unwrap();
+    let https_cfg: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let said = BufReader::new(child.stderr.take().unwrap()).lines().next().unwrap().unwrap();
+    let ca_file = said.split("CA certificate: ").nth(1).and_then(|r| r.split(')').next()).unwrap_or("").to_string();
     let result = std::panic::catch_unwind(|| {
+        assert_eq!(https_url, url.replace("http://", "https://"));
+        assert!(said.contains(&url) && said.contains(&https_url), "{said}");
+        assert_eq!(https_cfg["im_endpoint"], https_url.as_str());
+        assert_eq!(https_cfg["tls"]["ca_pem"].as_str(), std::fs::read_to_string(&ca_file).ok().as_deref());
+        let c = Client::new(&https_cfg).unwrap();
+        assert_err(c.call(ffi::tccall_client_get_call_info, &json!({"CallId": "x"})), ErrorCode::NotFound, "101004");
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
         assert_eq!(
             (cfg["im_endpoint"].as_str(), cfg["cloud_api"]["endpoint"].as_str()),
@@ -1086,10 +1153,38 @@ fn the_binary_prints_its_url_then_the_client_config() {
         let c = Client::new(&cfg).unwrap();
         assert_err(c.call(ffi::tccall_client_get_call_info, &json!({"CallId": "x"})), ErrorCode::NotFound, "101004");
     });
+    // SIGTERM stops it cleanly: exit status 0 and the CA file removed.
+    let terminated = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = match terminated {
+        Ok(s) if s.success() => Some(child.wait().unwrap()),
+        _ => None,
+    };
     let _ = child.kill();
     let _ = child.wait();
     result.unwrap();
+    if let Some(status) = status {
+        assert!(status.success(), "{status:?}");
+        assert!(!std::path::Path::new(&ca_file).exists(), "{ca_file} is left");
+    }
     // Bad flags exit with status 2.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tccall-sandbox")).arg("--bogus").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    for bad in [&["--bogus"][..], &["--tls-leaf", "nope"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tccall-sandbox")).args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    // --tls-leaf serves the chosen certificate.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tccall-sandbox"))
+        .args(["--tls-leaf", "expired"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let https_cfg: Value =
+        serde_json::from_str(&BufReader::new(child.stdout.take().unwrap()).lines().nth(3).unwrap().unwrap()).unwrap();
+    let result = std::panic::catch_unwind(|| {
+        let e = Client::new(&https_cfg).unwrap().call(ffi::tccall_client_get_call_info, &json!({"CallId": "x"}));
+        assert_eq!(e.unwrap_err()["code"], ErrorCode::Tls.as_i32());
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result.unwrap();
 }

@@ -111,7 +111,7 @@ fn a_slowloris_at_the_connection_cap_does_not_lock_out_new_clients() {
         idle_timeout: Duration::from_secs(3),
         ..Limits::default()
     };
-    let server = Server::start_with(0, echo(), Options { limits }).unwrap();
+    let server = Server::start_with(0, echo(), Options { limits, ..Options::default() }).unwrap();
     let addr = server.addr();
     // 600 connections (the cap is 512), each sending one header byte every 500 ms, forever.
     const HEAD: &[u8] =
@@ -180,7 +180,7 @@ fn bodies_announced_and_never_sent_cost_no_memory() {
     let _serial = serial();
     // A limit above 8 MB, so the server accepts the heads and waits for the bodies.
     let limits = Limits { max_body: 16 << 20, ..Limits::default() };
-    let server = Server::start_with(0, echo(), Options { limits }).unwrap();
+    let server = Server::start_with(0, echo(), Options { limits, ..Options::default() }).unwrap();
     let before = rss();
     let conns: Vec<TcpStream> = (0..300)
         .map(|_| {
@@ -249,4 +249,124 @@ fn every_thread_is_joined_on_stop() {
     assert!(t0.elapsed() < Duration::from_secs(2), "stop took {:?}", t0.elapsed());
     assert_eq!(sandbox_threads(), before, "threads left after the sandbox stopped");
     drop((held, parked));
+}
+
+// ---------------------------------------------------------------- HTTPS
+
+fn tls_client(ca_pem: &str) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// What an HTTPS exchange ended with.
+#[derive(Debug)]
+struct Https {
+    answer: String,
+    kind: Option<rustls::HandshakeKind>,
+}
+
+/// Sends `requests` (raw HTTP) over one TLS connection to `addr`, verifying the server
+/// as `name`, and reads until the server closes.
+fn https(
+    config: &Arc<rustls::ClientConfig>,
+    addr: SocketAddr,
+    name: &str,
+    requests: &str,
+) -> Result<Https, rustls::Error> {
+    let server_name = rustls::pki_types::ServerName::try_from(name.to_string()).unwrap();
+    let conn = rustls::ClientConnection::new(config.clone(), server_name).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, connect(addr));
+    let as_tls = |e: std::io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        Some(e) => e.clone(),
+        None => panic!("not a TLS error: {e}"),
+    };
+    tls.write_all(requests.as_bytes()).map_err(as_tls)?;
+    let mut out = Vec::new();
+    tls.read_to_end(&mut out).map_err(as_tls)?;
+    Ok(Https { answer: String::from_utf8_lossy(&out).into_owned(), kind: tls.conn.handshake_kind() })
+}
+
+const HEALTH: &str =
+    "GET /_sandbox/health HTTP/1.1\r\nHost: x\r\n\r\nGET /_sandbox/health HTTP/1.1\r\nConnection: close\r\n\r\n";
+
+#[test]
+fn https_on_the_same_port_trusts_the_ca_and_resumes_sessions() {
+    let _serial = serial();
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let port = sb.port();
+    assert_eq!(sb.https_base_url(), format!("https://127.0.0.1:{port}"));
+    assert_eq!(sb.base_url(), format!("http://127.0.0.1:{port}"));
+    let config = tls_client(sb.ca_pem());
+    // Every name the certificate carries verifies (the connection is to 127.0.0.1 each time).
+    for name in ["127.0.0.1", "localhost", "::1"] {
+        let r = https(&config, addr_of(&sb), name, HEALTH).unwrap();
+        // Two keep-alive requests on the one connection.
+        assert_eq!(r.answer.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{name}: {r:?}");
+        assert!(r.answer.ends_with(r#"{"ok":true}"#), "{name}: {r:?}");
+    }
+    // A later connection resumes the session.
+    let r = https(&config, addr_of(&sb), "127.0.0.1", HEALTH).unwrap();
+    assert_eq!(r.kind, Some(rustls::HandshakeKind::Resumed));
+    // Plain HTTP still works on the same port.
+    assert!(exchange(addr_of(&sb), b"GET /_sandbox/health HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .starts_with("HTTP/1.1 200 OK\r\n"));
+    // Another sandbox's CA is not trusted.
+    let other = Sandbox::start(SandboxConfig::default()).unwrap();
+    let e = https(&tls_client(other.ca_pem()), addr_of(&sb), "127.0.0.1", HEALTH).unwrap_err();
+    assert_eq!(e, rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature), "{e:?}");
+}
+
+#[test]
+fn wrong_certificates_fail_with_the_matching_rustls_error() {
+    use rustls::CertificateError as C;
+    let _serial = serial();
+    type Check = fn(&C) -> bool;
+    let checks: [(&str, Check); 3] = [
+        ("self_signed", |e| matches!(e, C::UnknownIssuer)),
+        ("wrong_name", |e| matches!(e, C::NotValidForName | C::NotValidForNameContext { .. })),
+        ("expired", |e| matches!(e, C::Expired | C::ExpiredContext { .. })),
+    ];
+    for (leaf, expected) in checks {
+        let sb = Sandbox::start(SandboxConfig { tls_leaf: leaf.into(), ..SandboxConfig::default() }).unwrap();
+        let e = https(&tls_client(sb.ca_pem()), addr_of(&sb), "127.0.0.1", HEALTH).unwrap_err();
+        match &e {
+            rustls::Error::InvalidCertificate(c) if expected(c) => {}
+            other => panic!("{leaf}: {other:?}"),
+        }
+        // Plain HTTP is unaffected.
+        assert!(exchange(addr_of(&sb), b"GET /_sandbox/health HTTP/1.0\r\n\r\n").starts_with("HTTP/1.1 200 "));
+    }
+    let bad = SandboxConfig { tls_leaf: "revoked".into(), ..SandboxConfig::default() };
+    assert_eq!(bad.validate().unwrap_err(), "tls_leaf must be one of valid, expired, wrong_name, self_signed");
+    assert!(SandboxConfig::from_json(r#"{"tls_leaf": "expired"}"#).unwrap().validate().is_ok());
+}
+
+#[test]
+fn the_ca_file_lives_as_long_as_the_sandbox() {
+    let _serial = serial();
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let file = sb.ca_file().to_path_buf();
+    let dir = std::env::temp_dir().join(format!("tccall-sandbox-{}-{}", std::process::id(), sb.port()));
+    assert_eq!(file, dir.join("ca.pem"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), sb.ca_pem());
+    let cfg: Value = serde_json::from_str(&sb.https_client_config_json()).unwrap();
+    let url = sb.https_base_url();
+    assert_eq!((cfg["im_endpoint"].as_str(), cfg["cloud_api"]["endpoint"].as_str()), (Some(&*url), Some(&*url)));
+    assert_eq!(cfg["tls"], json!({"ca_pem": sb.ca_pem(), "roots": "none"}));
+    // The plain config is unchanged: no tls key.
+    let plain: Value = serde_json::from_str(&sb.client_config_json()).unwrap();
+    assert_eq!(plain["im_endpoint"], sb.base_url());
+    assert!(plain.get("tls").is_none());
+    sb.stop();
+    assert!(!dir.exists(), "{} is left", dir.display());
 }

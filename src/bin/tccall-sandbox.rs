@@ -1,18 +1,23 @@
 //! `tccall-sandbox`: runs the local Tencent emulator until killed.
 //!
-//! Usage: `tccall-sandbox [--port N] [--config FILE.json] [--webhook-token T]`.
-//! The first line on stdout is the base URL (`http://127.0.0.1:PORT`), the second
-//! the tccall client config JSON that points at it.
+//! Usage: `tccall-sandbox [--port N] [--config FILE.json] [--webhook-token T] [--tls-leaf KIND]`.
+//! Stdout, one item a line: the base URL (`http://127.0.0.1:PORT`), the tccall client
+//! config JSON that points at it, the HTTPS base URL (`https://127.0.0.1:PORT`, the same
+//! port), and the client config JSON for HTTPS (trusting only the sandbox's CA). Stderr
+//! says where it listens and where the CA certificate file is. `--tls-leaf` serves a
+//! certificate clients must refuse: `expired`, `wrong_name` or `self_signed` (`valid` is
+//! the default). SIGINT and SIGTERM stop it cleanly (the CA file is removed).
 
 use std::io::Write;
 use std::process::ExitCode;
 use tccall::sandbox::{Sandbox, SandboxConfig};
 
-const USAGE: &str = "usage: tccall-sandbox [--port N] [--config FILE.json] [--webhook-token T]";
+const USAGE: &str =
+    "usage: tccall-sandbox [--port N] [--config FILE.json] [--webhook-token T] [--tls-leaf valid|expired|wrong_name|self_signed]";
 
 fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::default();
-    let (mut port, mut token) = (None, None);
+    let (mut port, mut token, mut leaf) = (None, None, None);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -28,6 +33,7 @@ fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
                 config = SandboxConfig::from_json(&text)?;
             }
             "--webhook-token" => token = Some(value()?),
+            "--tls-leaf" => leaf = Some(value()?),
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -39,6 +45,10 @@ fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
     if token.is_some() {
         config.webhook_token = token;
     }
+    if let Some(leaf) = leaf {
+        config.tls_leaf = leaf;
+    }
+    config.validate()?;
     Ok(config)
 }
 
@@ -61,14 +71,66 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let printed = writeln!(out, "{}", sandbox.base_url())
         .and_then(|_| writeln!(out, "{}", sandbox.client_config_json()))
+        .and_then(|_| writeln!(out, "{}", sandbox.https_base_url()))
+        .and_then(|_| writeln!(out, "{}", sandbox.https_client_config_json()))
         .and_then(|_| out.flush());
     drop(out);
     if printed.is_err() {
         return ExitCode::FAILURE;
     }
-    eprintln!("tccall-sandbox listening on {} (Ctrl-C to stop)", sandbox.base_url());
-    // Serve until killed; SIGTERM and Ctrl-C end the process.
-    loop {
-        std::thread::park();
+    eprintln!(
+        "tccall-sandbox listening on {} and {} (CA certificate: {}) (Ctrl-C to stop)",
+        sandbox.base_url(),
+        sandbox.https_base_url(),
+        sandbox.ca_file().display()
+    );
+    // Serve until SIGINT or SIGTERM, then stop cleanly.
+    signals::install();
+    while !signals::received() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    sandbox.stop();
+    ExitCode::SUCCESS
+}
+
+/// SIGINT and SIGTERM set a flag the main thread polls (a store to an atomic is all a
+/// handler may safely do), so the sandbox stops and removes its CA file.
+#[cfg(unix)]
+mod signals {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static RECEIVED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_signal(_signum: i32) {
+        RECEIVED.store(true, Ordering::SeqCst);
+    }
+
+    extern "C" {
+        fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+    }
+
+    const SIGINT: i32 = 2;
+    const SIGTERM: i32 = 15;
+
+    pub fn install() {
+        for signum in [SIGINT, SIGTERM] {
+            // SAFETY: `signal` from the C library with a valid signal number and an
+            // `extern "C"` handler that only stores to an atomic (async-signal-safe).
+            unsafe { signal(signum, on_signal) };
+        }
+    }
+
+    pub fn received() -> bool {
+        RECEIVED.load(Ordering::SeqCst)
+    }
+}
+
+/// Elsewhere the default handlers end the process.
+#[cfg(not(unix))]
+mod signals {
+    pub fn install() {}
+
+    pub fn received() -> bool {
+        false
     }
 }

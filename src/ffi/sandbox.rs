@@ -18,7 +18,10 @@ pub struct tccall_sandbox {
 /// default (a random port, app 1400000001, admin `administrator`). Fields: `port`,
 /// `sdk_app_id`, `secret_key`, `admins`, `cloud_secret_id`, `cloud_secret_key`, `regions`,
 /// `im_per_second`, `cloud_api_per_second`, `enforce_rate_limits`, `webhook_token`,
-/// `webhook_timeout_ms`, `clock_skew_s`.
+/// `webhook_timeout_ms`, `clock_skew_s`, `tls_leaf` (`"valid"`, the default, or a
+/// certificate clients must refuse: `"expired"`, `"wrong_name"`, `"self_signed"`).
+/// The port serves HTTP and HTTPS; the HTTPS certificate is issued by a CA minted
+/// at start (see `tccall_sandbox_info`).
 ///
 /// On success `*out_sandbox` receives the handle (free it with `tccall_sandbox_free`);
 /// on failure `*out_err` receives the error JSON (free with `tccall_string_free`; may be
@@ -37,6 +40,7 @@ pub unsafe extern "C" fn tccall_sandbox_start(
         // SAFETY: NULL or NUL-terminated, per the caller's contract.
         let text = unsafe { read_str(config_json, "config_json") }?;
         let config = SandboxConfig::from_json(text).map_err(Error::invalid_config)?;
+        config.validate().map_err(Error::invalid_config)?;
         let inner = Sandbox::start(config)
             .map_err(|e| Error::new(ErrorCode::Connect, format!("sandbox cannot listen: {e}")))?;
         Ok(tccall_sandbox { inner })
@@ -45,8 +49,14 @@ pub unsafe extern "C" fn tccall_sandbox_start(
     unsafe { new_handle(out_sandbox, "out_sandbox", out_err, make) }
 }
 
-/// Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT", "client_config": {...}}`,
-/// where `client_config` is a tccall config pointing at it (pass it to `tccall_client_new`).
+/// Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT",
+/// "https_base_url": "https://127.0.0.1:PORT", "ca_pem": "-----BEGIN CERTIFICATE-----...",
+/// "ca_file": "/tmp/tccall-sandbox-PID-PORT/ca.pem", "client_config": {...},
+/// "https_client_config": {...}}`. `client_config` is a tccall config pointing at it over
+/// HTTP (pass it to `tccall_client_new`); `https_client_config` the same over HTTPS,
+/// trusting only the sandbox's CA (`"tls": {"ca_pem": ..., "roots": "none"}`). `ca_pem`
+/// is the CA certificate (minted at start), `ca_file` a file holding it for other
+/// clients, removed when the sandbox is freed.
 /// `*out_json` / `*out_err` as for every operation; free with `tccall_string_free`.
 ///
 /// # Safety
@@ -59,8 +69,16 @@ pub unsafe extern "C" fn tccall_sandbox_info(
 ) -> i32 {
     let work = |h: &tccall_sandbox| {
         let s = &h.inner;
-        let config: Value = serde_json::from_str(&s.client_config_json()).expect("the sandbox writes valid JSON");
-        Ok(json!({"base_url": s.base_url(), "client_config": config}).to_string())
+        let parse = |text: String| -> Value { serde_json::from_str(&text).expect("the sandbox writes valid JSON") };
+        Ok(json!({
+            "base_url": s.base_url(),
+            "https_base_url": s.https_base_url(),
+            "ca_pem": s.ca_pem(),
+            "ca_file": s.ca_file().to_string_lossy(),
+            "client_config": parse(s.client_config_json()),
+            "https_client_config": parse(s.https_client_config_json()),
+        })
+        .to_string())
     };
     // SAFETY: forwarded caller contract.
     unsafe { with_handle(sandbox, "sandbox", out_json, out_err, work) }

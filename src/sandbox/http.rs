@@ -6,6 +6,27 @@
 //! request, so no handler can close it; the client would hang until its timeout.
 //! Here every connection owns its `TcpStream`, so a handler can answer, delay, or
 //! shut the stream down.
+//!
+//! HTTP and HTTPS share the listener: a connection whose first byte is 0x16 (a TLS
+//! handshake record, the ClientHello) is served over TLS when the server has a TLS
+//! config, anything else as plain HTTP.
+//!
+//! Hardening (RFC 9112), since users run the sandbox inside their own test suites:
+//! - deadlines: once the first byte of a request has arrived, its head and body must
+//!   arrive within `REQUEST_READ_TIMEOUT` (10 s; else 408 and close); a new connection
+//!   must send its first byte (or ClientHello) within it too, and the TLS handshake
+//!   counts against it; a keep-alive connection waiting for its next request is closed
+//!   after `IDLE_TIMEOUT` (30 s). The socket's read timeout is set to the time left
+//!   before every read, so trickling bytes does not stretch a deadline;
+//! - framing: `Content-Length` with `Transfer-Encoding`, a final coding other than
+//!   `chunked`, differing `Content-Length` values and non-digit lengths are 400; a
+//!   coding before `chunked` is 501; each then closes the connection;
+//! - sizes: bodies above 1 MiB are 413 before a byte of them is read (chunked ones as
+//!   they arrive), bodies are never allocated at their announced size, heads are
+//!   bounded (16 KiB a line, 100 headers, 64 KiB in all);
+//! - threads: one per connection, at most 512; at the cap the connection idle the
+//!   longest is closed to make room; `Server::stop` shuts every socket down and joins
+//!   every thread.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -47,6 +68,10 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body (chunked bodies are decoded).
     pub body: Vec<u8>,
+    /// Which connection it came on (numbered from 1 in accept order).
+    pub connection: u64,
+    /// Whether that connection is TLS.
+    pub tls: bool,
 }
 
 impl Request {
@@ -118,6 +143,8 @@ impl Default for Limits {
 pub struct Options {
     /// Deadlines and sizes.
     pub limits: Limits,
+    /// Serve TLS too (on the same port) with this config.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A running server; `stop` (or drop) closes the listener and every connection, and
@@ -142,7 +169,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let stopping = Arc::new(AtomicBool::new(false));
         let registry = Arc::new(Registry { epoch: Instant::now(), slots: Mutex::default() });
-        let ctx = Arc::new(Ctx { handler, limits: options.limits, registry: registry.clone() });
+        let ctx = Arc::new(Ctx { handler, limits: options.limits, tls: options.tls, registry: registry.clone() });
         let stop = stopping.clone();
         let accept = std::thread::Builder::new()
             .name("tccall-sandbox-accept".into())
@@ -267,6 +294,7 @@ impl Registry {
 struct Ctx {
     handler: Handler,
     limits: Limits,
+    tls: Option<Arc<rustls::ServerConfig>>,
     registry: Arc<Registry>,
 }
 
@@ -301,7 +329,7 @@ fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stopping: Arc<AtomicBool>) 
         }
         let mine = ctx.clone();
         let spawned = std::thread::Builder::new().name("tccall-sandbox-conn".into()).spawn(move || {
-            serve_connection(sock, &mine, &idle_since);
+            serve_connection(sock, &mine, id, &idle_since);
             mine.registry.leave(id);
         });
         let mut slots = registry.lock();
@@ -370,6 +398,83 @@ impl Timed {
         self.idle = false;
         self.until = until;
     }
+
+    /// The first byte the client sends, left unread; `None` when it closes first.
+    fn peek_byte(&mut self) -> io::Result<Option<u8>> {
+        let mut byte = [0u8; 1];
+        loop {
+            let left = self.until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.sock.set_read_timeout(Some(left))?;
+            match self.sock.peek(&mut byte) {
+                Ok(0) => return Ok(None),
+                Ok(_) => return Ok(Some(byte[0])),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(io::ErrorKind::TimedOut.into()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// A connection after the first byte: plain, or TLS over the same deadlines.
+enum Conn {
+    Plain(Timed),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, Timed>>),
+}
+
+impl Conn {
+    fn timed(&mut self) -> &mut Timed {
+        match self {
+            Conn::Plain(t) => t,
+            Conn::Tls(s) => &mut s.sock,
+        }
+    }
+
+    /// Ends a TLS session properly (close_notify) before a graceful close.
+    fn close_notify(&mut self) {
+        if let Conn::Tls(s) = self {
+            s.conn.send_close_notify();
+            let _ = s.flush();
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(t) => t.read(buf),
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(t) => t.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Conn::Plain(t) => t.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// Runs the TLS handshake (under the deadline the first byte started); `None` when it
+/// fails (the client refused the certificate, closed, or was too slow).
+fn handshake(config: &Arc<rustls::ServerConfig>, mut timed: Timed) -> Option<Conn> {
+    let mut conn = rustls::ServerConnection::new(config.clone()).ok()?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut timed).ok()?;
+    }
+    Some(Conn::Tls(Box::new(rustls::StreamOwned::new(conn, timed))))
 }
 
 impl Read for Timed {
@@ -405,45 +510,63 @@ impl Write for Timed {
 
 /// Serves keep-alive requests on one connection until it closes, errs, times out or a
 /// handler drops it.
-fn serve_connection(sock: Arc<TcpStream>, ctx: &Ctx, idle_since: &Arc<AtomicU64>) {
+fn serve_connection(sock: Arc<TcpStream>, ctx: &Ctx, id: u64, idle_since: &Arc<AtomicU64>) {
     let limits = &ctx.limits;
     let _ = sock.set_nodelay(true);
     let _ = sock.set_write_timeout(Some(limits.request_read_timeout));
-    let mut reader = BufReader::new(Timed::new(sock, ctx, idle_since));
+    let mut timed = Timed::new(sock.clone(), ctx, idle_since);
+    // The first byte decides: 0x16 opens a TLS handshake, anything else is HTTP.
+    let first = timed.peek_byte();
+    timed.begin_request();
+    let conn = match (first, &ctx.tls) {
+        (Ok(Some(0x16)), Some(config)) => handshake(config, timed),
+        (Ok(Some(_)), _) => Some(Conn::Plain(timed)),
+        _ => None,
+    };
+    if let Some(conn) = conn {
+        serve_requests(BufReader::new(conn), ctx, id);
+    }
+    let _ = sock.shutdown(Shutdown::Both);
+}
+
+fn serve_requests(mut reader: BufReader<Conn>, ctx: &Ctx, id: u64) {
+    let limits = &ctx.limits;
+    let tls = matches!(reader.get_ref(), Conn::Tls(_));
     loop {
         // The first byte of the next request (or what is left of a pipelined batch).
         match reader.fill_buf() {
-            Ok([]) | Err(_) => break,
-            Ok(_) => reader.get_mut().begin_request(),
+            Ok([]) | Err(_) => return,
+            Ok(_) => reader.get_mut().timed().begin_request(),
         }
-        let (request, keep_alive) = match read_request(&mut reader, limits) {
+        let (mut request, keep_alive) = match read_request(&mut reader, limits) {
             Ok(Some(r)) => r,
-            Ok(None) => break,
+            Ok(None) => return,
             Err(ReadError::Bad(status)) => {
                 if write_reply(reader.get_mut(), &status_reply(status), false).is_ok() {
                     linger(&mut reader);
                 }
-                break;
+                return;
             }
             Err(ReadError::Timeout) => {
                 let _ = write_reply(reader.get_mut(), &status_reply(408), false);
-                break;
+                return;
             }
-            Err(ReadError::Io) => break,
+            Err(ReadError::Io) => return,
         };
+        (request.connection, request.tls) = (id, tls);
         match (ctx.handler)(&request) {
             Outcome::Reply(reply) => match write_reply(reader.get_mut(), &reply, keep_alive) {
-                Ok(()) if keep_alive => reader.get_mut().await_request(limits.idle_timeout),
+                Ok(()) if keep_alive => reader.get_mut().timed().await_request(limits.idle_timeout),
                 Ok(()) => {
                     linger(&mut reader);
-                    break;
+                    return;
                 }
-                Err(_) => break,
+                Err(_) => return,
             },
-            Outcome::Drop => break,
+            // Closed without a word (no close_notify either): the dropped-connection fault.
+            Outcome::Drop => return,
         }
     }
-    let _ = reader.get_ref().sock.shutdown(Shutdown::Both);
 }
 
 /// A plain-text answer carrying just the status.
@@ -459,11 +582,14 @@ const LINGER_BYTES: u64 = 1 << 20;
 /// Closes gracefully after a final answer: sends FIN, then discards (without keeping)
 /// what the client still sends, briefly. Closing with unread bytes in the socket would
 /// send a reset, and the client could lose the answer (a 413 sent before its body).
-fn linger(reader: &mut BufReader<Timed>) {
-    let timed = reader.get_mut();
+fn linger(reader: &mut BufReader<Conn>) {
+    let conn = reader.get_mut();
+    conn.close_notify();
+    let timed = conn.timed();
     let _ = timed.sock.shutdown(Shutdown::Write);
     timed.deadline(Instant::now() + LINGER);
-    let _ = io::copy(&mut reader.by_ref().take(LINGER_BYTES), &mut io::sink());
+    // Straight from the socket: what is discarded needs no decrypting.
+    let _ = io::copy(&mut timed.take(LINGER_BYTES), &mut io::sink());
 }
 
 enum ReadError {
@@ -621,8 +747,15 @@ fn read_request<S: Read + Write>(
         headers.push((name.to_string(), value.trim_matches([' ', '\t']).to_string()));
     }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut request =
-        Request { method: method.to_string(), path: path.to_string(), query: query.to_string(), headers, body: vec![] };
+    let mut request = Request {
+        method: method.to_string(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body: vec![],
+        connection: 0,
+        tls: false,
+    };
 
     let connection = request.header("connection").map(str::to_ascii_lowercase).unwrap_or_default();
     let keep_alive = if http10 { connection.contains("keep-alive") } else { !connection.contains("close") };
@@ -883,7 +1016,7 @@ mod tests {
             idle_timeout: Duration::from_millis(700),
             ..Limits::default()
         };
-        Options { limits }
+        Options { limits, ..Options::default() }
     }
 
     /// Writes `raw` one byte every `gap` on another thread (until the server closes);
@@ -951,7 +1084,7 @@ mod tests {
     #[test]
     fn at_the_cap_the_longest_idle_connection_makes_room() {
         let limits = Limits { max_connections: 2, ..Limits::default() };
-        let server = Server::start_with(0, echo(), Options { limits }).unwrap();
+        let server = Server::start_with(0, echo(), Options { limits, ..Options::default() }).unwrap();
         let addr = server.addr();
         let open = || {
             let s = TcpStream::connect(addr).unwrap();

@@ -6,11 +6,20 @@
 //! webhook delivery to the configured URLs. Code that passes against it should pass
 //! against Tencent; see `im`, `cloud` and `control` for exactly what is checked.
 //!
+//! One port serves both HTTP and HTTPS (the first byte of a connection tells them
+//! apart). For HTTPS, every start mints a throwaway CA and a certificate for
+//! `127.0.0.1`, `localhost` and `::1` signed by it; trust the CA (`ca_pem`, or the file
+//! `ca_file`, removed when the sandbox stops) or take `https_client_config_json`, which
+//! already does. `SandboxConfig::tls_leaf` serves a deliberately wrong certificate
+//! instead, to test how a client fails. The server itself is hardened (deadlines,
+//! strict framing, size limits, a connection cap): see `http`.
+//!
 //! ```no_run
 //! use tccall::sandbox::{Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
 //! let client = tccall::Client::from_json(&sandbox.client_config_json()).unwrap();
-//! # drop(client);
+//! let over_tls = tccall::Client::from_json(&sandbox.https_client_config_json()).unwrap();
+//! # drop((client, over_tls));
 //! ```
 
 pub mod cloud;
@@ -21,6 +30,7 @@ pub mod im;
 pub mod log;
 pub mod query;
 pub mod state;
+pub mod tls;
 pub mod verify;
 pub mod webhooks;
 
@@ -30,6 +40,7 @@ use http::{Outcome, Reply, Request};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
@@ -63,6 +74,10 @@ pub struct SandboxConfig {
     pub webhook_timeout_ms: u64,
     /// Allowed distance of `X-TC-Timestamp` from now (Tencent: 300 s).
     pub clock_skew_s: u64,
+    /// The HTTPS server certificate: `valid` (the default), or one a client must refuse:
+    /// `expired`, `wrong_name` (names only `wrong.example`), `self_signed` (not issued by
+    /// the sandbox's CA).
+    pub tls_leaf: String,
 }
 
 impl Default for SandboxConfig {
@@ -81,6 +96,7 @@ impl Default for SandboxConfig {
             webhook_token: None,
             webhook_timeout_ms: 2000,
             clock_skew_s: 300,
+            tls_leaf: "valid".into(),
         }
     }
 }
@@ -102,6 +118,7 @@ impl fmt::Debug for SandboxConfig {
             .field("webhook_token", &self.webhook_token.as_ref().map(|_| HIDDEN))
             .field("webhook_timeout_ms", &self.webhook_timeout_ms)
             .field("clock_skew_s", &self.clock_skew_s)
+            .field("tls_leaf", &self.tls_leaf)
             .finish()
     }
 }
@@ -133,6 +150,9 @@ impl SandboxConfig {
         }
         if self.webhook_token.as_deref() == Some("") {
             return Err("webhook_token must not be empty (omit it for no token)".into());
+        }
+        if !tls::LEAF_KINDS.contains(&self.tls_leaf.as_str()) {
+            return Err(format!("tls_leaf must be one of {}", tls::LEAF_KINDS.join(", ")));
         }
         Ok(())
     }
@@ -295,6 +315,10 @@ impl Shared {
 pub struct Sandbox {
     shared: Arc<Shared>,
     server: http::Server,
+    ca_pem: String,
+    ca_file: PathBuf,
+    /// The CA file's directory, until `shutdown` removes it.
+    ca_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for Sandbox {
@@ -304,9 +328,12 @@ impl fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    /// Binds `127.0.0.1:{config.port}` and serves on background threads.
+    /// Binds `127.0.0.1:{config.port}` and serves HTTP and HTTPS there on background
+    /// threads; writes the CA certificate to `ca_file`.
     pub fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
-        config.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+        config.validate().map_err(invalid)?;
+        let minted = tls::mint(&config.tls_leaf).map_err(std::io::Error::other)?;
         let log = Arc::new(log::Log::default());
         let hooks = webhooks::Hooks::start(
             config.sdk_app_id,
@@ -326,19 +353,44 @@ impl Sandbox {
         });
         let handler_shared = shared.clone();
         let handler: http::Handler = Arc::new(move |req: &Request| handler_shared.serve(req));
-        let server = match http::Server::start(shared.config.port, handler) {
+        let options = http::Options { tls: Some(minted.server), ..http::Options::default() };
+        let mut server = match http::Server::start_with(shared.config.port, handler, options) {
             Ok(s) => s,
             Err(e) => {
                 shared.hooks.stop();
                 return Err(e);
             }
         };
-        Ok(Sandbox { shared, server })
+        let dir = std::env::temp_dir().join(format!("tccall-sandbox-{}-{}", std::process::id(), server.addr().port()));
+        let ca_file = dir.join("ca.pem");
+        if let Err(e) = write_ca_file(&dir, &ca_file, &minted.ca_pem) {
+            server.stop();
+            shared.hooks.stop();
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(std::io::Error::new(e.kind(), format!("cannot write {}: {e}", ca_file.display())));
+        }
+        Ok(Sandbox { shared, server, ca_pem: minted.ca_pem, ca_file, ca_dir: Some(dir) })
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.server.addr())
+    }
+
+    /// `https://127.0.0.1:PORT` (the same port).
+    pub fn https_base_url(&self) -> String {
+        format!("https://{}", self.server.addr())
+    }
+
+    /// The PEM of the throwaway CA that issued the HTTPS certificate (fresh at every start).
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// A file holding `ca_pem`: `<temp dir>/tccall-sandbox-<pid>-<port>/ca.pem`, written
+    /// at start and removed when the sandbox stops.
+    pub fn ca_file(&self) -> &Path {
+        &self.ca_file
     }
 
     /// The bound port.
@@ -354,8 +406,17 @@ impl Sandbox {
     /// A tccall client config JSON pointing both endpoints at this sandbox with its
     /// credentials (first admin, `ap-guangzhou` if allowed, no proxy, its webhook token).
     pub fn client_config_json(&self) -> String {
+        self.config_json(&self.base_url(), false)
+    }
+
+    /// `client_config_json` over HTTPS: both endpoints are `https_base_url`, and
+    /// `"tls": {"ca_pem": <the CA>, "roots": "none"}` trusts the sandbox's CA and nothing else.
+    pub fn https_client_config_json(&self) -> String {
+        self.config_json(&self.https_base_url(), true)
+    }
+
+    fn config_json(&self, base: &str, tls: bool) -> String {
         let c = &self.shared.config;
-        let base = self.base_url();
         let region = if c.regions.iter().any(|r| r == "ap-guangzhou") { "ap-guangzhou" } else { &c.regions[0] };
         let mut v = json!({
             "sdk_app_id": c.sdk_app_id,
@@ -368,6 +429,9 @@ impl Sandbox {
         });
         if let Some(token) = &c.webhook_token {
             v["webhook"] = json!({"token": token});
+        }
+        if tls {
+            v["tls"] = json!({"ca_pem": self.ca_pem, "roots": "none"});
         }
         v.to_string()
     }
@@ -403,7 +467,26 @@ impl Sandbox {
         self.shared.halt();
         self.server.stop();
         self.shared.hooks.stop();
+        if let Some(dir) = self.ca_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
+}
+
+/// Writes the CA file into a fresh directory of its own (a stale one, left by a killed
+/// process with the same pid and port, is replaced).
+fn write_ca_file(dir: &Path, file: &Path, pem: &str) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    if let Err(e) = builder.create(dir) {
+        if e.kind() != std::io::ErrorKind::AlreadyExists {
+            return Err(e);
+        }
+        std::fs::remove_dir_all(dir)?;
+        builder.create(dir)?;
+    }
+    std::fs::write(file, pem)
 }
 
 impl Drop for Sandbox {
