@@ -57,59 +57,8 @@ fn percent_decode(s: &str) -> Result<String> {
 pub fn parse(sdk_app_id: u64, cfg: &WebhookConfig, query: &str, body: &[u8], now: u64) -> Result<Value> {
     let params = parse_query(query)?;
     let get = |k: &str| params.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str());
-
-    let app = get("SdkAppid")
-        .ok_or_else(|| Error::new(ErrorCode::WebhookAppMismatch, "SdkAppid is missing from the query"))?;
-    if app.parse::<u64>().ok() != Some(sdk_app_id) {
-        return Err(Error::new(
-            ErrorCode::WebhookAppMismatch,
-            format!("SdkAppid {app:?} is not this app's ({sdk_app_id})"),
-        ));
-    }
-
-    let verified = match &cfg.token {
-        None => false,
-        Some(token) => {
-            let sign = get("Sign").ok_or_else(|| {
-                Error::new(ErrorCode::WebhookSignature, "Sign is missing but a webhook token is configured")
-            })?;
-            let time = get("RequestTime").ok_or_else(|| {
-                Error::new(ErrorCode::WebhookSignature, "RequestTime is missing but a webhook token is configured")
-            })?;
-            if !callback_sign::verify(token.expose(), time, sign) {
-                return Err(Error::new(ErrorCode::WebhookSignature, "Sign does not match sha256(token + RequestTime)"));
-            }
-            let t: u64 =
-                time.parse().map_err(|_| Error::new(ErrorCode::WebhookStale, "RequestTime is not unix seconds"))?;
-            if t.abs_diff(now) > cfg.max_age_s {
-                return Err(Error::new(
-                    ErrorCode::WebhookStale,
-                    format!(
-                        "RequestTime {t} is {} s from now, more than max_age_s ({})",
-                        t.abs_diff(now),
-                        cfg.max_age_s
-                    ),
-                ));
-            }
-            true
-        }
-    };
-
-    let mut event: Map<String, Value> = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => m,
-        Ok(_) => return Err(malformed("body is not a JSON object")),
-        Err(e) => return Err(malformed(format!("body is not valid JSON: {e}"))),
-    };
-    let body_command = event.get("CallbackCommand").and_then(Value::as_str).map(str::to_string);
-    let command = match (get("CallbackCommand"), body_command.as_deref()) {
-        (Some(q), Some(b)) if q != b => {
-            return Err(malformed(format!("CallbackCommand differs between query ({q}) and body ({b})")))
-        }
-        (Some(c), _) | (None, Some(c)) => c.to_string(),
-        (None, None) => return Err(malformed("CallbackCommand is missing from query and body")),
-    };
-    normalize(&command, &mut event)?;
-
+    let verified = authenticate(sdk_app_id, cfg, &get, now)?;
+    let (command, event) = read_body(get("CallbackCommand"), body)?;
     Ok(json!({
         "command": command,
         "event": event,
@@ -119,6 +68,61 @@ pub fn parse(sdk_app_id: u64, cfg: &WebhookConfig, query: &str, body: &[u8], now
         "signature_verified": verified,
         "reply": REPLY_OK,
     }))
+}
+
+/// The checks made before the body is trusted: `SdkAppid`, then, with a token, `Sign` and
+/// the `RequestTime` window. Returns whether a signature was verified.
+fn authenticate<'q>(
+    sdk_app_id: u64,
+    cfg: &WebhookConfig,
+    get: &dyn Fn(&str) -> Option<&'q str>,
+    now: u64,
+) -> Result<bool> {
+    let app = get("SdkAppid")
+        .ok_or_else(|| Error::new(ErrorCode::WebhookAppMismatch, "SdkAppid is missing from the query"))?;
+    if app.parse::<u64>().ok() != Some(sdk_app_id) {
+        return Err(Error::new(
+            ErrorCode::WebhookAppMismatch,
+            format!("SdkAppid {app:?} is not this app's ({sdk_app_id})"),
+        ));
+    }
+    let Some(token) = &cfg.token else { return Ok(false) };
+    let missing = |what: &str| {
+        Error::new(ErrorCode::WebhookSignature, format!("{what} is missing but a webhook token is configured"))
+    };
+    let sign = get("Sign").ok_or_else(|| missing("Sign"))?;
+    let time = get("RequestTime").ok_or_else(|| missing("RequestTime"))?;
+    if !callback_sign::verify(token.expose(), time, sign) {
+        return Err(Error::new(ErrorCode::WebhookSignature, "Sign does not match sha256(token + RequestTime)"));
+    }
+    let t: u64 = time.parse().map_err(|_| Error::new(ErrorCode::WebhookStale, "RequestTime is not unix seconds"))?;
+    if t.abs_diff(now) > cfg.max_age_s {
+        return Err(Error::new(
+            ErrorCode::WebhookStale,
+            format!("RequestTime {t} is {} s from now, more than max_age_s ({})", t.abs_diff(now), cfg.max_age_s),
+        ));
+    }
+    Ok(true)
+}
+
+/// The command (from the query, or the body when the query lacks it; they must agree) and
+/// the normalised event.
+fn read_body(query_command: Option<&str>, body: &[u8]) -> Result<(String, Map<String, Value>)> {
+    let mut event: Map<String, Value> = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return Err(malformed("body is not a JSON object")),
+        Err(e) => return Err(malformed(format!("body is not valid JSON: {e}"))),
+    };
+    let body_command = event.get("CallbackCommand").and_then(Value::as_str);
+    let command = match (query_command, body_command) {
+        (Some(q), Some(b)) if q != b => {
+            return Err(malformed(format!("CallbackCommand differs between query ({q}) and body ({b})")))
+        }
+        (Some(c), _) | (None, Some(c)) => c.to_string(),
+        (None, None) => return Err(malformed("CallbackCommand is missing from query and body")),
+    };
+    normalize(&command, &mut event)?;
+    Ok((command, event))
 }
 
 /// Checks the fields a known command needs and smooths over the documented doc defects.

@@ -327,35 +327,8 @@ impl World {
         };
         let idx = call.members.iter().position(|m| m.user == user);
         let status = idx.map(|i| call.members[i].status);
-        let invalid = |why: &str| Err(Refusal::Invalid(format!("{action} by {user}: {why}")));
-        let mut hint: Option<&'static str> = None;
-        let new_status = match (action, status) {
-            ("Answer", Some(Status::Waiting)) => Status::Calling,
-            ("Reject", Some(Status::Waiting)) => {
-                hint = Some("Reject");
-                Status::Gone
-            }
-            ("NotAnswer", Some(Status::Waiting)) => {
-                hint = Some("NotAnswer");
-                Status::Gone
-            }
-            ("Cancel_Invite", Some(Status::Waiting)) => Status::Gone,
-            ("Hangup", Some(Status::Calling | Status::Waiting)) => Status::Gone,
-            ("Offline", Some(Status::Calling | Status::Waiting)) => {
-                hint = Some("Offline");
-                Status::Gone
-            }
-            ("Join", None | Some(Status::Gone | Status::Waiting)) => Status::Calling,
-            ("Invite", None | Some(Status::Gone)) => Status::Waiting,
-            ("Answer" | "Reject" | "NotAnswer" | "Cancel_Invite" | "Hangup" | "Offline" | "Join" | "Invite", _) => {
-                return invalid(&format!("not allowed while the member is {}", status_name(status)));
-            }
-            _ => {
-                return Err(Refusal::Invalid(format!(
-                "unknown action `{action}` (Answer, Reject, NotAnswer, Hangup, Join, Offline, Invite, Cancel_Invite)"
-            )))
-            }
-        };
+        let (new_status, hint) =
+            transition(action, status).map_err(|why| Refusal::Invalid(format!("{action} by {user}: {why}")))?;
         match idx {
             Some(i) => call.members[i].status = new_status,
             None => call.members.push(Member { user: user.into(), status: new_status }),
@@ -532,6 +505,29 @@ fn status_name(s: Option<Status>) -> &'static str {
         Some(Status::Waiting) => "Waiting",
         Some(Status::Gone) => "gone",
     }
+}
+
+/// A member's move: the status it leads to from `status`, and the `CallResult` it implies
+/// if it ends the call before anyone answered.
+fn transition(action: &str, status: Option<Status>) -> Result<(Status, Option<&'static str>), String> {
+    Ok(match (action, status) {
+        ("Answer", Some(Status::Waiting)) => (Status::Calling, None),
+        ("Reject", Some(Status::Waiting)) => (Status::Gone, Some("Reject")),
+        ("NotAnswer", Some(Status::Waiting)) => (Status::Gone, Some("NotAnswer")),
+        ("Cancel_Invite", Some(Status::Waiting)) => (Status::Gone, None),
+        ("Hangup", Some(Status::Calling | Status::Waiting)) => (Status::Gone, None),
+        ("Offline", Some(Status::Calling | Status::Waiting)) => (Status::Gone, Some("Offline")),
+        ("Join", None | Some(Status::Gone | Status::Waiting)) => (Status::Calling, None),
+        ("Invite", None | Some(Status::Gone)) => (Status::Waiting, None),
+        ("Answer" | "Reject" | "NotAnswer" | "Cancel_Invite" | "Hangup" | "Offline" | "Join" | "Invite", _) => {
+            return Err(format!("not allowed while the member is {}", status_name(status)));
+        }
+        _ => {
+            return Err(
+                "unknown action (Answer, Reject, NotAnswer, Hangup, Join, Offline, Invite, Cancel_Invite)".into()
+            )
+        }
+    })
 }
 
 /// Whether a string is one of the three Call webhook commands.
