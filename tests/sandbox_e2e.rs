@@ -178,8 +178,20 @@ fn robot_call(c: &Client, room: Value) -> String {
 #[test]
 fn every_operation_succeeds_through_the_c_abi() {
     let sb = sandbox();
-    let c = client(&sb);
+    every_operation(&sb, &client(&sb));
+}
 
+#[test]
+fn every_operation_succeeds_over_https() {
+    let sb = sandbox();
+    let mut cfg: Value = serde_json::from_str(&sb.https_client_config_json()).unwrap();
+    cfg["retry"] = json!({"max_attempts": 3, "base_delay_ms": 1, "max_delay_ms": 5});
+    let c = Client::new(&cfg).unwrap();
+    every_operation(&sb, &c);
+}
+
+/// Every network operation, each checked against the sandbox's state.
+fn every_operation(sb: &Sandbox, c: &Client) {
     let v = c
         .call(
             ffi::tccall_client_start_call_by_robot,
@@ -238,8 +250,8 @@ fn every_operation_succeeds_through_the_c_abi() {
     c.call(ffi::tccall_client_delete_callback_config, &json!({})).unwrap();
 
     // TRTC: numeric and string rooms, dismiss and remove.
-    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": 1234, "users": ["u1", "u2"]}));
-    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": "r-abc", "users": ["u1", "u2", "u3"]}));
+    ctl(sb, "POST", "/_sandbox/rooms", json!({"room_id": 1234, "users": ["u1", "u2"]}));
+    ctl(sb, "POST", "/_sandbox/rooms", json!({"room_id": "r-abc", "users": ["u1", "u2", "u3"]}));
     let v = c.call(ffi::tccall_client_remove_users, &json!({"RoomId": 1234, "UserIds": ["u1"]})).unwrap();
     assert_eq!(v["RequestId"].as_str().unwrap().len(), 36);
     c.call(ffi::tccall_client_remove_users, &json!({"RoomId": "r-abc", "UserIds": ["u1", "u3"]})).unwrap();
@@ -247,11 +259,11 @@ fn every_operation_succeeds_through_the_c_abi() {
     c.call(ffi::tccall_client_dismiss_room, &json!({"RoomId": "r-abc", "SdkAppId": 1400000001})).unwrap();
     assert_eq!(sb.state()["rooms"], json!([]));
     let actions: Vec<Value> =
-        api_log(&sb, "").iter().filter(|e| e["kind"] == "cloud").map(|e| e["action"].clone()).collect();
+        api_log(sb, "").iter().filter(|e| e["kind"] == "cloud").map(|e| e["action"].clone()).collect();
     assert_eq!(actions, ["RemoveUser", "RemoveUserByStrRoomId", "DismissRoom", "DismissRoomByStrRoomId"]);
 
     // Desk.
-    let s = ctl(&sb, "POST", "/_sandbox/desk/sessions", json!({"client_user_id": "cu1", "agent_id": "ag@x.com"}));
+    let s = ctl(sb, "POST", "/_sandbox/desk/sessions", json!({"client_user_id": "cu1", "agent_id": "ag@x.com"}));
     let sid = s["SessionId"].as_str().unwrap().to_string();
     let st = c.call(ffi::tccall_client_get_desk_session_state, &json!({"SessionId": sid})).unwrap();
     assert_eq!((st["CurrentState"].as_str(), st["AgentId"].as_str()), (Some("Agent"), Some("ag@x.com")));
@@ -293,8 +305,20 @@ fn every_operation_succeeds_through_the_c_abi() {
         .unwrap();
     assert_eq!((cdr["TotalCount"].as_u64(), cdr["IMCdrList"].clone()), (Some(0), json!([])));
 
+    // The escape hatches: a raw IM command and a raw Cloud API action.
+    let v = c.call(ffi::tccall_client_im_request, &json!({"path": "v4/call_config/get_callback"})).unwrap_err();
+    assert_eq!(v["service_code"], "100301", "{v}");
+    ctl(sb, "POST", "/_sandbox/rooms", json!({"room_id": 77, "users": ["u1"]}));
+    let v = c
+        .call(
+            ffi::tccall_client_cloud_api_request,
+            &json!({"action": "DismissRoom", "params": {"SdkAppId": 1400000001, "RoomId": 77}}),
+        )
+        .unwrap();
+    assert!(v["RequestId"].is_string(), "{v}");
+
     // The log never holds a UserSig or an Authorization.
-    let log = ctl(&sb, "GET", "/_sandbox/log", Value::Null).to_string();
+    let log = ctl(sb, "GET", "/_sandbox/log", Value::Null).to_string();
     assert!(!log.contains("eJ") && !log.contains("TC3-HMAC") && !log.contains(&sb.config().secret_key));
 }
 

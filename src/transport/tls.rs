@@ -126,14 +126,14 @@ fn parse_pem(pem: &[u8], key: &str) -> Result<Vec<CertificateDer<'static>>> {
 /// problem will not fix itself).
 pub fn describe(e: &rustls::Error, host: &str) -> (String, bool) {
     use CertificateError as C;
-    let cert = |what: String| (format!("the certificate of {host} {what}"), false);
+    let cert = |what: String| (format!("TLS handshake failed: the certificate of {host} {what}"), false);
     match e {
         rustls::Error::InvalidCertificate(c) => match c {
             C::UnknownIssuer => {
                 cert("is not trusted (unknown issuer): check tls.roots, tls.ca_file or tls.ca_pem".into())
             }
             C::NotValidForName | C::NotValidForNameContext { .. } => {
-                cert(format!("does not match the name {host} (name mismatch)"))
+                cert("is not valid for that host name (name mismatch)".into())
             }
             C::Expired | C::ExpiredContext { .. } => cert("has expired".into()),
             C::NotValidYet | C::NotValidYetContext { .. } => {
