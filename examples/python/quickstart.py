@@ -1,4 +1,8 @@
-"""The tccall story in Python against the in-process sandbox.
+"""The tccall story in Python against the in-process sandbox, over HTTPS.
+
+The sandbox serves HTTPS with a throwaway CA minted at start; its https_client_config
+points the client at it and trusts that CA only. Real credentials point the same client
+at Tencent (over HTTPS, trusting the usual roots).
 
     make example-python      (or: TCCALL_LIBRARY=target/debug/libtccall.so python3 examples/python/quickstart.py)
 """
@@ -17,12 +21,13 @@ def step(title, value):
     print(f"\n== {title}\n{json.dumps(value, indent=2, ensure_ascii=False)}")
 
 
-with Sandbox() as sandbox, tccall.Client(sandbox.client_config) as client:
+with Sandbox() as sandbox, tccall.Client(sandbox.https_client_config) as client:
+    print(f"sandbox at {sandbox.https_base_url} (CA in {sandbox.ca_file}) - tccall {tccall.__version__}")
     started = client.start_call_by_robot("robot_01", ["alice", "bob"], media_type="Audio", timeout_ms=30000,
                                          room_id="room-py", room_id_type=2)
     step("start_call_by_robot", started)
     call_id = started["CallId"]
-    step("get_call_info", client.get_call_info(call_id))
+    step("get_call_info", client.get_call_info(call_id, timeout=5))  # one deadline for the whole call
     step("end_call", client.end_call(call_id))
     try:
         client.end_call(call_id)
@@ -41,7 +46,7 @@ with Sandbox() as sandbox, tccall.Client(sandbox.client_config) as client:
     query = f"SdkAppid={sandbox.client_config['sdk_app_id']}&CallbackCommand=Call.CallbackAfterEndCall"
     step("parse_webhook", client.parse_webhook(query, body))
 
-    wrong = dict(sandbox.client_config, secret_key="0" * 64)
+    wrong = dict(sandbox.https_client_config, secret_key="0" * 64)
     with tccall.Client(wrong) as bad:
         try:
             bad.get_callback_config()

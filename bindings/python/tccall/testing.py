@@ -2,7 +2,8 @@
 
     from tccall.testing import Sandbox
     with Sandbox() as sb:
-        client = tccall.Client(sb.client_config)
+        client = tccall.Client(sb.client_config)          # over HTTP
+        secure = tccall.Client(sb.https_client_config)    # over HTTPS, trusting the sandbox's CA
 
 With pytest, the ``tccall_sandbox`` fixture (registered by ``pytest_plugins = ["tccall.testing"]``
 in your conftest.py) yields a fresh started sandbox per test.
@@ -22,6 +23,12 @@ from .errors import from_json
 
 class Sandbox(Managed):
     """A running sandbox on 127.0.0.1 (a random port). Stop it with :meth:`close`.
+
+    The port serves HTTP and HTTPS. Attributes: ``base_url`` (``http://127.0.0.1:PORT``),
+    ``client_config`` (a tccall config pointing at it over HTTP), ``https_base_url``
+    (``https://127.0.0.1:PORT``), ``https_client_config`` (the same over HTTPS, trusting
+    only the sandbox's CA), ``ca_pem`` (that CA's certificate, minted at start) and
+    ``ca_file`` (a file holding it, for other HTTPS clients; removed by :meth:`close`).
 
     Thread-safe: :meth:`control` may run on many threads; :meth:`close` makes later calls
     raise :class:`tccall.ClientClosed` and waits for the ones in flight.
@@ -44,6 +51,10 @@ class Sandbox(Managed):
         info = json.loads(_ffi.take_string(out) or "{}")
         self.base_url: str = info["base_url"]
         self.client_config: dict[str, Any] = info["client_config"]
+        self.https_base_url: str = info["https_base_url"]
+        self.https_client_config: dict[str, Any] = info["https_client_config"]
+        self.ca_pem: str = info["ca_pem"]
+        self.ca_file: str = info["ca_file"]
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
         """Calls a ``/_sandbox/`` control endpoint in-process, e.g.

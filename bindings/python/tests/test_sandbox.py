@@ -333,3 +333,54 @@ def test_cancel_token_cancels_calls_in_flight(client, tccall_sandbox):
 def test_cancel_must_be_a_token(client):
     with pytest.raises(TypeError):
         client.end_call("c", cancel=True)
+
+
+def test_https(tccall_sandbox):
+    """Every family of operation over HTTPS, trusting only the sandbox's throwaway CA."""
+    sb = tccall_sandbox
+    assert sb.https_base_url.startswith("https://127.0.0.1:") and sb.https_base_url[5:] == sb.base_url[4:]
+    assert sb.ca_pem.startswith("-----BEGIN CERTIFICATE-----")
+    with open(sb.ca_file) as f:
+        assert f.read().strip() == sb.ca_pem.strip()
+    assert sb.https_client_config["im_endpoint"].startswith("https://")
+    with tccall.Client(sb.https_client_config) as c:
+        call_id = c.start_call_by_robot("robot", ["alice"], timeout_ms=10000)["CallId"]
+        assert c.get_call_info(call_id, timeout=5)["CallInfo"]["CallId"] == call_id
+        c.end_call(call_id)
+        with pytest.raises(tccall.NotFound):
+            c.end_call(call_id)
+        assert c.get_call_record(call_id)["CallRecord"]["CallId"] == call_id
+        sb.control("POST", "/_sandbox/rooms", {"room_id": 4321, "users": ["a"]})
+        assert "RequestId" in c.dismiss_room(4321)  # Cloud API (TC3) over HTTPS too
+        sb.control("POST", "/_sandbox/faults",
+                   {"match": "get_call_info", "kind": "delay_ms", "delay_ms": 5000, "count": 1})
+        with pytest.raises(tccall.TimeoutError):
+            c.get_call_info(call_id, timeout=0.2)
+    # Trusting only the public roots, the certificate is refused.
+    untrusting = dict(sb.https_client_config, tls={"roots": "bundled"}, retry={"max_attempts": 1})
+    with tccall.Client(untrusting) as c, pytest.raises(tccall.TransportError) as e:
+        c.get_call_info("c")
+    assert e.value.code == 203 and e.value.name == "TCCALL_E_TLS"
+    # Trusting the CA through the file works as well.
+    by_file = dict(sb.https_client_config, tls={"ca_file": sb.ca_file, "roots": "none"})
+    with tccall.Client(by_file) as c, pytest.raises(tccall.NotFound):
+        c.get_call_info("no-such-call")
+
+
+def test_https_refuses_a_bad_certificate():
+    for leaf in ("expired", "wrong_name", "self_signed"):
+        with Sandbox({"tls_leaf": leaf}) as sb:
+            cfg = dict(sb.https_client_config, retry={"max_attempts": 1})
+            with tccall.Client(cfg) as c, pytest.raises(tccall.TransportError) as e:
+                c.get_call_info("c")
+            assert e.value.code == 203, (leaf, e.value)
+
+
+def test_ca_file_removed_on_close():
+    import os
+
+    sb = Sandbox()
+    path = sb.ca_file
+    assert os.path.exists(path)
+    sb.close()
+    assert not os.path.exists(path)
