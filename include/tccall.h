@@ -92,11 +92,13 @@ typedef struct tccall_cancel tccall_cancel;
  */
 typedef struct tccall_client tccall_client;
 
+#if defined(TCCALL_SANDBOX)
 /*
  An opaque running sandbox. Start with `tccall_sandbox_start`, stop and free with
  `tccall_sandbox_free`. Thread-safe.
  */
 typedef struct tccall_sandbox tccall_sandbox;
+#endif
 
 /*
  A poll callback (see `tccall_cancel_set_poll`): return nonzero to cancel the call.
@@ -523,6 +525,7 @@ int32_t tccall_client_sign_im_request(const tccall_client *client, const char *r
  */
 int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const char *request_json, char **out_json, char **out_err);
 
+#if defined(TCCALL_SANDBOX)
 /*
  Starts the sandbox (a strict local emulator of Tencent's IM REST and Cloud API
  endpoints) on 127.0.0.1. `config_json` is a sandbox config; `"{}"` takes every
@@ -543,7 +546,9 @@ int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const 
  `config_json` must be NULL or NUL-terminated; `out_sandbox` and `out_err` NULL or writable.
  */
 int32_t tccall_sandbox_start(const char *config_json, tccall_sandbox **out_sandbox, char **out_err);
+#endif
 
+#if defined(TCCALL_SANDBOX)
 /*
  Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT",
  "https_base_url": "https://127.0.0.1:PORT", "ca_pem": "-----BEGIN CERTIFICATE-----...",
@@ -559,7 +564,9 @@ int32_t tccall_sandbox_start(const char *config_json, tccall_sandbox **out_sandb
  `sandbox` must be NULL or a live handle; out pointers NULL or writable.
  */
 int32_t tccall_sandbox_info(const tccall_sandbox *sandbox, char **out_json, char **out_err);
+#endif
 
+#if defined(TCCALL_SANDBOX)
 /*
  Calls a sandbox control endpoint in-process, e.g. `("POST", "/_sandbox/rooms",
  "{\"room_id\": 1234, \"users\": [\"a\"]}")`; `body_json` may be NULL for none. The
@@ -572,7 +579,9 @@ int32_t tccall_sandbox_info(const tccall_sandbox *sandbox, char **out_json, char
  NUL-terminated; out pointers NULL or writable.
  */
 int32_t tccall_sandbox_control(const tccall_sandbox *sandbox, const char *method, const char *path, const char *body_json, char **out_json, char **out_err);
+#endif
 
+#if defined(TCCALL_SANDBOX)
 /*
  Stops the sandbox (closing its connections) and frees the handle. NULL is a no-op.
 
@@ -580,6 +589,7 @@ int32_t tccall_sandbox_control(const tccall_sandbox *sandbox, const char *method
  `sandbox` must be NULL or a handle from `tccall_sandbox_start`, freed only once.
  */
 void tccall_sandbox_free(tccall_sandbox *sandbox);
+#endif
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -2,6 +2,7 @@ package tccall
 
 /*
 #include <stdlib.h>
+#define TCCALL_SANDBOX /* declares the tccall_sandbox_* functions */
 #include "tccall.h"
 */
 import "C"

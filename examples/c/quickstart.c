@@ -4,6 +4,7 @@
  *
  *   make example-c
  */
+#define TCCALL_SANDBOX /* declares the tccall_sandbox_* functions */
 #include "tccall.h"
 
 #include <stdio.h>
@@ -21,6 +22,26 @@ static char *step(const char *title, int32_t rc, char *out, char *err, int32_t e
     }
     tccall_string_free(err);
     return out; /* the caller frees it */
+}
+
+/* Copies the JSON object that follows "key": (braces matched, strings skipped) into dst. */
+static void json_object(const char *json, const char *key, char *dst, size_t cap) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *p = strstr(json, pattern), *q;
+    int depth = 0, in_string = 0;
+    dst[0] = '\0';
+    if (p == NULL) return;
+    p += strlen(pattern);
+    for (q = p; *q; q++) {
+        if (in_string) {
+            if (*q == '\\') q++;
+            else if (*q == '"') in_string = 0;
+        } else if (*q == '"') in_string = 1;
+        else if (*q == '{') depth++;
+        else if (*q == '}' && --depth == 0) break;
+    }
+    snprintf(dst, cap, "%.*s", (int)(q - p + 1), p);
 }
 
 /* Copies the string value of "key" out of a flat JSON text (enough for this example). */
@@ -45,12 +66,12 @@ int main(void) {
         return 1;
     }
     tccall_sandbox_info(sandbox, &out, NULL);
-    /* info is {"base_url": ..., "client_config": {...}}: the config starts at its '{'. */
-    const char *cfg = strstr(out, "\"client_config\":");
-    char config[4096];
-    snprintf(config, sizeof config, "%.*s", (int)(strlen(cfg) - strlen("\"client_config\":") - 1),
-             cfg + strlen("\"client_config\":"));
-    printf("sandbox: %s\n", out);
+    /* info holds "https_client_config": a config pointing both APIs at the sandbox over
+       HTTPS, trusting its throwaway CA (tls.ca_pem). Real code writes its own config. */
+    char config[8192], https_url[128];
+    json_object(out, "https_client_config", config, sizeof config);
+    json_str(out, "https_base_url", https_url, sizeof https_url);
+    printf("sandbox: %s (HTTPS, with its own CA)\n", https_url);
     tccall_string_free(out);
 
     if (tccall_client_new(config, &client, &err) != TCCALL_OK) {
@@ -101,7 +122,7 @@ int main(void) {
 
     /* A wrong secret key: Tencent (here the sandbox) refuses the UserSig. */
     tccall_client *wrong = NULL;
-    char bad[4200];
+    char bad[sizeof config];
     char *key = strstr(config, "\"secret_key\":\"");
     snprintf(bad, sizeof bad, "%s", config);
     if (key != NULL) memset(bad + (key - config) + strlen("\"secret_key\":\""), '0', 8);

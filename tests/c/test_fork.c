@@ -5,6 +5,7 @@
  *   build/test_fork [TRIALS]     (default 200; exits 1 on any swapped or failed answer)
  */
 #define _POSIX_C_SOURCE 200809L
+#define TCCALL_SANDBOX /* declares the tccall_sandbox_* functions */
 #include "tccall.h"
 
 #include <stdio.h>
