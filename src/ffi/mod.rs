@@ -99,14 +99,15 @@ fn to_c(s: String) -> *mut c_char {
         .into_raw()
 }
 
-/// Writes `value` to `*out` if `out` is non-NULL.
+/// Writes `make()` to `*out` if `out` is non-NULL; `make` runs only then, so nothing is
+/// allocated (and leaked) for a caller that passed NULL.
 ///
 /// # Safety
 /// `out` must be NULL or valid for one write of a `T`.
-unsafe fn put<T>(out: *mut T, value: T) {
+unsafe fn put<T>(out: *mut T, make: impl FnOnce() -> T) {
     if !out.is_null() {
         // SAFETY: non-null and writable per the caller's contract.
-        unsafe { out.write(value) };
+        unsafe { out.write(make()) };
     }
 }
 
@@ -135,7 +136,7 @@ where
 /// `out_err` must be NULL or valid for one pointer write.
 unsafe fn fail(e: Error, out_err: *mut *mut c_char) -> i32 {
     // SAFETY: forwarded caller contract.
-    unsafe { put(out_err, to_c(e.to_json())) };
+    unsafe { put(out_err, || to_c(e.to_json())) };
     e.code.as_i32()
 }
 
@@ -147,7 +148,7 @@ unsafe fn finish(result: Result<String, Error>, out_json: *mut *mut c_char, out_
     match result {
         Ok(json) => {
             // SAFETY: forwarded caller contract.
-            unsafe { put(out_json, to_c(json)) };
+            unsafe { put(out_json, || to_c(json)) };
             ErrorCode::Ok.as_i32()
         }
         // SAFETY: forwarded caller contract.
@@ -172,7 +173,7 @@ where
     match result {
         Ok(v) => {
             // SAFETY: checked non-null above; writable per the caller's contract.
-            unsafe { put(out, Box::into_raw(Box::new(v))) };
+            unsafe { put(out, || Box::into_raw(Box::new(v))) };
             ErrorCode::Ok.as_i32()
         }
         // SAFETY: forwarded caller contract.
