@@ -30,9 +30,15 @@ def sandbox():
         yield sb
 
 
-def official_trtc(sb, secret_key=None, method="POST"):
+def official_trtc(sb, secret_key=None, method="POST", https=False):
     cfg = sb.client_config["cloud_api"]
-    http = HttpProfile(protocol="http", endpoint=sb.base_url.split("://", 1)[1], reqMethod=method)
+    if https:
+        # Over TLS, verifying the sandbox's certificate against its CA (HttpProfile's
+        # `certification` is what the SDK hands to requests as `verify`).
+        endpoint = sb.https_base_url.split("://", 1)[1]
+        http = HttpProfile(protocol="https", endpoint=endpoint, reqMethod=method, certification=sb.ca_file)
+    else:
+        http = HttpProfile(protocol="http", endpoint=sb.base_url.split("://", 1)[1], reqMethod=method)
     cred = credential.Credential(cfg["secret_id"], secret_key or cfg["secret_key"])
     return trtc_client.TrtcClient(cred, cfg["region"], ClientProfile(httpProfile=http))
 
@@ -43,12 +49,12 @@ def request(model, **fields):
     return req
 
 
-@pytest.mark.parametrize("method", ["POST", "GET"])
-def test_official_trtc_client_is_accepted(sandbox, method):
+@pytest.mark.parametrize("method,https", [("POST", False), ("GET", False), ("POST", True), ("GET", True)])
+def test_official_trtc_client_is_accepted(sandbox, method, https):
     app = sandbox.client_config["sdk_app_id"]
     sandbox.control("POST", "/_sandbox/rooms", {"room_id": 1234, "users": ["alice", "bob"]})
     sandbox.control("POST", "/_sandbox/rooms", {"room_id": "room-s", "users": ["carol", "dave"]})
-    client = official_trtc(sandbox, method=method)
+    client = official_trtc(sandbox, method=method, https=https)
     r = client.RemoveUser(request(models.RemoveUserRequest, SdkAppId=app, RoomId=1234, UserIds=["bob"]))
     assert r.RequestId
     r = client.RemoveUserByStrRoomId(request(models.RemoveUserByStrRoomIdRequest, SdkAppId=app, RoomId="room-s", UserIds=["dave"]))
@@ -59,6 +65,19 @@ def test_official_trtc_client_is_accepted(sandbox, method):
     with pytest.raises(TencentCloudSDKException) as e:
         client.DismissRoom(request(models.DismissRoomRequest, SdkAppId=app, RoomId=1234))
     assert e.value.get_code() == "FailedOperation.RoomNotExist"
+
+
+def test_official_sdk_refuses_the_sandbox_certificate_without_its_ca(sandbox):
+    """The HTTPS is real: the official SDK (requests, certifi roots) does not trust the sandbox."""
+    app = sandbox.client_config["sdk_app_id"]
+    endpoint = sandbox.https_base_url.split("://", 1)[1]
+    cfg = sandbox.client_config["cloud_api"]
+    http = HttpProfile(protocol="https", endpoint=endpoint)
+    client = trtc_client.TrtcClient(credential.Credential(cfg["secret_id"], cfg["secret_key"]), cfg["region"],
+                                    ClientProfile(httpProfile=http))
+    with pytest.raises(TencentCloudSDKException) as e:
+        client.DismissRoom(request(models.DismissRoomRequest, SdkAppId=app, RoomId=1234))
+    assert "certificate" in str(e.value).lower() or "ssl" in str(e.value).lower(), e.value
 
 
 def test_official_trtc_client_with_a_wrong_key_is_refused(sandbox):
