@@ -163,6 +163,8 @@ fn a_slowloris_at_the_connection_cap_does_not_lock_out_new_clients() {
     attacker.join().unwrap();
     eprintln!("answered after {answered:?} ({attempts} attempts)");
     assert!(attempts > 1, "the cap was never reached");
+    let stats = server.stats().snapshot();
+    assert!(stats["refused"].as_u64().unwrap() > 0, "{stats}");
     assert!(answered < Duration::from_secs(5), "{answered:?}");
     // Every slow connection was closed by its deadline.
     eventually("the slow connections to be closed", || sandbox_threads() == base);
@@ -369,4 +371,52 @@ fn the_ca_file_lives_as_long_as_the_sandbox() {
     assert!(plain.get("tls").is_none());
     sb.stop();
     assert!(!dir.exists(), "{} is left", dir.display());
+}
+
+// ---------------------------------------------------------------- connection counters
+
+#[test]
+fn connections_are_counted() {
+    let _serial = serial();
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let addr = addr_of(&sb);
+    let counts = |accepted: u64, tls: u64, resumed: u64, open: u64| {
+        json!({"accepted": accepted, "tls_handshakes": tls, "tls_resumed": resumed, "open": open,
+               "refused": 0, "evicted": 0})
+    };
+    // Read in-process (the read opens no connection).
+    assert_eq!(sb.connections(), counts(0, 0, 0, 0));
+    // Three pipelined requests on one plain connection are one connection.
+    let api = "POST /v4/call_engine_http_srv/get_call_info?sdkappid=1 HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
+    let three = format!("{api}{api}{}", api.replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n"));
+    let out = exchange(addr, three.as_bytes());
+    assert_eq!(out.matches("HTTP/1.1 200 OK\r\n").count(), 3, "{out}");
+    eventually("the connection to close", || sb.connections() == counts(1, 0, 0, 0));
+    // Two TLS connections from one client: a full handshake, then a resumed one.
+    let config = tls_client(sb.ca_pem());
+    for _ in 0..2 {
+        let r = https(&config, addr, "localhost", &api.replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n"));
+        assert!(r.unwrap().answer.starts_with("HTTP/1.1 200 OK\r\n"));
+    }
+    eventually("the TLS connections to close", || sb.connections() == counts(3, 2, 1, 0));
+    // The log says which connection each API request came on, and whether it was TLS.
+    let seen: Vec<(u64, bool)> =
+        sb.log().iter().map(|e| (e["connection"].as_u64().unwrap(), e["tls"].as_bool().unwrap())).collect();
+    let first = seen[0].0;
+    assert_eq!(seen, [(first, false), (first, false), (first, false), (first + 1, true), (first + 2, true)]);
+    // An open idle connection is open; over HTTP the endpoint answers too (and counts its own).
+    let mut held = connect(addr);
+    held.write_all(b"GET /_sandbox/connections HTTP/1.1\r\n\r\n").unwrap();
+    let mut buf = [0u8; 1024];
+    let n = held.read(&mut buf).unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body, counts(4, 2, 1, 1));
+    // A reset zeroes the counters but not what is open now.
+    sb.reset();
+    assert_eq!(sb.connections(), counts(0, 0, 0, 1));
+    drop(held);
+    eventually("the held connection to close", || sb.connections() == counts(0, 0, 0, 0));
+    let (status, _) = sb.control("POST", "/_sandbox/connections", &Value::Null);
+    assert_eq!(status, 405);
 }

@@ -5,8 +5,9 @@
 //! | --- | --- | --- |
 //! | `GET /_sandbox/health` | | `{"ok": true}` |
 //! | `GET /_sandbox/state` | | `{calls, records, rooms, sessions, callback, desk_callback, faults}` |
-//! | `GET /_sandbox/log` | | `{"entries": [...]}` |
-//! | `POST /_sandbox/reset` | | `{"ok": true}`: state, faults and log cleared |
+//! | `GET /_sandbox/log` | | `{"entries": [...]}` (API requests carry `connection`, a number per TCP connection, and `tls`) |
+//! | `GET /_sandbox/connections` | | `{"accepted", "tls_handshakes", "tls_resumed", "open", "refused", "evicted"}` |
+//! | `POST /_sandbox/reset` | | `{"ok": true}`: state, faults, log and connection counters cleared |
 //! | `POST /_sandbox/calls` | `{caller, callees[], media_type?, room_id?, room_id_type?, group_id?}` | `{"CallId"}` |
 //! | `POST /_sandbox/calls/{id}/members` | `{user, action, call_result?}` | `{CallId, ended, call}` |
 //! | `POST /_sandbox/rooms` | `{room_id: 1234 \| "r", users[]}` | `{RoomId, users}` |
@@ -14,6 +15,14 @@
 //! | `POST /_sandbox/desk/callback` | `{url}` (`null` clears) | `{"url"}` |
 //! | `POST /_sandbox/faults` | see `Faults::add_json` | the armed fault |
 //! | `GET /_sandbox/faults`, `DELETE /_sandbox/faults` | | list / clear |
+//!
+//! `GET /_sandbox/connections` counts, since start or the last reset: TCP connections
+//! accepted (HTTP and HTTPS alike), completed TLS handshakes (`tls_handshakes`, resumed
+//! ones included) and those that resumed a session (`tls_resumed`), connections closed on
+//! accept because all 512 were busy (`refused`) and idle ones closed to make room
+//! (`evicted`); `open` is how many are open now (a reset leaves it). Tests use it to
+//! count the connections a client opens: read it through `Sandbox::control` (in-process)
+//! so the read itself opens none.
 //!
 //! Errors are `{"error": "..."}` with 400 (bad input), 404 (unknown path, call, or
 //! session) or 405 (wrong method).
@@ -55,6 +64,7 @@ pub fn handle(sh: &Shared, method: &str, path: &str, body: &[u8]) -> Answer {
             (200, v)
         }
         ("GET", ["log"]) => (200, json!({"entries": sh.log.snapshot()})),
+        ("GET", ["connections"]) => (200, sh.connections.snapshot()),
         ("POST", ["reset"]) => {
             sh.reset();
             (200, json!({"ok": true}))
@@ -78,7 +88,7 @@ pub fn handle(sh: &Shared, method: &str, path: &str, body: &[u8]) -> Answer {
         }
         (
             _,
-            ["health" | "state" | "log" | "reset" | "calls" | "rooms" | "faults"]
+            ["health" | "state" | "log" | "connections" | "reset" | "calls" | "rooms" | "faults"]
             | ["calls", _, "members"]
             | ["desk", "sessions" | "callback"],
         ) => error(405, format!("{method} is not allowed on {path}")),

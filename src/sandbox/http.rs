@@ -145,6 +145,49 @@ pub struct Options {
     pub limits: Limits,
     /// Serve TLS too (on the same port) with this config.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Where the server counts its connections (shared, so the handler can report them).
+    pub stats: Arc<Stats>,
+}
+
+/// Connection counters (`GET /_sandbox/connections`).
+#[derive(Debug, Default)]
+pub struct Stats {
+    accepted: AtomicU64,
+    open: AtomicU64,
+    tls_handshakes: AtomicU64,
+    tls_resumed: AtomicU64,
+    refused: AtomicU64,
+    evicted: AtomicU64,
+}
+
+impl Stats {
+    /// `{"accepted", "tls_handshakes", "tls_resumed", "open", "refused", "evicted"}`:
+    /// TCP connections accepted, completed TLS handshakes (resumed ones included) and how
+    /// many of them resumed a session, since start or `reset`; connections open now;
+    /// connections closed on accept because every one was busy, and idle ones closed to
+    /// make room, at the connection cap.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let n = |c: &AtomicU64| c.load(Ordering::SeqCst);
+        serde_json::json!({
+            "accepted": n(&self.accepted),
+            "tls_handshakes": n(&self.tls_handshakes),
+            "tls_resumed": n(&self.tls_resumed),
+            "open": n(&self.open),
+            "refused": n(&self.refused),
+            "evicted": n(&self.evicted),
+        })
+    }
+
+    /// Zeroes every counter but `open`, which counts what is open now.
+    pub fn reset(&self) {
+        for c in [&self.accepted, &self.tls_handshakes, &self.tls_resumed, &self.refused, &self.evicted] {
+            c.store(0, Ordering::SeqCst);
+        }
+    }
+
+    fn add(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 /// A running server; `stop` (or drop) closes the listener and every connection, and
@@ -168,7 +211,7 @@ impl Server {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
         let stopping = Arc::new(AtomicBool::new(false));
-        let registry = Arc::new(Registry { epoch: Instant::now(), slots: Mutex::default() });
+        let registry = Arc::new(Registry { epoch: Instant::now(), slots: Mutex::default(), stats: options.stats });
         let ctx = Arc::new(Ctx { handler, limits: options.limits, tls: options.tls, registry: registry.clone() });
         let stop = stopping.clone();
         let accept = std::thread::Builder::new()
@@ -180,6 +223,11 @@ impl Server {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The connection counters.
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.registry.stats
     }
 
     /// Stops accepting, shuts every open connection down, then joins the accept thread
@@ -217,6 +265,7 @@ struct Registry {
     /// `Slot::idle_since` counts from here.
     epoch: Instant,
     slots: Mutex<Slots>,
+    stats: Arc<Stats>,
 }
 
 #[derive(Default)]
@@ -267,9 +316,13 @@ impl Registry {
             Some((_, slot)) => {
                 let _ = slot.sock.shutdown(Shutdown::Both);
                 slot.evicted = true;
+                Stats::add(&self.stats.evicted);
                 true
             }
-            None => false,
+            None => {
+                Stats::add(&self.stats.refused);
+                false
+            }
         }
     }
 
@@ -279,8 +332,9 @@ impl Registry {
         let ended = {
             let mut slots = self.lock();
             let ended = std::mem::take(&mut slots.finished);
-            if let Some(thread) = slots.live.remove(&id).and_then(|s| s.thread) {
-                slots.finished.push(thread);
+            if let Some(slot) = slots.live.remove(&id) {
+                self.stats.open.fetch_sub(1, Ordering::SeqCst);
+                slots.finished.extend(slot.thread);
             }
             ended
         };
@@ -314,6 +368,7 @@ fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stopping: Arc<AtomicBool>) 
         };
         next_id += 1;
         let id = next_id;
+        Stats::add(&ctx.registry.stats.accepted);
         let registry = &ctx.registry;
         let idle_since = Arc::new(AtomicU64::new(registry.stamp()));
         // Shared with the registry (one descriptor per connection, not two).
@@ -326,6 +381,7 @@ fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stopping: Arc<AtomicBool>) 
             }
             let sock = sock.clone();
             slots.live.insert(id, Slot { sock, idle_since: idle_since.clone(), evicted: false, thread: None });
+            Stats::add(&registry.stats.open);
         }
         let mine = ctx.clone();
         let spawned = std::thread::Builder::new().name("tccall-sandbox-conn".into()).spawn(move || {
@@ -342,6 +398,7 @@ fn accept_loop(listener: TcpListener, ctx: Arc<Ctx>, stopping: Arc<AtomicBool>) 
             Err(_) => {
                 if let Some(slot) = slots.live.remove(&id) {
                     let _ = slot.sock.shutdown(Shutdown::Both);
+                    registry.stats.open.fetch_sub(1, Ordering::SeqCst);
                 }
             }
         }
@@ -469,10 +526,14 @@ impl Write for Conn {
 
 /// Runs the TLS handshake (under the deadline the first byte started); `None` when it
 /// fails (the client refused the certificate, closed, or was too slow).
-fn handshake(config: &Arc<rustls::ServerConfig>, mut timed: Timed) -> Option<Conn> {
+fn handshake(config: &Arc<rustls::ServerConfig>, mut timed: Timed, stats: &Stats) -> Option<Conn> {
     let mut conn = rustls::ServerConnection::new(config.clone()).ok()?;
     while conn.is_handshaking() {
         conn.complete_io(&mut timed).ok()?;
+    }
+    Stats::add(&stats.tls_handshakes);
+    if conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed) {
+        Stats::add(&stats.tls_resumed);
     }
     Some(Conn::Tls(Box::new(rustls::StreamOwned::new(conn, timed))))
 }
@@ -519,7 +580,7 @@ fn serve_connection(sock: Arc<TcpStream>, ctx: &Ctx, id: u64, idle_since: &Arc<A
     let first = timed.peek_byte();
     timed.begin_request();
     let conn = match (first, &ctx.tls) {
-        (Ok(Some(0x16)), Some(config)) => handshake(config, timed),
+        (Ok(Some(0x16)), Some(config)) => handshake(config, timed, &ctx.registry.stats),
         (Ok(Some(_)), _) => Some(Conn::Plain(timed)),
         _ => None,
     };
@@ -1116,6 +1177,11 @@ mod tests {
         let mut out = Vec::new();
         let _ = e.read_to_end(&mut out);
         assert_eq!(out, b"", "E was refused");
+        let stats = server.stats().snapshot();
+        assert_eq!(
+            (stats["accepted"].as_u64(), stats["evicted"].as_u64(), stats["refused"].as_u64()),
+            (Some(5), Some(1), Some(1))
+        );
         for (mut s, name) in [(b, "/b"), (d, "/d")] {
             s.write_all(b"Connection: close\r\n\r\n").unwrap();
             let mut out = String::new();

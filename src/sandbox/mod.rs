@@ -181,6 +181,8 @@ pub struct Shared {
     log: Arc<log::Log>,
     limiter: RwLock<RateLimiter>,
     hooks: webhooks::Hooks,
+    /// The server's connection counters.
+    connections: Arc<http::Stats>,
     /// Set when the sandbox stops, so delay faults end at once and the connection
     /// threads can be joined.
     stopped: Mutex<bool>,
@@ -227,6 +229,7 @@ impl Shared {
         *self.world() = state::World::default();
         self.faults.clear();
         self.log.clear();
+        self.connections.reset();
         *self.limiter.write().unwrap_or_else(|p| p.into_inner()) = RateLimiter::default();
     }
 
@@ -238,6 +241,8 @@ impl Shared {
         let family = if req.path == "/" { Family::Cloud } else { Family::Im };
         let mut entry = Map::new();
         entry.insert("method".into(), req.method.clone().into());
+        entry.insert("connection".into(), req.connection.into());
+        entry.insert("tls".into(), req.tls.into());
         let target = match family {
             Family::Im => {
                 let path = req.path.trim_start_matches('/').to_string();
@@ -348,12 +353,14 @@ impl Sandbox {
             log,
             limiter: RwLock::default(),
             hooks,
+            connections: Arc::default(),
             stopped: Mutex::new(false),
             stopping: Condvar::new(),
         });
         let handler_shared = shared.clone();
         let handler: http::Handler = Arc::new(move |req: &Request| handler_shared.serve(req));
-        let options = http::Options { tls: Some(minted.server), ..http::Options::default() };
+        let options =
+            http::Options { tls: Some(minted.server), stats: shared.connections.clone(), ..http::Options::default() };
         let mut server = match http::Server::start_with(shared.config.port, handler, options) {
             Ok(s) => s,
             Err(e) => {
@@ -448,12 +455,17 @@ impl Sandbox {
         self.shared.log.snapshot()
     }
 
+    /// The connection counters (`GET /_sandbox/connections`).
+    pub fn connections(&self) -> Value {
+        self.shared.connections.snapshot()
+    }
+
     /// Calls, records, rooms, sessions and callback configuration (`GET /_sandbox/state`).
     pub fn state(&self) -> Value {
         self.control("GET", "/_sandbox/state", &Value::Null).1
     }
 
-    /// Clears state, faults and the log.
+    /// Clears state, faults, the log and the connection counters.
     pub fn reset(&self) {
         self.shared.reset();
     }
