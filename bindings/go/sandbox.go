@@ -2,7 +2,7 @@ package tccall
 
 /*
 #include <stdlib.h>
-#define TCCALL_SANDBOX /* declares the tccall_sandbox_* functions */
+#define TCCALL_SANDBOX // declares the tccall_sandbox_* functions (include/tccall.h)
 #include "tccall.h"
 */
 import "C"
@@ -22,12 +22,24 @@ import (
 // endpoints under BaseURL + "/_sandbox/" that create calls, rooms and Desk sessions, arm
 // faults and read the request log. Use it in tests; real credentials point the same
 // Client at Tencent.
+//
+// The port serves HTTP and HTTPS. The HTTPS certificate is issued by a throwaway CA the
+// sandbox mints at start; HTTPSClientConfig trusts that CA only.
 type Sandbox struct {
 	// BaseURL is the sandbox's root URL, "http://127.0.0.1:PORT".
 	BaseURL string
 	// ClientConfig is a tccall config pointing at the sandbox with its credentials: pass
 	// it (or a copy with changes) to NewClient. Numbers are json.Number.
 	ClientConfig map[string]any
+	// HTTPSBaseURL is the same port over HTTPS, "https://127.0.0.1:PORT".
+	HTTPSBaseURL string
+	// HTTPSClientConfig is ClientConfig over HTTPS, trusting only the sandbox's CA
+	// ("tls": {"ca_pem": ..., "roots": "none"}).
+	HTTPSClientConfig map[string]any
+	// CAPEM is the sandbox's CA certificate (PEM), minted at start.
+	CAPEM string
+	// CAFile is a file holding CAPEM, for other HTTPS clients; Close removes it.
+	CAFile string
 
 	ptr   *C.tccall_sandbox // freed only by guard.close, after every Control has left
 	guard guard
@@ -59,8 +71,12 @@ func StartSandbox(config any) (*Sandbox, error) {
 		return nil, takeError(rc, cerr)
 	}
 	var info struct {
-		BaseURL      string         `json:"base_url"`
-		ClientConfig map[string]any `json:"client_config"`
+		BaseURL           string         `json:"base_url"`
+		ClientConfig      map[string]any `json:"client_config"`
+		HTTPSBaseURL      string         `json:"https_base_url"`
+		HTTPSClientConfig map[string]any `json:"https_client_config"`
+		CAPEM             string         `json:"ca_pem"`
+		CAFile            string         `json:"ca_file"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(takeBytes(out)))
 	dec.UseNumber()
@@ -69,11 +85,17 @@ func StartSandbox(config any) (*Sandbox, error) {
 		return nil, &Error{Code: CodeBadResponse, Name: "TCCALL_E_BAD_RESPONSE", Message: fmt.Sprintf("reading the sandbox info: %v", err)}
 	}
 	s.BaseURL, s.ClientConfig = strings.TrimRight(info.BaseURL, "/"), info.ClientConfig
+	s.HTTPSBaseURL, s.HTTPSClientConfig = strings.TrimRight(info.HTTPSBaseURL, "/"), info.HTTPSClientConfig
+	s.CAPEM, s.CAFile = info.CAPEM, info.CAFile
 	return s, nil
 }
 
-// NewClient returns a Client configured for the sandbox (NewClient(s.ClientConfig)).
+// NewClient returns a Client configured for the sandbox over HTTP (NewClient(s.ClientConfig)).
 func (s *Sandbox) NewClient() (*Client, error) { return NewClient(s.ClientConfig) }
+
+// NewHTTPSClient returns a Client configured for the sandbox over HTTPS, trusting its CA
+// (NewClient(s.HTTPSClientConfig)).
+func (s *Sandbox) NewHTTPSClient() (*Client, error) { return NewClient(s.HTTPSClientConfig) }
 
 // Control calls a control endpoint in-process, e.g. Control("POST", "/_sandbox/calls",
 // map[string]any{"caller": "alice", "callees": []string{"bob"}}), and returns its JSON

@@ -92,11 +92,13 @@ typedef struct tccall_cancel tccall_cancel;
  */
 typedef struct tccall_client tccall_client;
 
+#if defined(TCCALL_SANDBOX)
 /*
  An opaque running sandbox. Start with `tccall_sandbox_start`, stop and free with
  `tccall_sandbox_free`. Thread-safe.
  */
 typedef struct tccall_sandbox tccall_sandbox;
+#endif
 
 /*
  A poll callback (see `tccall_cancel_set_poll`): return nonzero to cancel the call.
@@ -523,13 +525,17 @@ int32_t tccall_client_sign_im_request(const tccall_client *client, const char *r
  */
 int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const char *request_json, char **out_json, char **out_err);
 
+#if defined(TCCALL_SANDBOX)
 /*
  Starts the sandbox (a strict local emulator of Tencent's IM REST and Cloud API
  endpoints) on 127.0.0.1. `config_json` is a sandbox config; `"{}"` takes every
  default (a random port, app 1400000001, admin `administrator`). Fields: `port`,
  `sdk_app_id`, `secret_key`, `admins`, `cloud_secret_id`, `cloud_secret_key`, `regions`,
  `im_per_second`, `cloud_api_per_second`, `enforce_rate_limits`, `webhook_token`,
- `webhook_timeout_ms`, `clock_skew_s`.
+ `webhook_timeout_ms`, `clock_skew_s`, `tls_leaf` (`"valid"`, the default, or a
+ certificate clients must refuse: `"expired"`, `"wrong_name"`, `"self_signed"`).
+ The port serves HTTP and HTTPS; the HTTPS certificate is issued by a CA minted
+ at start (see `tccall_sandbox_info`).
 
  On success `*out_sandbox` receives the handle (free it with `tccall_sandbox_free`);
  on failure `*out_err` receives the error JSON (free with `tccall_string_free`; may be
@@ -540,17 +546,27 @@ int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const 
  `config_json` must be NULL or NUL-terminated; `out_sandbox` and `out_err` NULL or writable.
  */
 int32_t tccall_sandbox_start(const char *config_json, tccall_sandbox **out_sandbox, char **out_err);
+#endif
 
+#if defined(TCCALL_SANDBOX)
 /*
- Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT", "client_config": {...}}`,
- where `client_config` is a tccall config pointing at it (pass it to `tccall_client_new`).
+ Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT",
+ "https_base_url": "https://127.0.0.1:PORT", "ca_pem": "-----BEGIN CERTIFICATE-----...",
+ "ca_file": "/tmp/tccall-sandbox-PID-PORT/ca.pem", "client_config": {...},
+ "https_client_config": {...}}`. `client_config` is a tccall config pointing at it over
+ HTTP (pass it to `tccall_client_new`); `https_client_config` the same over HTTPS,
+ trusting only the sandbox's CA (`"tls": {"ca_pem": ..., "roots": "none"}`). `ca_pem`
+ is the CA certificate (minted at start), `ca_file` a file holding it for other
+ clients, removed when the sandbox is freed.
  `*out_json` / `*out_err` as for every operation; free with `tccall_string_free`.
 
  # Safety
  `sandbox` must be NULL or a live handle; out pointers NULL or writable.
  */
 int32_t tccall_sandbox_info(const tccall_sandbox *sandbox, char **out_json, char **out_err);
+#endif
 
+#if defined(TCCALL_SANDBOX)
 /*
  Calls a sandbox control endpoint in-process, e.g. `("POST", "/_sandbox/rooms",
  "{\"room_id\": 1234, \"users\": [\"a\"]}")`; `body_json` may be NULL for none. The
@@ -563,7 +579,9 @@ int32_t tccall_sandbox_info(const tccall_sandbox *sandbox, char **out_json, char
  NUL-terminated; out pointers NULL or writable.
  */
 int32_t tccall_sandbox_control(const tccall_sandbox *sandbox, const char *method, const char *path, const char *body_json, char **out_json, char **out_err);
+#endif
 
+#if defined(TCCALL_SANDBOX)
 /*
  Stops the sandbox (closing its connections) and frees the handle. NULL is a no-op.
 
@@ -571,6 +589,7 @@ int32_t tccall_sandbox_control(const tccall_sandbox *sandbox, const char *method
  `sandbox` must be NULL or a handle from `tccall_sandbox_start`, freed only once.
  */
 void tccall_sandbox_free(tccall_sandbox *sandbox);
+#endif
 
 #ifdef __cplusplus
 }  // extern "C"

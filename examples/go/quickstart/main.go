@@ -1,5 +1,7 @@
 // Quickstart: the tccall story against the in-process sandbox, a strict local emulator
-// of Tencent's servers. With real credentials the same Client talks to Tencent.
+// of Tencent's servers, over HTTPS: the sandbox mints a throwaway CA at start and its
+// HTTPSClientConfig trusts that CA only. With real credentials the same Client talks to
+// Tencent.
 //
 //	make example-go     (or, after make go-lib: go run . in this directory)
 package main
@@ -23,14 +25,14 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	// 1. Start the sandbox and a client pointed at it.
+	// 1. Start the sandbox and a client pointed at it over HTTPS.
 	sb, err := tccall.StartSandbox(nil)
 	check(err)
 	defer sb.Close()
-	client, err := tccall.NewClient(sb.ClientConfig)
+	client, err := tccall.NewClient(sb.HTTPSClientConfig)
 	check(err)
 	defer client.Close()
-	fmt.Println("sandbox at", sb.BaseURL, "- tccall", tccall.Version())
+	fmt.Println("sandbox at", sb.HTTPSBaseURL, "(CA in", sb.CAFile+") - tccall", tccall.Version())
 
 	// 2. Receive Call webhooks: WebhookHandler verifies each one and answers Tencent.
 	webhooks := make(chan *tccall.WebhookEvent, 4)
