@@ -38,8 +38,7 @@ use std::time::{Duration, Instant};
 
 /// Longest request line or header line.
 const MAX_LINE: usize = 16 * 1024;
-/// Largest request head (request line and headers), and largest chunked-body framing
-/// (chunk-size lines and trailers).
+/// Largest request head (request line and headers), and largest trailer section.
 const MAX_HEAD: usize = 64 * 1024;
 /// Most header lines in one request.
 const MAX_HEADERS: usize = 100;
@@ -674,6 +673,9 @@ impl From<io::Error> for ReadError {
 /// Reads one line (without CRLF) of at most `MAX_LINE` bytes; `None` at a clean EOF
 /// before any byte. `budget` is what is left of the head (or trailer) size limit.
 fn read_line(reader: &mut impl BufRead, budget: &mut usize) -> Result<Option<String>, ReadError> {
+    if *budget == 0 {
+        return Err(ReadError::Bad(431));
+    }
     let mut buf = Vec::new();
     let limit = MAX_LINE.min(*budget);
     let n = reader.by_ref().take(limit as u64).read_until(b'\n', &mut buf)?;
@@ -855,9 +857,10 @@ fn read_exactly(reader: &mut impl BufRead, n: usize, body: &mut Vec<u8>) -> Resu
 /// Decodes a chunked body, counting it against `max_body` chunk by chunk.
 fn read_chunked(reader: &mut impl BufRead, max_body: usize) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
-    let mut budget = MAX_HEAD;
     loop {
-        let line = read_line(reader, &mut budget)?.ok_or(ReadError::Io)?;
+        // Each size line is bounded; how many there are, by the body limit (a chunk holds
+        // at least a byte) and the request deadline.
+        let line = read_line(reader, &mut MAX_LINE.clone())?.ok_or(ReadError::Io)?;
         let size_text = line.split(';').next().unwrap_or("").trim_end_matches([' ', '\t']);
         if size_text.is_empty() || size_text.len() > 15 || !size_text.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ReadError::Bad(400));
@@ -865,7 +868,7 @@ fn read_chunked(reader: &mut impl BufRead, max_body: usize) -> Result<Vec<u8>, R
         let size = usize::from_str_radix(size_text, 16).map_err(|_| ReadError::Bad(400))?;
         if size == 0 {
             // Trailers, up to the empty line (bounded like the head).
-            let mut count = 0;
+            let (mut budget, mut count) = (MAX_HEAD, 0);
             while !read_line(reader, &mut budget)?.ok_or(ReadError::Io)?.is_empty() {
                 count += 1;
                 if count > MAX_HEADERS {
@@ -1034,6 +1037,27 @@ mod tests {
             let out = exchange(server.addr(), raw);
             assert!(out.starts_with("HTTP/1.1 200 OK\r\n") && out.ends_with("POST /a  abc"), "{out:?}");
         }
+    }
+
+    #[test]
+    fn head_limits_and_small_chunks() {
+        let server = Server::start(0, echo()).unwrap();
+        // 64 KiB of headers in all, 100 at most, 16 KiB a line: 431.
+        let long = format!("GET /a HTTP/1.1\r\n{}\r\n", format!("X-A: {}\r\n", "a".repeat(8000)).repeat(9));
+        let many = format!("GET /a HTTP/1.1\r\n{}\r\n", "X-A: 1\r\n".repeat(101));
+        let line = format!("GET /a HTTP/1.1\r\nX-A: {}\r\n\r\n", "a".repeat(17000));
+        for raw in [long, many, line] {
+            let out = exchange(server.addr(), raw.as_bytes());
+            assert!(out.starts_with("HTTP/1.1 431 "), "{}", &out[..out.len().min(80)]);
+        }
+        // A body of 40000 one-byte chunks (120 KB of size lines) is fine.
+        let mut raw = b"POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+        for _ in 0..40_000 {
+            raw.extend_from_slice(b"1\r\nq\r\n");
+        }
+        raw.extend_from_slice(b"0\r\n\r\n");
+        let out = exchange(server.addr(), &raw);
+        assert!(out.starts_with("HTTP/1.1 200 ") && out.ends_with(&"q".repeat(40_000)), "{}", &out[..80]);
     }
 
     #[test]
