@@ -9,6 +9,20 @@ import (
 	"time"
 )
 
+// sandboxConnections is the answer of GET /_sandbox/connections.
+type sandboxConnections struct {
+	Accepted      int `json:"accepted"`
+	TLSHandshakes int `json:"tls_handshakes"`
+	Open          int `json:"open"`
+}
+
+func connections(t testing.TB) sandboxConnections {
+	t.Helper()
+	var c sandboxConnections
+	control(t, "GET", "/_sandbox/connections", nil, &c)
+	return c
+}
+
 // withChanges copies a config map with top-level changes.
 func withChanges(cfg map[string]any, changes map[string]any) map[string]any {
 	out := make(map[string]any, len(cfg)+len(changes))
@@ -35,6 +49,7 @@ func TestSandboxHTTPS(t *testing.T) {
 	if ep, _ := sb.HTTPSClientConfig["im_endpoint"].(string); !strings.HasPrefix(ep, "https://") {
 		t.Fatalf("HTTPSClientConfig im_endpoint %q", ep)
 	}
+	before := connections(t)
 	c, err := sb.NewHTTPSClient()
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +75,10 @@ func TestSandboxHTTPS(t *testing.T) {
 	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": room, "users": []string{"a"}}, nil)
 	if _, err := c.DismissRoom(ctx, room); err != nil { // Cloud API (TC3) over HTTPS too
 		t.Fatal(err)
+	}
+	// Five requests, one TLS connection kept alive between them.
+	if after := connections(t); after.Accepted-before.Accepted != 1 || after.TLSHandshakes-before.TLSHandshakes != 1 {
+		t.Fatalf("connections before %+v, after %+v", before, after)
 	}
 
 	// A context deadline and a cancel work the same over TLS.

@@ -81,6 +81,9 @@ def test_fork_children_get_their_own_answers(world):
     ctx = multiprocessing.get_context("fork")
     outcomes = {"os.fork": [], "multiprocessing": []}
     parent_swaps = 0
+    client.get_call_info(new_calls(sb, 1)[0])
+    before = sb.control("GET", "/_sandbox/connections")
+    assert before["open"] >= 1, before  # the parent's pool holds a connection when it forks
     start = time.monotonic()
     for method in outcomes:
         for _ in range(TRIALS_PER_METHOD):
@@ -108,3 +111,6 @@ def test_fork_children_get_their_own_answers(world):
         assert set(codes) == {OK}, f"{method}: child outcomes {sorted(set(map(str, codes)))}"
     assert parent_swaps == 0
     assert elapsed < 30, elapsed
+    # Each child opened a connection of its own instead of using the inherited one.
+    after = sb.control("GET", "/_sandbox/connections")
+    assert after["accepted"] - before["accepted"] >= 2 * TRIALS_PER_METHOD, (before, after)

@@ -352,6 +352,9 @@ def test_https(tccall_sandbox):
         assert c.get_call_record(call_id)["CallRecord"]["CallId"] == call_id
         sb.control("POST", "/_sandbox/rooms", {"room_id": 4321, "users": ["a"]})
         assert "RequestId" in c.dismiss_room(4321)  # Cloud API (TC3) over HTTPS too
+        # Six requests, one TLS connection kept alive between them.
+        conns = sb.control("GET", "/_sandbox/connections")
+        assert conns["accepted"] == 1 and conns["tls_handshakes"] == 1, conns
         sb.control("POST", "/_sandbox/faults",
                    {"match": "get_call_info", "kind": "delay_ms", "delay_ms": 5000, "count": 1})
         with pytest.raises(tccall.TimeoutError):
