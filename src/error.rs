@@ -56,6 +56,7 @@ error_codes! {
     RateLimited = 303, "TCCALL_E_RATE_LIMITED", c"rate limit exceeded";
     ServiceUnavailable = 304, "TCCALL_E_SERVICE_UNAVAILABLE", c"Tencent reported an internal error; retry later";
     RemoteInvalidParameter = 305, "TCCALL_E_REMOTE_INVALID_PARAMETER", c"Tencent rejected a request parameter";
+    AppConfig = 306, "TCCALL_E_APP_CONFIG", c"the app is not set up for this: check the SDKAppID, its package and IP allow-list, and the data center";
     AuthRejected = 401, "TCCALL_E_AUTH_REJECTED", c"Tencent refused the credentials";
     UsersigExpired = 402, "TCCALL_E_USERSIG_EXPIRED", c"the UserSig has expired";
     UsersigInvalid = 403, "TCCALL_E_USERSIG_INVALID", c"the UserSig is malformed or does not match";

@@ -373,7 +373,8 @@ fn im_auth_failures_through_the_client() {
     let e = assert_err(wrong_key.call(ffi::tccall_client_get_call_info, &req), ErrorCode::AuthRejected, "70009");
     assert_eq!(e["attempts"], 1);
     let wrong_app = Client::new(&config(&sb, |c| c["sdk_app_id"] = json!(1400000002))).unwrap();
-    assert_err(wrong_app.call(ffi::tccall_client_get_call_info, &req), ErrorCode::AuthRejected, "70020");
+    let e = assert_err(wrong_app.call(ffi::tccall_client_get_call_info, &req), ErrorCode::AppConfig, "70020");
+    assert!(e["message"].as_str().unwrap().contains("is im_region right?"), "{e}");
     let not_admin = Client::new(&config(&sb, |c| c["admin_user_id"] = json!("alice"))).unwrap();
     assert_err(not_admin.call(ffi::tccall_client_end_call, &req), ErrorCode::AuthRejected, "60010");
     // Desk goes through the same gateway.

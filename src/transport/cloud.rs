@@ -133,7 +133,7 @@ pub fn service_failure(code: String, message: String, request_id: Option<String>
 pub fn classify(code: &str) -> (ErrorCode, bool) {
     let family = code.split('.').next().unwrap_or(code);
     match (code, family) {
-        ("FailedOperation.RoomNotExist", _) => (ErrorCode::NotFound, false),
+        ("FailedOperation.RoomNotExist", _) | (_, "ResourceNotFound") => (ErrorCode::NotFound, false),
         (_, "RequestLimitExceeded") | ("FailedOperation.RestrictedFrequency" | "OperationDenied.FreqOverLimit", _) => {
             (ErrorCode::RateLimited, true)
         }
@@ -203,6 +203,8 @@ mod tests {
         assert_eq!(serde_json::from_str::<serde_json::Value>(&v).unwrap(), json!({"RequestId": "r-1"}));
         let cases = [
             ("FailedOperation.RoomNotExist", ErrorCode::NotFound, false),
+            ("ResourceNotFound", ErrorCode::NotFound, false),
+            ("ResourceNotFound.RoomNotExist", ErrorCode::NotFound, false),
             ("RequestLimitExceeded", ErrorCode::RateLimited, true),
             ("RequestLimitExceeded.UinLimitExceeded", ErrorCode::RateLimited, true),
             ("InternalError", ErrorCode::ServiceUnavailable, true),

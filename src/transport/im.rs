@@ -85,8 +85,14 @@ fn bad_response(resp: &HttpResponse, what: &str) -> Failure {
 /// An IM `ErrorCode` as a tccall error.
 pub fn service_failure(code: i64, info: String, request_id: Option<String>) -> Failure {
     let class = classify(code);
-    let text = match class.0 {
-        ErrorCode::NotFound => format!("not found or already ended: {info}"),
+    let text = match (class.0, code) {
+        (ErrorCode::NotFound, _) => format!("not found or already ended: {info}"),
+        (_, 70016 | 70020) => format!(
+            "Tencent IM error {code}: {info} (the app is not known in this data center: is im_region right?)"
+        ),
+        (ErrorCode::AppConfig, _) => format!(
+            "Tencent IM error {code}: {info} (check the app in the console: SDKAppID, package, REST API IP allow-list)"
+        ),
         _ => format!("Tencent IM error {code}: {info}"),
     };
     super::service_failure(class, text, code.to_string(), info, request_id)
@@ -101,6 +107,9 @@ pub fn classify(code: i64) -> (ErrorCode, bool) {
             (ErrorCode::ServiceUnavailable, true)
         }
         101002 | 141004 | 100002 | 60002 | 60003 | 60015 | 70402 | 70206 => (ErrorCode::RemoteInvalidParameter, false),
+        // §1.7: app invalid, disabled, request disabled, package expired, IP not allowed;
+        // 70016/70020: no key / no app in this data center (a wrong im_region).
+        60006 | 60016 | 60017 | 60020 | 60021 | 70016 | 70020 => (ErrorCode::AppConfig, false),
         60004 | 60005 | 60010 | 70403 | 70001..=70020 | 70052 => (ErrorCode::AuthRejected, false),
         _ => (ErrorCode::Service, false),
     }
@@ -186,15 +195,19 @@ mod tests {
             (70009, ErrorCode::AuthRejected, false),
             (70013, ErrorCode::AuthRejected, false),
             (70014, ErrorCode::AuthRejected, false),
-            (70016, ErrorCode::AuthRejected, false),
-            (70020, ErrorCode::AuthRejected, false),
+            (70016, ErrorCode::AppConfig, false),
+            (70020, ErrorCode::AppConfig, false),
+            (60006, ErrorCode::AppConfig, false),
+            (60016, ErrorCode::AppConfig, false),
+            (60017, ErrorCode::AppConfig, false),
+            (60020, ErrorCode::AppConfig, false),
+            (60021, ErrorCode::AppConfig, false),
             (70052, ErrorCode::AuthRejected, false),
             (60004, ErrorCode::AuthRejected, false),
             (60005, ErrorCode::AuthRejected, false),
             (60010, ErrorCode::AuthRejected, false),
             (70403, ErrorCode::AuthRejected, false),
             (141000, ErrorCode::Service, false),
-            (60006, ErrorCode::Service, false),
             (80001, ErrorCode::Service, false),
         ];
         for &(code, kind, retryable) in cases {
