@@ -21,6 +21,8 @@ pub enum Kind {
     HttpUrl,
     /// One of a fixed set of strings.
     OneOf(&'static [&'static str]),
+    /// A string that starts with this prefix and has more after it (`Call.` commands).
+    Prefixed(&'static str),
     /// An integer in `min..=max` (never passed through f64).
     Int {
         /// Smallest value.
@@ -238,6 +240,12 @@ fn check_kind(v: &Value, kind: &Kind, path: &str, what: &str) -> Result<(), Stri
                 return Err(format!("{path} must be one of {}, got {s:?}", options.join(", ")));
             }
         }
+        Kind::Prefixed(prefix) => {
+            let s = v.as_str().ok_or_else(|| wrong_type(path, "a string", v))?;
+            if !s.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty()) {
+                return Err(format!("{path} must start with {prefix:?}, got {s:?}"));
+            }
+        }
         Kind::Int { min, max } => {
             let n = as_int(v).ok_or_else(|| wrong_type(path, "an integer", v))?;
             if n < *min || n > *max {
@@ -250,7 +258,10 @@ fn check_kind(v: &Value, kind: &Kind, path: &str, what: &str) -> Result<(), Stri
         Kind::List { min, max, item } => {
             let items = v.as_array().ok_or_else(|| wrong_type(path, "an array", v))?;
             if items.len() < *min || items.len() > *max {
-                return Err(format!("{path} must have {min} to {max} items, got {}", items.len()));
+                return Err(match *max {
+                    usize::MAX => format!("{path} must have at least {min} item(s)"),
+                    _ => format!("{path} must have {min} to {max} items, got {}", items.len()),
+                });
             }
             for (i, it) in items.iter().enumerate() {
                 check_kind(it, item, &format!("{path}[{i}]"), what)?;

@@ -5,10 +5,7 @@ use crate::schema::Preset::{Int, Str};
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
 use crate::transport::retry::RetryClass;
 
-/// The three Call webhook commands.
-pub const CALLBACK_COMMANDS: &[&str] =
-    &["Call.CallbackAfterStartCall", "Call.CallbackAfterEndCall", "Call.CallbackAfterMemberChanged"];
-/// `CallResult` values of records and the end webhook.
+/// `CallResult` values of records and the end webhook (spec §2.1).
 pub const CALL_RESULTS: &[&str] = &["Cancel", "Reject", "NotAnswer", "NormalEnd", "CallBusy", "Interrupt", "Offline"];
 
 static CALL_ID: &[Field] = &[Field::req("CallId", NON_EMPTY)];
@@ -19,9 +16,12 @@ static ROBOT_CALL_INFO: &[Field] = &[
     Field::opt("RoomIdType", Kind::Int { min: 1, max: 2 }),
 ];
 
+// Limits are the documented ones only (spec §2.4, trtc.io/document/74505): Timeout
+// 10000-600000 ms, UserData <= 1000 bytes, UserIDs <= 32 bytes (§1.10). The number of
+// callees has no documented maximum (the input size limit bounds it).
 static ROBOT: &[Field] = &[
     Field::req("Robot_Account", USER_ID),
-    Field::req("CalleeList_Account", Kind::List { min: 1, max: 1000, item: &USER_ID }),
+    Field::req("CalleeList_Account", Kind::List { min: 1, max: usize::MAX, item: &USER_ID }),
     // The ringing timeout in ms; 30 s when not given (as the TUICallKit clients default).
     Field::opt("Timeout", Kind::Int { min: 10_000, max: 600_000 }).or(Int(30_000)),
     Field::opt("UserData", Kind::Str { min: 0, max: 1000 }),
@@ -29,18 +29,20 @@ static ROBOT: &[Field] = &[
     Field::opt("OfflinePushInfo", Kind::AnyObject),
 ];
 
+// §2.6 (trtc.io/document/68931): NumberPerPage defaults to 10, its maximum is not stated.
 static FILTER: &[Field] = &[
     Field::opt("StartTime", NON_NEG),
     Field::opt("EndTime", NON_NEG),
-    Field::opt("NumberPerPage", Kind::Int { min: 1, max: 1000 }),
+    Field::opt("NumberPerPage", Kind::Int { min: 1, max: i32::MAX as i128 }),
     Field::opt("Page", Kind::Int { min: 1, max: i32::MAX as i128 }),
     Field::opt("CallResult", Kind::OneOf(CALL_RESULTS)),
     Field::opt("CallType", Kind::OneOf(&["SingleCall", "MultiCall"])),
 ];
 
+// Any `Call.` command is accepted (§3.4): a command Tencent adds later must not be refused.
 static SET_CALLBACK_FIELDS: &[Field] = &[
     Field::req("Url", Kind::HttpUrl),
-    Field::req("CallbackCommandList", Kind::List { min: 1, max: 3, item: &Kind::OneOf(CALLBACK_COMMANDS) }),
+    Field::req("CallbackCommandList", Kind::List { min: 1, max: usize::MAX, item: &Kind::Prefixed("Call.") }),
 ];
 
 /// Force-end a call.

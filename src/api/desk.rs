@@ -14,6 +14,7 @@ static STATE: &[Field] = &[
     Field::opt("CustomerServiceId", USER_ID),
 ];
 
+// §5.3: Limit at most 100 (the only documented bound), default 20.
 static CDR: &[Field] = &[
     Field::req("StartTimestamp", NON_NEG),
     Field::req("EndTimestamp", NON_NEG),
@@ -22,14 +23,13 @@ static CDR: &[Field] = &[
     Field::opt("ClientUserId", USER_ID),
 ];
 
-/// `get_session_state` takes `SessionId`, or `ClientUserId` with `CustomerServiceId`.
+/// `get_session_state` needs something to find the session by: `SessionId` or
+/// `ClientUserId` (with `CustomerServiceId` or not). §5.2 marks all three optional and
+/// shows the two forms without forbidding a mix, so any mix is sent as given.
 fn session_or_user(v: &Value) -> Result<()> {
-    let has = |k: &str| v.get(k).is_some();
-    match (has("SessionId"), has("ClientUserId"), has("CustomerServiceId")) {
-        (true, false, false) | (false, true, true) => Ok(()),
-        _ => Err(Error::invalid_request(
-            "get_desk_session_state needs SessionId, or ClientUserId together with CustomerServiceId",
-        )),
+    match v.get("SessionId").is_some() || v.get("ClientUserId").is_some() {
+        true => Ok(()),
+        false => Err(Error::invalid_request("get_desk_session_state needs SessionId or ClientUserId")),
     }
 }
 
