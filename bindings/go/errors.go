@@ -31,6 +31,7 @@ const (
 	CodeRateLimited            = 303
 	CodeServiceUnavailable     = 304
 	CodeRemoteInvalidParameter = 305
+	CodeAppConfig              = 306 // the app is not set up for this (SDKAppID, package, IP allow-list, data center)
 	CodeAuthRejected           = 401
 	CodeUserSigExpired         = 402
 	CodeUserSigInvalid         = 403

@@ -112,7 +112,7 @@ func TestCodesMatchHeader(t *testing.T) {
 		"E_TIMEOUT": CodeTimeout, "E_CONNECT": CodeConnect, "E_TLS": CodeTLS, "E_PROXY": CodeProxy,
 		"E_HTTP_STATUS": CodeHTTPStatus, "E_BAD_RESPONSE": CodeBadResponse, "E_CANCELLED": CodeCancelled,
 		"E_SERVICE": CodeService, "E_NOT_FOUND": CodeNotFound, "E_RATE_LIMITED": CodeRateLimited,
-		"E_SERVICE_UNAVAILABLE": CodeServiceUnavailable, "E_REMOTE_INVALID_PARAMETER": CodeRemoteInvalidParameter,
+		"E_SERVICE_UNAVAILABLE": CodeServiceUnavailable, "E_REMOTE_INVALID_PARAMETER": CodeRemoteInvalidParameter, "E_APP_CONFIG": CodeAppConfig,
 		"E_AUTH_REJECTED": CodeAuthRejected, "E_USERSIG_EXPIRED": CodeUserSigExpired,
 		"E_USERSIG_INVALID": CodeUserSigInvalid, "E_WEBHOOK_SIGNATURE": CodeWebhookSignature,
 		"E_WEBHOOK_STALE": CodeWebhookStale, "E_WEBHOOK_APP_MISMATCH": CodeWebhookAppMismatch,

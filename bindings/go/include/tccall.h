@@ -56,6 +56,8 @@
 #define TCCALL_E_SERVICE_UNAVAILABLE 304
 /* Tencent rejected a request parameter */
 #define TCCALL_E_REMOTE_INVALID_PARAMETER 305
+/* the app is not set up for this: check the SDKAppID, its package and IP allow-list, and the data center */
+#define TCCALL_E_APP_CONFIG 306
 /* Tencent refused the credentials */
 #define TCCALL_E_AUTH_REJECTED 401
 /* the UserSig has expired */
