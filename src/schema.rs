@@ -242,7 +242,7 @@ fn check_kind(v: &Value, kind: &Kind, path: &str, what: &str) -> Result<(), Stri
         }
         Kind::Prefixed(prefix) => {
             let s = v.as_str().ok_or_else(|| wrong_type(path, "a string", v))?;
-            if !s.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty()) {
+            if s.strip_prefix(prefix).is_none_or(|rest| rest.is_empty()) {
                 return Err(format!("{path} must start with {prefix:?}, got {s:?}"));
             }
         }

@@ -87,9 +87,9 @@ pub fn service_failure(code: i64, info: String, request_id: Option<String>) -> F
     let class = classify(code);
     let text = match (class.0, code) {
         (ErrorCode::NotFound, _) => format!("not found or already ended: {info}"),
-        (_, 70016 | 70020) => format!(
-            "Tencent IM error {code}: {info} (the app is not known in this data center: is im_region right?)"
-        ),
+        (_, 70016 | 70020) => {
+            format!("Tencent IM error {code}: {info} (the app is not known in this data center: is im_region right?)")
+        }
         (ErrorCode::AppConfig, _) => format!(
             "Tencent IM error {code}: {info} (check the app in the console: SDKAppID, package, REST API IP allow-list)"
         ),
