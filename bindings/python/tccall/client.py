@@ -78,6 +78,10 @@ class Client(Managed):
     ``{"sdk_app_id": 1400000001, "secret_key": "...", "cloud_api": {"secret_id": ..., "secret_key": ...}}``.
     Use it as a context manager, or call :meth:`close` (new calls then raise
     :class:`tccall.ClientClosed`; calls in flight finish first).
+
+    Every network method takes keyword-only ``timeout`` (seconds, one deadline for the
+    whole call) and ``cancel`` (a :class:`tccall.CancelToken`); see :meth:`call`. On the
+    main thread, Ctrl-C interrupts a blocked call within 100 ms.
     """
 
     _what = "client"
