@@ -83,7 +83,7 @@ fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError
     let Ok(ts) = ts_text.parse::<u64>() else {
         return fail("InvalidParameter", "X-TC-Timestamp must be unix seconds");
     };
-    let now = unix_now();
+    let now = sh.auth_now();
     if now.abs_diff(ts) > cfg.clock_skew_s {
         return fail(
             "AuthFailure.SignatureExpire",

@@ -93,7 +93,7 @@ fn gateway(sh: &Shared, req: &Request, path: &str) -> Result<Map<String, Value>,
         None | Some("") => return fail(60004, "identifier is missing from the URL"),
         Some(i) => i,
     };
-    if let Err((code, why)) = verify::usersig::check(sig, cfg.sdk_app_id, &cfg.secret_key, identifier, unix_now()) {
+    if let Err((code, why)) = verify::usersig::check(sig, cfg.sdk_app_id, &cfg.secret_key, identifier, sh.auth_now()) {
         return fail(code, why);
     }
     if !cfg.admins.iter().any(|a| a == identifier) {

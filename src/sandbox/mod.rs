@@ -74,6 +74,9 @@ pub struct SandboxConfig {
     pub webhook_timeout_ms: u64,
     /// Allowed distance of `X-TC-Timestamp` from now (Tencent: 300 s).
     pub clock_skew_s: u64,
+    /// The unix time the signature checks take as "now" (UserSig expiry, the TC3 timestamp
+    /// window); `None` is the real clock. Set it to replay requests signed at a known time.
+    pub frozen_time: Option<u64>,
     /// The HTTPS server certificate: `valid` (the default), or one a client must refuse:
     /// `expired`, `wrong_name` (names only `wrong.example`), `self_signed` (not issued by
     /// the sandbox's CA).
@@ -96,6 +99,7 @@ impl Default for SandboxConfig {
             webhook_token: None,
             webhook_timeout_ms: 2000,
             clock_skew_s: 300,
+            frozen_time: None,
             tls_leaf: "valid".into(),
         }
     }
@@ -118,6 +122,7 @@ impl fmt::Debug for SandboxConfig {
             .field("webhook_token", &self.webhook_token.as_ref().map(|_| HIDDEN))
             .field("webhook_timeout_ms", &self.webhook_timeout_ms)
             .field("clock_skew_s", &self.clock_skew_s)
+            .field("frozen_time", &self.frozen_time)
             .field("tls_leaf", &self.tls_leaf)
             .finish()
     }
@@ -190,6 +195,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// "Now" for signature checks: the frozen time when configured, else the real clock.
+    pub fn auth_now(&self) -> u64 {
+        self.config.frozen_time.unwrap_or_else(crate::transport::unix_now)
+    }
+
     fn world(&self) -> MutexGuard<'_, state::World> {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
     }
