@@ -534,7 +534,8 @@ int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const 
  default (a random port, app 1400000001, admin `administrator`). Fields: `port`,
  `sdk_app_id`, `secret_key`, `admins`, `cloud_secret_id`, `cloud_secret_key`, `regions`,
  `im_per_second`, `cloud_api_per_second`, `enforce_rate_limits`, `webhook_token`,
- `webhook_timeout_ms`, `clock_skew_s`, `tls_leaf` (`"valid"`, the default, or a
+ `webhook_timeout_ms`, `clock_skew_s`, `frozen_time` (unix seconds the signature checks
+ take as now, to replay signed requests), `tls_leaf` (`"valid"`, the default, or a
  certificate clients must refuse: `"expired"`, `"wrong_name"`, `"self_signed"`).
  The port serves HTTP and HTTPS; the HTTPS certificate is issued by a CA minted
  at start (see `tccall_sandbox_info`).
