@@ -21,6 +21,7 @@ const OPS: &[(&str, OpFn)] = &[
     ("delete_callback_config", tccall_client_delete_callback_config),
     ("dismiss_room", tccall_client_dismiss_room),
     ("remove_users", tccall_client_remove_users),
+    ("block_user", tccall_client_block_user),
     ("end_desk_session", tccall_client_end_desk_session),
     ("get_desk_session_state", tccall_client_get_desk_session_state),
     ("list_desk_sessions", tccall_client_list_desk_sessions),
@@ -32,6 +33,15 @@ const OPS: &[(&str, OpFn)] = &[
     ("sign_im_request", tccall_client_sign_im_request),
     ("sign_cloud_api_request", tccall_client_sign_cloud_api_request),
 ];
+
+#[test]
+fn every_operation_of_the_table_is_exercised_here() {
+    let mut listed: Vec<&str> = OPS.iter().map(|(n, _)| *n).collect();
+    let mut table: Vec<&str> = tccall::api::OPERATIONS.iter().map(|op| op.name).collect();
+    listed.sort_unstable();
+    table.sort_unstable();
+    assert_eq!(listed, table);
+}
 
 const SECRET_KEY: &str = "IMKEY-0123456789abcdef-do-not-print";
 const CLOUD_KEY: &str = "CLOUDKEY-fedcba9876543210-do-not-print";

@@ -23,3 +23,17 @@ fn header_declares_every_code_and_the_version() {
     assert!(header.contains(&version));
     assert!(header.contains(&format!("#define TCCALL_ABI_VERSION {}", tccall::ffi::TCCALL_ABI_VERSION)));
 }
+
+#[test]
+fn every_operation_has_its_export_and_the_generic_call() {
+    let header = include_str!(concat!(env!("OUT_DIR"), "/tccall.h"));
+    for op in tccall::api::OPERATIONS {
+        let decl = format!(
+            "int32_t {}(const tccall_client *client, const char *request_json, char **out_json, char **out_err);",
+            op.c_function()
+        );
+        assert!(header.contains(&decl), "missing {decl}");
+    }
+    assert!(header.contains("int32_t tccall_client_call(const tccall_client *client,"));
+    assert!(header.contains("const char *tccall_operations(void);"));
+}

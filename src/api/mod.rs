@@ -212,6 +212,7 @@ pub static OPERATIONS: &[&OpSpec] = &[
     &call::DELETE_CALLBACK_CONFIG,
     &trtc::DISMISS_ROOM,
     &trtc::REMOVE_USERS,
+    &trtc::BLOCK_USER,
     &desk::END_DESK_SESSION,
     &desk::GET_DESK_SESSION_STATE,
     &desk::LIST_DESK_SESSIONS,

@@ -294,9 +294,11 @@ pub unsafe extern "C" fn tccall_client_delete_callback_config(
     unsafe { client_op(&call::DELETE_CALLBACK_CONFIG, client, request_json, out_json, out_err) }
 }
 
-/// Dismisses a TRTC room: `DismissRoom` for a numeric `RoomId`, `DismissRoomByStrRoomId` for a string one (Cloud API 3.0, TC3-signed).
+/// Dismisses a TRTC room: `DismissRoom` for a numeric room, `DismissRoomByStrRoomId` for a string one (Cloud API 3.0, TC3-signed).
 ///
-/// Request: `{"RoomId": 1234 | "room-a", "SdkAppId"?: must equal the config's}`.
+/// Request: `{"RoomId": 1234 | "room-a", "RoomIdType"?: 1 | 2, "SdkAppId"?: must equal the config's}`. With
+/// `RoomIdType` (as the Call APIs report a call's room: `"1234"` with type 1 is numeric room 1234) the kind is
+/// explicit; without it a JSON number is a numeric room and a string a string room.
 /// Result (`*out_json`): `{"RequestId"}`; `{"already_ended": true, ...}` as for end_call.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`), `TCCALL_E_AUTH_REJECTED` (`AuthFailure.*`); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
@@ -315,9 +317,9 @@ pub unsafe extern "C" fn tccall_client_dismiss_room(
     unsafe { client_op(&trtc::DISMISS_ROOM, client, request_json, out_json, out_err) }
 }
 
-/// Removes users from a TRTC room: `RemoveUser` / `RemoveUserByStrRoomId` by the JSON type of `RoomId`.
+/// Removes users from a TRTC room: `RemoveUser` / `RemoveUserByStrRoomId` by the room's kind (as for dismiss_room).
 ///
-/// Request: `{"RoomId": 1234 | "room-a", "UserIds": [1..10 user ids], "SdkAppId"?}`.
+/// Request: `{"RoomId": 1234 | "room-a", "RoomIdType"?: 1 | 2, "UserIds": [1..10 user ids], "SdkAppId"?}`.
 /// Result (`*out_json`): `{"RequestId"}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
@@ -334,6 +336,29 @@ pub unsafe extern "C" fn tccall_client_remove_users(
 ) -> i32 {
     // SAFETY: forwarded caller contract.
     unsafe { client_op(&trtc::REMOVE_USERS, client, request_json, out_json, out_err) }
+}
+
+/// Mutes or unmutes a user in a TRTC room: `SetUserBlocked` for a numeric room,
+/// `SetUserBlockedByStrRoomId` (which names the room `StrRoomId`) for a string one.
+///
+/// Request: `{"RoomId": 1234 | "room-a", "RoomIdType"?: 1 | 2, "UserId": "u1", "IsMute": 0..3, "SdkAppId"?}`;
+/// `IsMute` 0 enables audio and video, 1 disables both, 2 disables audio only, 3 video only.
+/// Result (`*out_json`): `{"RequestId"}`.
+/// Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`); see `tccall_strerror` for all codes.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/51289.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_block_user(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(&trtc::BLOCK_USER, client, request_json, out_json, out_err) }
 }
 
 /// Ends a Contact Center (Desk) session (`v4/desk_http_svc/end_session`).

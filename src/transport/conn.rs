@@ -109,8 +109,13 @@ impl Io {
             let whole = first && !ctx.polls() && ctx.remaining() > patience;
             let slice = if whole { patience } else { ctx.slice(patience - silent) };
             if slice < Duration::from_millis(1) {
+                // Less than a socket timeout's resolution is left: of the call's budget
+                // (the usual case) or of the patience, whichever is shorter.
                 ctx.check(doing).map_err(Stop::budget)?;
-                return Err(Stop::Silent);
+                return Err(match ctx.remaining() < patience - silent {
+                    true => Stop::budget(ctx.deadline_error(doing)),
+                    false => Stop::Silent,
+                });
             }
             self.set_timeout(dir, slice)?;
             match op(&self.tcp) {
