@@ -1,6 +1,6 @@
 //! `Client`: the one object users hold. It is `Send + Sync`; share it across threads.
 
-use crate::api::{self, Exec, OpSpec, Target};
+use crate::api::{self, Composite, Exec, OpSpec, Target};
 use crate::auth::tc3::SigningKeyCache;
 use crate::auth::usersig;
 use crate::config::Config;
@@ -152,6 +152,13 @@ impl Client {
 
     /// Validate, build the target, then sign (pure) and send under the retry policy.
     fn run(&self, op: &OpSpec, req: &Value, options: &CallOptions, now: u64) -> Result<String> {
+        let ctx = CallCtx::new(options.deadline.unwrap_or(self.config.total_timeout), options.cancel.as_ref());
+        let attempts = options.max_attempts.unwrap_or(self.config.retry.max_attempts);
+        self.run_in(op, req, &Budget { ctx: &ctx, attempts }, now)
+    }
+
+    /// Runs `op` within an existing budget (a composite operation runs its steps in one).
+    pub(crate) fn run_in(&self, op: &OpSpec, req: &Value, budget: &Budget<'_>, now: u64) -> Result<String> {
         let req = &*op.prepare(req)?;
         match &op.exec {
             Exec::Local(f) => f(&self.config, req, now).map(|v| v.to_string()),
@@ -161,10 +168,9 @@ impl Client {
             }
             Exec::Send(build, class) => {
                 let target = build.target(&self.config, req)?;
-                let ctx = CallCtx::new(options.deadline.unwrap_or(self.config.total_timeout), options.cancel.as_ref());
-                let attempts = options.max_attempts.unwrap_or(self.config.retry.max_attempts);
-                Ok(outcome_json(self.send(op.name, &target, *class, &ctx, attempts)?))
+                Ok(outcome_json(self.send(op.name, &target, *class, budget.ctx, budget.attempts)?))
             }
+            Exec::Composite(Composite::TerminateCall) => self.terminate_call(req, budget, now),
         }
     }
 
@@ -288,6 +294,12 @@ impl Client {
             }
         })
     }
+}
+
+/// One call's budget: its deadline and cancel token, and the attempts each request may make.
+pub(crate) struct Budget<'a> {
+    pub(crate) ctx: &'a CallCtx,
+    pub(crate) attempts: u32,
 }
 
 /// The result JSON of a call with retries: the payload, or `{"RequestId", "already_ended": true}`.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod pyjson;
 pub mod schema;
 pub mod secret;
+mod terminate;
 pub mod transport;
 pub mod webhook;
 

@@ -12,6 +12,7 @@ type OpFn = unsafe extern "C" fn(*const tccall_client, *const c_char, *mut *mut 
 
 const OPS: &[(&str, OpFn)] = &[
     ("end_call", tccall_client_end_call),
+    ("terminate_call", tccall_client_terminate_call),
     ("get_call_info", tccall_client_get_call_info),
     ("start_call_by_robot", tccall_client_start_call_by_robot),
     ("get_call_record", tccall_client_get_call_record),

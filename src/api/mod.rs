@@ -8,6 +8,7 @@
 //! operation is wrapped" tests from it.
 
 pub mod call;
+pub mod composite;
 pub mod desk;
 pub mod local;
 pub mod raw;
@@ -29,6 +30,8 @@ pub enum Family {
     CloudApi,
     /// No network: tokens, and requests signed for the caller's own HTTP stack.
     Local,
+    /// Several requests, to IM REST and to the Cloud API (`terminate_call`).
+    Composite,
 }
 
 impl Family {
@@ -38,6 +41,7 @@ impl Family {
             Family::Im => "im",
             Family::CloudApi => "cloud_api",
             Family::Local => "local",
+            Family::Composite => "composite",
         }
     }
 }
@@ -119,6 +123,15 @@ pub enum Exec {
     Sign(Build),
     /// Computed locally from the config, the request and the time.
     Local(fn(&Config, &Value, u64) -> Result<Value>),
+    /// Several operations in one budget, run by the client.
+    Composite(Composite),
+}
+
+/// The composite operations (tccall's own, made of Tencent operations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Composite {
+    /// Read a call, end it, dismiss its TRTC room (`terminate_call`).
+    TerminateCall,
 }
 
 /// One operation.
@@ -164,13 +177,16 @@ impl OpSpec {
         match &self.exec {
             Exec::Send(build, _) => build.family(),
             Exec::Sign(_) | Exec::Local(_) => Family::Local,
+            Exec::Composite(_) => Family::Composite,
         }
     }
 
-    /// Its retry class; `None` for operations that send nothing.
+    /// Its retry class; `None` for operations that send nothing. A composite operation
+    /// ends something, each of its steps retried as that step's class allows.
     pub fn retry(&self) -> Option<RetryClass> {
         match self.exec {
             Exec::Send(_, class) => Some(class),
+            Exec::Composite(_) => Some(RetryClass::Ending),
             _ => None,
         }
     }
@@ -213,6 +229,7 @@ pub static OPERATIONS: &[&OpSpec] = &[
     &trtc::DISMISS_ROOM,
     &trtc::REMOVE_USERS,
     &trtc::BLOCK_USER,
+    &composite::TERMINATE_CALL,
     &desk::END_DESK_SESSION,
     &desk::GET_DESK_SESSION_STATE,
     &desk::LIST_DESK_SESSIONS,
@@ -231,7 +248,7 @@ pub fn find(name: &str) -> Option<&'static OpSpec> {
 }
 
 /// The table as JSON (what `tccall_operations()` returns): one object per operation with
-/// `name`, `family` (`im`, `cloud_api`, `local`), `retry` (`safe`, `ending`,
+/// `name`, `family` (`im`, `cloud_api`, `composite`, `local`), `retry` (`safe`, `ending`,
 /// `only_unsent`, or null when nothing is sent) and `c_function`.
 pub fn table_json() -> String {
     let ops: Vec<Value> = OPERATIONS

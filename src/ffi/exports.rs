@@ -2,7 +2,7 @@
 //! cbindgen reads exports from source; the shared logic lives in `super`.
 
 use super::{client_op, free_handle, new_handle, read_bytes, read_str, tccall_client, with_handle, TCCALL_ABI_VERSION};
-use crate::api::{self, call, desk, local, raw, trtc};
+use crate::api::{self, call, composite, desk, local, raw, trtc};
 use crate::error::ErrorCode;
 use crate::Client;
 use std::ffi::{c_char, CString};
@@ -145,6 +145,34 @@ pub unsafe extern "C" fn tccall_client_end_call(
 ) -> i32 {
     // SAFETY: forwarded caller contract.
     unsafe { client_op(&call::END_CALL, client, request_json, out_json, out_err) }
+}
+
+/// Ends a call for good (tccall's own operation): reads the call (its TRTC room and
+/// members), ends it, then dismisses its TRTC room, so no client lingers in the media room
+/// after the backend ended the call. The room is the call's own, with its kind
+/// (`RoomIdType`); for a call that already ended it comes from the call's record.
+///
+/// Request: `{"call_id": "...", "dismiss_room"?: true}` (snake_case: tccall's own shape).
+/// Result (`*out_json`): `{"call_id", "room": {"RoomId", "RoomIdType"} | null, "members": [...] | null,
+/// "steps": [{"step", "outcome", "request_id", "reason"?}]}` where the steps are `get_call_info`
+/// (`found` / `not_found`), `get_call_record` (only when the call had ended), `end_call` (`ended` /
+/// `already_ended`) and `dismiss_room` (`dismissed` / `already_gone` / `skipped`). Each step is
+/// idempotent, so a repeat is safe. When a step fails, the error is that step's, and its message says which
+/// earlier steps already took effect. The whole operation runs within one deadline.
+/// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
+/// both with `tccall_string_free`; either may be NULL. Thread-safe.
+///
+/// # Safety
+/// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_terminate_call(
+    client: *const tccall_client,
+    request_json: *const c_char,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe { client_op(&composite::TERMINATE_CALL, client, request_json, out_json, out_err) }
 }
 
 /// Reads the live status of a call (`v4/call_engine_http_srv/get_call_info`).
