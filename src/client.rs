@@ -14,10 +14,10 @@ use crate::transport::retry::{self, Outcome, RetryClass};
 use crate::transport::{
     random_u32, unix_now, BodyLimit, CallCtx, Cancel, Failure, Http, HttpRequest, HttpSettings, PoolCounters, Reach,
 };
-use crate::webhook;
+use crate::webhook::{self, Dedupe};
 use serde_json::{json, Map, Value};
 use std::sync::RwLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The admin UserSig, minted once and reused until close to expiry.
 #[derive(Debug)]
@@ -34,6 +34,7 @@ pub struct Client {
     limiter: RateLimiter,
     admin_sig: RwLock<Option<AdminSig>>,
     signing_keys: SigningKeyCache,
+    webhooks_seen: Dedupe,
 }
 
 const _: () = {
@@ -85,12 +86,14 @@ impl Client {
             proxies: config.proxy.resolve()?,
             tls: config.tls.clone(),
         });
+        let webhooks_seen = Dedupe::new(config.webhook.dedupe_window, config.webhook.dedupe_capacity);
         Ok(Client {
             config,
             http,
             limiter: RateLimiter::default(),
             admin_sig: RwLock::new(None),
             signing_keys: SigningKeyCache::default(),
+            webhooks_seen,
         })
     }
 
@@ -174,15 +177,32 @@ impl Client {
         }
     }
 
-    /// Verifies and parses an inbound webhook (see `webhook::parse`).
+    /// Verifies and parses an inbound IM-protocol webhook (Call, Desk; see `webhook::im`),
+    /// flagging a repeat of an event seen within the dedupe window (`duplicate`).
     pub fn parse_webhook(&self, query: &str, body: &[u8]) -> Result<Value> {
-        if body.len() > self.config.max_input_bytes {
-            return Err(Error::new(
+        self.check_webhook_size(body)?;
+        let mut v = webhook::parse(self.config.sdk_app_id, &self.config.webhook, query, body, unix_now())?;
+        v["duplicate"] = self.webhooks_seen.seen_before(&webhook::im::identity(&v, body), Instant::now()).into();
+        Ok(v)
+    }
+
+    /// Verifies and parses a TRTC room or media callback (see `webhook::trtc`): the `Sign`
+    /// and `SdkAppId` header values (`None` when absent) and the raw body.
+    pub fn parse_trtc_webhook(&self, sign: Option<&str>, sdk_app_id: Option<&str>, body: &[u8]) -> Result<Value> {
+        self.check_webhook_size(body)?;
+        let mut v = webhook::trtc::parse(self.config.sdk_app_id, &self.config.webhook, sign, sdk_app_id, body)?;
+        v["duplicate"] = self.webhooks_seen.seen_before(&webhook::trtc::identity(&v, body), Instant::now()).into();
+        Ok(v)
+    }
+
+    fn check_webhook_size(&self, body: &[u8]) -> Result<()> {
+        match body.len() > self.config.max_input_bytes {
+            true => Err(Error::new(
                 ErrorCode::InputTooLarge,
                 format!("webhook body is {} bytes, above max_input_bytes", body.len()),
-            ));
+            )),
+            false => Ok(()),
         }
-        webhook::parse(self.config.sdk_app_id, &self.config.webhook, query, body, unix_now())
     }
 
     /// The admin UserSig at `now`: minted on first use and renewed when 90% of its life is

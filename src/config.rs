@@ -35,9 +35,24 @@ static CLOUD_API: &[Field] = &[
     Field::null("endpoint", NON_EMPTY).or(Str("china")),
     Field::null("language", Kind::OneOf(&["en-US", "zh-CN"])).or(Str("en-US")),
 ];
+// Whether each webhook family must carry a signature once its key is configured: Call
+// callbacks may arrive unsigned (their pages never mention Sign, spec §3.3), the IM
+// protocol's others (Desk) and TRTC's are signed.
+static REQUIRE_SIGN: &[Field] = &[
+    Field::null("call", Kind::Bool).or(Bool(false)),
+    Field::null("im", Kind::Bool).or(Bool(true)),
+    Field::null("trtc", Kind::Bool).or(Bool(true)),
+];
 static WEBHOOK: &[Field] = &[
+    // The IM callback token (§3.2): 1 to 128 characters.
     Field::null("token", Kind::Str { min: 1, max: 128 }),
     Field::null("max_age_s", Kind::Int { min: 1, max: 86_400 }).or(Int(60)),
+    // The TRTC callback key (§3.7): up to 32 letters and digits.
+    Field::null("trtc_key", Kind::Str { min: 1, max: 32 }),
+    Field::null("require_sign", Kind::Object(REQUIRE_SIGN)),
+    // Duplicate detection: 0 turns it off.
+    Field::null("dedupe_window_s", Kind::Int { min: 0, max: 86_400 }).or(Int(300)),
+    Field::null("dedupe_capacity", Kind::Int { min: 1, max: 1_000_000 }).or(Int(10_000)),
 ];
 static TIMEOUTS: &[Field] = &[
     Field::null("connect_ms", DURATION_MS).or(Int(3000)),
@@ -102,10 +117,30 @@ pub struct CloudApiConfig {
 /// Inbound webhook checks.
 #[derive(Clone, Debug)]
 pub struct WebhookConfig {
-    /// The callback authentication token set in the console; `None` = no `Sign` check.
+    /// The IM callback token set in the console; `None` = no `Sign` check.
     pub token: Option<Secret>,
     /// Allowed distance of `RequestTime` from now, both directions.
     pub max_age_s: u64,
+    /// The TRTC room and media callback key; `None` = no `Sign` check.
+    pub trtc_key: Option<Secret>,
+    /// Per family, whether a webhook without a signature is refused (once the family's
+    /// key is configured); otherwise a signature is verified when present.
+    pub require_sign: RequireSign,
+    /// How long an event is remembered for duplicate detection (zero: off).
+    pub dedupe_window: Duration,
+    /// How many events are remembered at most.
+    pub dedupe_capacity: usize,
+}
+
+/// Whether each webhook family must be signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequireSign {
+    /// `Call.*` callbacks (IM protocol).
+    pub call: bool,
+    /// Every other IM-protocol callback (`Desk.*` and the rest).
+    pub im: bool,
+    /// TRTC room and media callbacks.
+    pub trtc: bool,
 }
 
 /// Retry policy.
@@ -227,6 +262,7 @@ impl Config {
         let (cloud, hook, times, retry, rate) =
             (sub("cloud_api"), sub("webhook"), sub("timeouts"), sub("retry"), sub("rate_limit"));
         let (tls_v, limits) = (sub("tls"), sub("max_response_bytes"));
+        let require = hook.get("require_sign").filter(|x| !x.is_null()).unwrap_or(&empty);
 
         let im_region = schema::text(v, CONFIG, "im_region");
         let im_endpoint = match str_opt(v, "im_endpoint") {
@@ -267,6 +303,14 @@ impl Config {
             webhook: WebhookConfig {
                 token: str_opt(hook, "token").map(Secret::new),
                 max_age_s: schema::int(hook, WEBHOOK, "max_age_s"),
+                trtc_key: str_opt(hook, "trtc_key").map(Secret::new),
+                require_sign: RequireSign {
+                    call: schema::flag(require, REQUIRE_SIGN, "call"),
+                    im: schema::flag(require, REQUIRE_SIGN, "im"),
+                    trtc: schema::flag(require, REQUIRE_SIGN, "trtc"),
+                },
+                dedupe_window: Duration::from_secs(schema::int(hook, WEBHOOK, "dedupe_window_s")),
+                dedupe_capacity: schema::int(hook, WEBHOOK, "dedupe_capacity") as usize,
             },
             connect_timeout: time("connect_ms"),
             request_timeout: time("request_ms"),
@@ -445,12 +489,12 @@ mod tests {
     #[test]
     fn debug_hides_secrets() {
         let c = Config::from_json(
-            r#"{"sdk_app_id": 1, "secret_key": "SK-IM-123", "cloud_api": {"secret_id": "AKID", "secret_key": "SK-CLOUD-456", "token": "TOK-789"}, "webhook": {"token": "HOOK-000"}, "proxy": "http://alice:PROXY-PW-1@proxy.example:3128"}"#,
+            r#"{"sdk_app_id": 1, "secret_key": "SK-IM-123", "cloud_api": {"secret_id": "AKID", "secret_key": "SK-CLOUD-456", "token": "TOK-789"}, "webhook": {"token": "HOOK-000", "trtc_key": "TRTCKEY111"}, "proxy": "http://alice:PROXY-PW-1@proxy.example:3128"}"#,
         )
         .unwrap();
         let client = crate::Client::new(c.clone()).unwrap();
         for dbg in [format!("{c:?}"), format!("{c:#?}"), format!("{client:?}")] {
-            for secret in ["SK-IM-123", "SK-CLOUD-456", "TOK-789", "HOOK-000", "PROXY-PW-1"] {
+            for secret in ["SK-IM-123", "SK-CLOUD-456", "TOK-789", "HOOK-000", "PROXY-PW-1", "TRTCKEY111"] {
                 assert!(!dbg.contains(secret), "{secret} leaked in Debug: {dbg}");
             }
             assert!(dbg.contains("http://alice:**@proxy.example:3128"), "{dbg}");

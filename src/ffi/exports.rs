@@ -1,7 +1,10 @@
 //! Every `extern "C"` function. Each is written out (not macro-generated) because
 //! cbindgen reads exports from source; the shared logic lives in `super`.
 
-use super::{client_op, free_handle, new_handle, read_bytes, read_str, tccall_client, with_handle, TCCALL_ABI_VERSION};
+use super::{
+    client_op, free_handle, new_handle, read_bytes, read_opt_str, read_str, tccall_client, with_handle,
+    TCCALL_ABI_VERSION,
+};
 use crate::api::{self, call, composite, desk, local, raw, trtc};
 use crate::error::ErrorCode;
 use crate::Client;
@@ -92,14 +95,18 @@ pub unsafe extern "C" fn tccall_client_free(client: *mut tccall_client) {
 }
 
 /// Verifies and parses an inbound Call or Desk webhook (IM callback protocol).
+/// (TRTC's room and media callbacks have their own protocol: `tccall_client_parse_trtc_webhook`.)
 ///
 /// `query_string` is the request's query (`SdkAppid=...&CallbackCommand=...&Sign=...&RequestTime=...`;
 /// a leading `?` or a whole URL is accepted). `body`/`body_len` are the raw body bytes, exactly as
 /// received. Checks, in order and before the body is trusted: `SdkAppid` (`TCCALL_E_WEBHOOK_APP_MISMATCH`),
 /// then with a configured `webhook.token` the `Sign` (`TCCALL_E_WEBHOOK_SIGNATURE`) and `RequestTime`
-/// window (`TCCALL_E_WEBHOOK_STALE`); then the body (`TCCALL_E_WEBHOOK_MALFORMED`).
+/// window (`TCCALL_E_WEBHOOK_STALE`); then the body (`TCCALL_E_WEBHOOK_MALFORMED`). A missing `Sign`
+/// is refused only for the families `webhook.require_sign` requires it of: by default every IM
+/// callback but `Call.*` (Tencent's Call pages never mention `Sign`; one sent is always verified).
 /// On success `*out_json` receives `{"command", "event", "sdk_app_id", "client_ip", "opt_platform",
-/// "signature_verified", "reply"}`; answer the webhook with `reply`. Unknown commands succeed with the raw body as `event`.
+/// "signature_verified", "duplicate", "reply"}`; answer the webhook with `reply`. `duplicate` is true
+/// when the same event was parsed within `webhook.dedupe_window_s` (best effort, this process only). Unknown commands succeed with the raw body as `event`.
 /// Free outputs with `tccall_string_free`; either out pointer may be NULL. Thread-safe.
 /// See https://trtc.io/document/68940.
 ///
@@ -121,6 +128,48 @@ pub unsafe extern "C" fn tccall_client_parse_webhook(
         // SAFETY: NULL (with length 0) or valid for body_len bytes, per the caller's contract.
         let bytes = unsafe { read_bytes(body, body_len, "body") }?;
         c.inner.parse_webhook(query, bytes).map(|v| v.to_string())
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(client, "client", out_json, out_err, work) }
+}
+
+/// Verifies and parses a TRTC room or media callback (trtc.io/document/39558, signature 54912).
+///
+/// `sign_header` and `sdkappid_header` are the values of the request's `Sign` and `SdkAppId`
+/// headers (NULL when absent); `body`/`body_len` the raw body bytes exactly as received (the
+/// signature covers them byte for byte). Checks, in order: `SdkAppId` equals the config's
+/// (`TCCALL_E_WEBHOOK_APP_MISMATCH`); with `webhook.trtc_key` configured, `Sign` equals
+/// `base64(HMAC-SHA256(trtc_key, body))` in constant time, a missing one refused when
+/// `webhook.require_sign.trtc` is true (the default) (`TCCALL_E_WEBHOOK_SIGNATURE`); then
+/// the body (`TCCALL_E_WEBHOOK_MALFORMED`).
+/// On success `*out_json` receives `{"group": "room"|"media"|"other", "type": 104,
+/// "name": "exit_room", "room_id": "1234", "room_id_type": 1|2, "user_id", "event": {Tencent's
+/// body, numbers exact}, "sdk_app_id", "signature_verified", "duplicate", "reply"}` (`reply` is `{"code":0}`).
+/// `room_id`/`room_id_type` are ready for dismiss_room and remove_users. `duplicate` is true when
+/// the same event (its `UniqueId`) was parsed within `webhook.dedupe_window_s` (TRTC retries for a
+/// minute). Unknown event types succeed with `name` "unknown". Answer with `reply`. Free outputs with
+/// `tccall_string_free`; either out pointer may be NULL. Thread-safe.
+///
+/// # Safety
+/// `client` NULL or live; `sign_header`, `sdkappid_header` NULL or NUL-terminated; `body` NULL
+/// (only with `body_len` 0) or valid for `body_len` bytes; out pointers NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn tccall_client_parse_trtc_webhook(
+    client: *const tccall_client,
+    sign_header: *const c_char,
+    sdkappid_header: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    out_json: *mut *mut c_char,
+    out_err: *mut *mut c_char,
+) -> i32 {
+    let work = |c: &tccall_client| {
+        // SAFETY: NULL or NUL-terminated, per the caller's contract (both headers).
+        let (sign, app) =
+            unsafe { (read_opt_str(sign_header, "sign_header")?, read_opt_str(sdkappid_header, "sdkappid_header")?) };
+        // SAFETY: NULL (with length 0) or valid for body_len bytes, per the caller's contract.
+        let bytes = unsafe { read_bytes(body, body_len, "body") }?;
+        c.inner.parse_trtc_webhook(sign, app, bytes).map(|v| v.to_string())
     };
     // SAFETY: forwarded caller contract.
     unsafe { with_handle(client, "client", out_json, out_err, work) }

@@ -1,9 +1,10 @@
-//! Inbound webhooks (IM callback protocol): authenticate first, then parse.
+//! The IM callback protocol (`Call.*`, `Desk.*`): authenticate first, then parse.
 //!
-//! Order of checks, all before the body is trusted: `SdkAppid` must be this app's;
-//! with a token configured, `Sign` must equal `sha256(token + RequestTime)`
-//! (constant-time) and `RequestTime` must be within `max_age_s` of now, in either
-//! direction; only then is the body parsed. The body is parsed from its exact bytes.
+//! Order of checks, all before the body is trusted: `SdkAppid` must be this app's; with a
+//! token configured, `Sign` must equal `sha256(token + RequestTime)` (constant-time) and
+//! `RequestTime` must be within `max_age_s` of now, in either direction; a missing `Sign`
+//! is refused or let through as the command's family requires (`webhook.require_sign`);
+//! only then is the body parsed, from its exact bytes.
 
 use crate::auth::callback_sign;
 use crate::config::WebhookConfig;
@@ -12,6 +13,24 @@ use serde_json::{json, Map, Value};
 
 /// The reply Tencent expects from the receiver.
 pub const REPLY_OK: &str = r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
+
+/// What identifies a parsed event for duplicate detection: the call or session and the
+/// moment, falling back to the whole body for commands tccall does not know.
+pub fn identity(parsed: &Value, body: &[u8]) -> Vec<u8> {
+    let e = &parsed["event"];
+    let command = parsed["command"].as_str().unwrap_or("");
+    let id = match command {
+        "Call.CallbackAfterEndCall" => e["CallRecord"]["CallId"].as_str(),
+        "Call.CallbackAfterStartCall" => e["CallInfo"]["CallId"].as_str(),
+        "Call.CallbackAfterMemberChanged" => e["CallId"].as_str(),
+        "Desk.SessionEventNotify" => e["SessionId"].as_str(),
+        _ => None,
+    };
+    match id {
+        Some(id) => format!("im\n{command}\n{id}\n{}\n{}", e["EventTime"], e["ChangedUserList"]).into_bytes(),
+        None => [b"im\n".as_slice(), command.as_bytes(), b"\n", body].concat(),
+    }
+}
 
 /// Commands tccall knows and checks.
 pub const KNOWN_COMMANDS: &[&str] = &[
@@ -90,7 +109,16 @@ fn authenticate<'q>(
     let missing = |what: &str| {
         Error::new(ErrorCode::WebhookSignature, format!("{what} is missing but a webhook token is configured"))
     };
-    let sign = get("Sign").ok_or_else(|| missing("Sign"))?;
+    let command = get("CallbackCommand").unwrap_or("");
+    let required = match command.starts_with("Call.") {
+        true => cfg.require_sign.call,
+        false => cfg.require_sign.im,
+    };
+    let sign = match get("Sign") {
+        Some(sign) => sign,
+        None if !required => return Ok(false),
+        None => return Err(missing("Sign")),
+    };
     let time = get("RequestTime").ok_or_else(|| missing("RequestTime"))?;
     if !callback_sign::verify(token.expose(), time, sign) {
         return Err(Error::new(ErrorCode::WebhookSignature, "Sign does not match sha256(token + RequestTime)"));
@@ -195,7 +223,14 @@ mod tests {
     const APP: u64 = 1400000001;
 
     fn cfg(token: Option<&str>) -> WebhookConfig {
-        WebhookConfig { token: token.map(Secret::new), max_age_s: 60 }
+        WebhookConfig {
+            token: token.map(Secret::new),
+            max_age_s: 60,
+            trtc_key: None,
+            require_sign: crate::config::RequireSign { call: true, im: true, trtc: true },
+            dedupe_window: std::time::Duration::ZERO,
+            dedupe_capacity: 1,
+        }
     }
 
     const END_BODY: &str = r#"{"CallbackCommand":"Call.CallbackAfterEndCall","CallRecord":{"CallId":"055662e1-bc8a-469c-a334-1126c8c17d58","Caller_Account":"10001","MediaType":"Audio","CallType":"SingleCall","StartTime":1741231146,"EndTime":1741231296,"AcceptTime":0,"CallResult":"NotAnswer","CalleeList_Account":["10001","user2"],"RoomId":"roomid-1434","RoomIdType":2},"EventTime":1703589922780}"#;
