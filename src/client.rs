@@ -229,6 +229,18 @@ impl Client {
     /// Signs a request: IM with the admin UserSig, Cloud API with the credentials at its
     /// fixed timestamp or `now`. Pure but for the caches it reads.
     fn sign(&self, op: &str, target: &Target<'_>, force_new_sig: bool, now: u64) -> Result<HttpRequest> {
+        self.sign_at(op, target, force_new_sig, now, &self.config.im_endpoint)
+    }
+
+    /// As `sign`, an IM request going to `im_base` (the primary or the backup domain).
+    fn sign_at(
+        &self,
+        op: &str,
+        target: &Target<'_>,
+        force_new_sig: bool,
+        now: u64,
+        im_base: &str,
+    ) -> Result<HttpRequest> {
         match target {
             Target::Im(t) => {
                 let sig = self.admin_usersig(op, force_new_sig, now)?;
@@ -237,7 +249,7 @@ impl Client {
                     identifier: &self.config.admin_user_id,
                     usersig: &sig,
                 };
-                Ok(im::build_request(&self.config.im_endpoint, t, &auth, random_u32()))
+                Ok(im::build_request(im_base, t, &auth, random_u32()))
             }
             Target::Cloud(t) => {
                 let timestamp = t.timestamp.unwrap_or(now);
@@ -256,6 +268,16 @@ impl Client {
                 }))
             }
         }
+    }
+
+    /// Whether an IM request that could not reach the primary domain goes to the backup:
+    /// only when nothing left (DNS, connect, TLS) and the call still has time.
+    fn use_im_backup(&self, target: &Target<'_>, f: &Failure, ctx: &CallCtx) -> bool {
+        matches!(target, Target::Im(_))
+            && self.config.im_backup_endpoint.is_some()
+            && f.reach == Reach::NotSent
+            && matches!(f.error.code, ErrorCode::Connect | ErrorCode::Timeout | ErrorCode::Tls)
+            && ctx.check_quick("").is_ok()
     }
 
     fn limit(&self, key: &str, per_second: u32, ctx: &CallCtx) -> Result<(), Failure> {
@@ -300,7 +322,14 @@ impl Client {
             let mut reminted = false;
             loop {
                 let req = self.sign(op, target, reminted, unix_now()).map_err(Failure::answered)?;
-                let resp = self.http.send(&req, ctx, limit)?;
+                let resp = match self.http.send(&req, ctx, limit) {
+                    Err(f) if self.use_im_backup(target, &f, ctx) => {
+                        let backup = self.config.im_backup_endpoint.as_deref().expect("checked");
+                        let req = self.sign_at(op, target, reminted, unix_now(), backup).map_err(Failure::answered)?;
+                        self.http.send(&req, ctx, limit)?
+                    }
+                    other => other?,
+                };
                 let decoded = match target {
                     Target::Im(_) => im::decode_response(&resp),
                     Target::Cloud(_) => cloud::decode_response(&resp),

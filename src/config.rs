@@ -17,13 +17,15 @@ pub const IM_REGIONS: &[(&str, &str, &str)] = &[
     ("frankfurt", "adminapiger.im.qcloud.com", "adminapiger.my-imcloud.com"),
     ("usa", "adminapiusa.im.qcloud.com", "adminapiusa.my-imcloud.com"),
     ("jakarta", "adminapiidn.im.qcloud.com", "adminapiidn.my-imcloud.com"),
+    ("tokyo", "adminapijpn.im.qcloud.com", "adminapijpn.my-imcloud.com"),
 ];
 
 /// TRTC Cloud API endpoint presets: the Chinese site and the international site.
 pub const CLOUD_API_ENDPOINTS: &[(&str, &str)] =
     &[("china", "https://trtc.tencentcloudapi.com"), ("intl", "https://trtc.intl.tencentcloudapi.com")];
 
-const REGION_NAMES: &[&str] = &["china", "singapore", "seoul", "frankfurt", "usa", "jakarta"];
+/// The names of `IM_REGIONS`, in its order (a test keeps the two together).
+const REGION_NAMES: &[&str] = &["china", "singapore", "seoul", "frankfurt", "usa", "jakarta", "tokyo"];
 const DURATION_MS: Kind = Kind::Int { min: 1, max: 3_600_000 };
 
 // The config's fields and, in `.or(..)`, their defaults: the one place each default is written.
@@ -84,6 +86,9 @@ static CONFIG: &[Field] = &[
     Field::null("admin_user_id", schema::USER_ID).or(Str("administrator")),
     Field::null("im_region", Kind::OneOf(REGION_NAMES)).or(Str("china")),
     Field::null("im_endpoint", Kind::HttpUrl),
+    // The backup domain (§1.3) tried when the primary cannot be reached: null takes the
+    // region's, "none" turns it off, or a URL.
+    Field::null("im_backup_endpoint", NON_EMPTY),
     Field::null("cloud_api", Kind::Object(CLOUD_API)),
     Field::null("webhook", Kind::Object(WEBHOOK)),
     Field::null("timeouts", Kind::Object(TIMEOUTS)),
@@ -215,6 +220,9 @@ pub struct Config {
     pub im_region: String,
     /// IM REST base URL, e.g. `https://console.tim.qq.com`.
     pub im_endpoint: String,
+    /// The IM backup base URL (the region's `*.my-imcloud.com`), tried when the primary
+    /// fails before a request left (DNS, connect, TLS); `None` = no fallback.
+    pub im_backup_endpoint: Option<String>,
     /// Cloud API settings.
     pub cloud_api: CloudApiConfig,
     /// Webhook checks.
@@ -265,11 +273,20 @@ impl Config {
         let require = hook.get("require_sign").filter(|x| !x.is_null()).unwrap_or(&empty);
 
         let im_region = schema::text(v, CONFIG, "im_region");
-        let im_endpoint = match str_opt(v, "im_endpoint") {
+        let (_, domain, backup) = IM_REGIONS.iter().find(|(n, _, _)| *n == im_region).expect("validated");
+        let custom = str_opt(v, "im_endpoint");
+        let im_endpoint = match custom {
             Some(url) => url.trim_end_matches('/').to_string(),
-            None => {
-                let (_, domain, _) = IM_REGIONS.iter().find(|(n, _, _)| *n == im_region).expect("validated");
-                format!("https://{domain}")
+            None => format!("https://{domain}"),
+        };
+        let im_backup_endpoint = match (str_opt(v, "im_backup_endpoint"), custom) {
+            (Some("none"), _) | (None, Some(_)) => None,
+            (None, None) => Some(format!("https://{backup}")),
+            (Some(url), _) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_string())
+            }
+            (Some(_), _) => {
+                return Err(Error::invalid_config("im_backup_endpoint must be \"none\" or an http(s):// URL"))
             }
         };
         let endpoint = cloud_endpoint(&schema::text(cloud, CLOUD_API, "endpoint"))?;
@@ -292,6 +309,7 @@ impl Config {
             admin_user_id: schema::text(v, CONFIG, "admin_user_id"),
             im_region,
             im_endpoint,
+            im_backup_endpoint,
             cloud_api: CloudApiConfig {
                 secret_id: str_opt(cloud, "secret_id").map(str::to_string),
                 secret_key: str_opt(cloud, "secret_key").map(Secret::new),
@@ -406,10 +424,26 @@ mod tests {
 
     #[test]
     fn every_region_maps_to_its_domain() {
-        for (name, domain, _) in IM_REGIONS {
+        let names: Vec<&str> = IM_REGIONS.iter().map(|(n, _, _)| *n).collect();
+        assert_eq!(names, REGION_NAMES);
+        for (name, domain, backup) in IM_REGIONS {
             let c = Config::from_json(&format!(r#"{{"sdk_app_id": 1, "im_region": "{name}"}}"#)).unwrap();
             assert_eq!(c.im_endpoint, format!("https://{domain}"));
+            assert_eq!(c.im_backup_endpoint, Some(format!("https://{backup}")));
         }
+        let tokyo = Config::from_json(r#"{"sdk_app_id": 1, "im_region": "tokyo"}"#).unwrap();
+        assert_eq!(tokyo.im_endpoint, "https://adminapijpn.im.qcloud.com");
+        let off =
+            Config::from_json(r#"{"sdk_app_id": 1, "im_region": "seoul", "im_backup_endpoint": "none"}"#).unwrap();
+        assert_eq!(off.im_backup_endpoint, None);
+        // A custom endpoint has no backup unless one is given.
+        let custom = Config::from_json(r#"{"sdk_app_id": 1, "im_endpoint": "http://127.0.0.1:9"}"#).unwrap();
+        assert_eq!(custom.im_backup_endpoint, None);
+        let given =
+            Config::from_json(r#"{"sdk_app_id": 1, "im_endpoint": "http://a:1", "im_backup_endpoint": "http://b:2/"}"#)
+                .unwrap();
+        assert_eq!(given.im_backup_endpoint.as_deref(), Some("http://b:2"));
+        assert!(Config::from_json(r#"{"sdk_app_id": 1, "im_backup_endpoint": "ftp://x"}"#).is_err());
         let c = Config::from_json(r#"{"sdk_app_id": 1, "im_endpoint": "http://127.0.0.1:9/"}"#).unwrap();
         assert_eq!(c.im_endpoint, "http://127.0.0.1:9");
     }
