@@ -100,6 +100,7 @@ example-python: lib
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --all-features -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --quiet
 
 quickstart:
 	$(CARGO) run --example quickstart

@@ -243,7 +243,7 @@ void tccall_client_free(tccall_client *client);
  "signature_verified", "duplicate", "reply"}`; answer the webhook with `reply`. `duplicate` is true
  when the same event was parsed within `webhook.dedupe_window_s` (best effort, this process only). Unknown commands succeed with the raw body as `event`.
  Free outputs with `tccall_string_free`; either out pointer may be NULL. Thread-safe.
- See https://trtc.io/document/68940.
+ See <https://trtc.io/document/68940>.
 
  # Safety
  `client` must be NULL or a live handle; `query_string` NULL or NUL-terminated; `body` NULL
@@ -282,7 +282,7 @@ int32_t tccall_client_parse_trtc_webhook(const tccall_client *client, const char
  Result (`*out_json`): `{"RequestId": ...}`; when a retry finds the call already gone after an earlier attempt whose outcome was unknown, `{"already_ended": true, ...}`.
  Typical errors: `TCCALL_E_NOT_FOUND` (101004: no such call, or already ended); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/74506.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/74506>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -317,7 +317,7 @@ int32_t tccall_client_terminate_call(const tccall_client *client, const char *re
  Result (`*out_json`): `{"CallInfo": {...}, "UserList": [...], "RequestId": ...}`.
  Typical errors: `TCCALL_E_NOT_FOUND` (101004); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68932.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68932>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -331,7 +331,7 @@ int32_t tccall_client_get_call_info(const tccall_client *client, const char *req
  Result (`*out_json`): `{"CallId", "CallResult": [{"Callee_Account", "ResultCode"}], "RequestId"}`.
  Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (101002); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/74505.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/74505>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -345,7 +345,7 @@ int32_t tccall_client_start_call_by_robot(const tccall_client *client, const cha
  Result (`*out_json`): `{"CallRecord": {...}, "RequestId"}`.
  Typical errors: `TCCALL_E_NOT_FOUND` (101050: no record yet; records appear about 5 s after the call ends); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68930.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68930>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -359,7 +359,7 @@ int32_t tccall_client_get_call_record(const tccall_client *client, const char *r
  Result (`*out_json`): `{"TotalNum", "Page", "CallRecordList": [...], "RequestId"}`.
  Typical errors: `TCCALL_E_NOT_FOUND` (101050); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68931.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68931>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -373,7 +373,7 @@ int32_t tccall_client_search_call_records(const tccall_client *client, const cha
  Result (`*out_json`): `{"RequestId"}`.
  Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (100002); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68938.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68938>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -387,7 +387,7 @@ int32_t tccall_client_set_callback_config(const tccall_client *client, const cha
  Result (`*out_json`): `{"Url", "CallbackCommandList", "RequestId"}`.
  Typical errors: `TCCALL_E_NOT_FOUND` (100301: nothing configured); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68937.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68937>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -401,7 +401,7 @@ int32_t tccall_client_get_callback_config(const tccall_client *client, const cha
  Result (`*out_json`): `{"RequestId"}`.
  Typical errors: `TCCALL_E_SERVICE_UNAVAILABLE` (100001); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68939.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68939>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -417,7 +417,7 @@ int32_t tccall_client_delete_callback_config(const tccall_client *client, const 
  Result (`*out_json`): `{"RequestId"}`; `{"already_ended": true, ...}` as for end_call.
  Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`), `TCCALL_E_AUTH_REJECTED` (`AuthFailure.*`); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34269.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/api/647/34269>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -431,7 +431,7 @@ int32_t tccall_client_dismiss_room(const tccall_client *client, const char *requ
  Result (`*out_json`): `{"RequestId"}`.
  Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34268.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/api/647/34268>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -447,7 +447,7 @@ int32_t tccall_client_remove_users(const tccall_client *client, const char *requ
  Result (`*out_json`): `{"RequestId"}`.
  Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/51289.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/51289>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -461,7 +461,7 @@ int32_t tccall_client_block_user(const tccall_client *client, const char *reques
  Result (`*out_json`): `{}` (plus `RequestId` when Tencent sends one); `{"already_ended": true}` as for end_call.
  Typical errors: `TCCALL_E_NOT_FOUND` (141005); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68948.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/product/1229/68948>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -475,7 +475,7 @@ int32_t tccall_client_end_desk_session(const tccall_client *client, const char *
  Result (`*out_json`): `{"SessionId", "CurrentState", "AgentId"}`.
  Typical errors: `TCCALL_E_NOT_FOUND` (141005); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68825.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/product/1229/68825>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -489,7 +489,7 @@ int32_t tccall_client_get_desk_session_state(const tccall_client *client, const 
  Result (`*out_json`): `{"TotalCount", "IMCdrList": [...]}`.
  Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (141004); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68823.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/product/1229/68823>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -503,7 +503,7 @@ int32_t tccall_client_list_desk_sessions(const tccall_client *client, const char
  Result (`*out_json`): `{"usersig", "expire_at"}`.
  Typical errors: `TCCALL_E_INVALID_CONFIG` (no `secret_key`); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35166.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/35166>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -517,7 +517,7 @@ int32_t tccall_client_gen_usersig(const tccall_client *client, const char *reque
  Result (`*out_json`): `{"valid": true, "expire_at", "userbuf_b64"}`.
  Typical errors: `TCCALL_E_USERSIG_EXPIRED`, `TCCALL_E_USERSIG_INVALID`; see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35166.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/35166>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -531,7 +531,7 @@ int32_t tccall_client_verify_usersig(const tccall_client *client, const char *re
  Result (`*out_json`): `{"private_map_key", "expire_at"}`.
  Typical errors: `TCCALL_E_INVALID_REQUEST` (both or neither room field); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35157.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/35157>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -545,7 +545,7 @@ int32_t tccall_client_gen_private_map_key(const tccall_client *client, const cha
  Result (`*out_json`): the response without its envelope (a `Response` object is lifted to the top).
  Typical errors: any Tencent IM code, mapped to its `TCCALL_E_*` class; see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/34620.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/34620>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -559,7 +559,7 @@ int32_t tccall_client_im_request(const tccall_client *client, const char *reques
  Result (`*out_json`): the contents of `Response`.
  Typical errors: any Cloud API code, mapped to its `TCCALL_E_*` class; see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34262.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/api/647/34262>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -573,7 +573,7 @@ int32_t tccall_client_cloud_api_request(const tccall_client *client, const char 
  Result (`*out_json`): `{"method": "POST", "url", "headers": {...}, "body"}` (the URL carries the admin UserSig: treat it as a secret).
  Typical errors: `TCCALL_E_INVALID_CONFIG`; see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/34620.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/34620>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -587,7 +587,7 @@ int32_t tccall_client_sign_im_request(const tccall_client *client, const char *r
  Result (`*out_json`): `{"method": "POST", "url", "headers": {"Authorization", "X-TC-Action", ...}, "body"}`.
  Typical errors: `TCCALL_E_INVALID_CONFIG` (no Cloud API credentials); see `tccall_strerror` for all codes.
  `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
- both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34262.
+ both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/api/647/34262>.
 
  # Safety
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -621,7 +621,7 @@ int32_t tccall_sandbox_start(const char *config_json, tccall_sandbox **out_sandb
 #if defined(TCCALL_SANDBOX)
 /*
  Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT",
- "https_base_url": "https://127.0.0.1:PORT", "ca_pem": "-----BEGIN CERTIFICATE-----...",
+ "https_base_url": "<https://127.0.0.1:PORT">, "ca_pem": "-----BEGIN CERTIFICATE-----...",
  "ca_file": "/tmp/tccall-sandbox-PID-PORT/ca.pem", "client_config": {...},
  "https_client_config": {...}}`. `client_config` is a tccall config pointing at it over
  HTTP (pass it to `tccall_client_new`); `https_client_config` the same over HTTPS,

@@ -3,7 +3,7 @@
 use super::OpSpec;
 use crate::schema::Preset::{Int, Str};
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
-use crate::transport::retry::RetryClass;
+use crate::transport::RetryClass;
 
 /// `CallResult` values of records and the end webhook (spec §2.1).
 pub const CALL_RESULTS: &[&str] = &["Cancel", "Reject", "NotAnswer", "NormalEnd", "CallBusy", "Interrupt", "Offline"];

@@ -3,7 +3,7 @@
 use super::OpSpec;
 use crate::error::{Error, Result};
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG, USER_ID};
-use crate::transport::retry::RetryClass;
+use crate::transport::RetryClass;
 use serde_json::Value;
 
 static SESSION_ID: &[Field] = &[Field::req("SessionId", NON_EMPTY)];

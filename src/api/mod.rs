@@ -17,7 +17,7 @@ pub mod trtc;
 use crate::config::Config;
 use crate::error::{ErrorCode, Result};
 use crate::schema::{self, Field};
-use crate::transport::retry::RetryClass;
+use crate::transport::RetryClass;
 use serde_json::{json, Value};
 use std::borrow::Cow;
 

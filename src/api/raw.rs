@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pyjson;
 use crate::schema::{Field, Kind, NON_EMPTY, NON_NEG};
-use crate::transport::retry::RetryClass;
+use crate::transport::RetryClass;
 use serde_json::Value;
 use std::borrow::Cow;
 

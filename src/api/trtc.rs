@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pyjson;
 use crate::schema::{Field, Kind, USER_ID};
-use crate::transport::retry::RetryClass;
+use crate::transport::RetryClass;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 

@@ -14,7 +14,7 @@ use std::io::Read;
 /// Largest inflated UserSig JSON we accept (real ones are a few hundred bytes).
 const MAX_INFLATED: u64 = 64 * 1024;
 
-/// The exact `TLS.*` lines that are HMAC-signed (identifier, sdkappid, time, expire, [userbuf]).
+/// The exact `TLS.*` lines that are HMAC-signed (identifier, sdkappid, time, expire, and userbuf when present).
 pub fn content_to_sign(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, userbuf_b64: Option<&str>) -> String {
     let mut s =
         format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n");

@@ -108,7 +108,7 @@ pub unsafe extern "C" fn tccall_client_free(client: *mut tccall_client) {
 /// "signature_verified", "duplicate", "reply"}`; answer the webhook with `reply`. `duplicate` is true
 /// when the same event was parsed within `webhook.dedupe_window_s` (best effort, this process only). Unknown commands succeed with the raw body as `event`.
 /// Free outputs with `tccall_string_free`; either out pointer may be NULL. Thread-safe.
-/// See https://trtc.io/document/68940.
+/// See <https://trtc.io/document/68940>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `query_string` NULL or NUL-terminated; `body` NULL
@@ -181,7 +181,7 @@ pub unsafe extern "C" fn tccall_client_parse_trtc_webhook(
 /// Result (`*out_json`): `{"RequestId": ...}`; when a retry finds the call already gone after an earlier attempt whose outcome was unknown, `{"already_ended": true, ...}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (101004: no such call, or already ended); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/74506.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/74506>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -230,7 +230,7 @@ pub unsafe extern "C" fn tccall_client_terminate_call(
 /// Result (`*out_json`): `{"CallInfo": {...}, "UserList": [...], "RequestId": ...}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (101004); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68932.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68932>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -251,7 +251,7 @@ pub unsafe extern "C" fn tccall_client_get_call_info(
 /// Result (`*out_json`): `{"CallId", "CallResult": [{"Callee_Account", "ResultCode"}], "RequestId"}`.
 /// Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (101002); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/74505.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/74505>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -272,7 +272,7 @@ pub unsafe extern "C" fn tccall_client_start_call_by_robot(
 /// Result (`*out_json`): `{"CallRecord": {...}, "RequestId"}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (101050: no record yet; records appear about 5 s after the call ends); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68930.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68930>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -293,7 +293,7 @@ pub unsafe extern "C" fn tccall_client_get_call_record(
 /// Result (`*out_json`): `{"TotalNum", "Page", "CallRecordList": [...], "RequestId"}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (101050); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68931.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68931>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -314,7 +314,7 @@ pub unsafe extern "C" fn tccall_client_search_call_records(
 /// Result (`*out_json`): `{"RequestId"}`.
 /// Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (100002); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68938.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68938>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -335,7 +335,7 @@ pub unsafe extern "C" fn tccall_client_set_callback_config(
 /// Result (`*out_json`): `{"Url", "CallbackCommandList", "RequestId"}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (100301: nothing configured); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68937.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68937>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -356,7 +356,7 @@ pub unsafe extern "C" fn tccall_client_get_callback_config(
 /// Result (`*out_json`): `{"RequestId"}`.
 /// Typical errors: `TCCALL_E_SERVICE_UNAVAILABLE` (100001); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/68939.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/68939>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -379,7 +379,7 @@ pub unsafe extern "C" fn tccall_client_delete_callback_config(
 /// Result (`*out_json`): `{"RequestId"}`; `{"already_ended": true, ...}` as for end_call.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`), `TCCALL_E_AUTH_REJECTED` (`AuthFailure.*`); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34269.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/api/647/34269>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -400,7 +400,7 @@ pub unsafe extern "C" fn tccall_client_dismiss_room(
 /// Result (`*out_json`): `{"RequestId"}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34268.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/api/647/34268>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -423,7 +423,7 @@ pub unsafe extern "C" fn tccall_client_remove_users(
 /// Result (`*out_json`): `{"RequestId"}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (`FailedOperation.RoomNotExist`); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/51289.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/51289>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -444,7 +444,7 @@ pub unsafe extern "C" fn tccall_client_block_user(
 /// Result (`*out_json`): `{}` (plus `RequestId` when Tencent sends one); `{"already_ended": true}` as for end_call.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (141005); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68948.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/product/1229/68948>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -465,7 +465,7 @@ pub unsafe extern "C" fn tccall_client_end_desk_session(
 /// Result (`*out_json`): `{"SessionId", "CurrentState", "AgentId"}`.
 /// Typical errors: `TCCALL_E_NOT_FOUND` (141005); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68825.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/product/1229/68825>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -486,7 +486,7 @@ pub unsafe extern "C" fn tccall_client_get_desk_session_state(
 /// Result (`*out_json`): `{"TotalCount", "IMCdrList": [...]}`.
 /// Typical errors: `TCCALL_E_REMOTE_INVALID_PARAMETER` (141004); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/product/1229/68823.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/product/1229/68823>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -507,7 +507,7 @@ pub unsafe extern "C" fn tccall_client_list_desk_sessions(
 /// Result (`*out_json`): `{"usersig", "expire_at"}`.
 /// Typical errors: `TCCALL_E_INVALID_CONFIG` (no `secret_key`); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35166.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/35166>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -528,7 +528,7 @@ pub unsafe extern "C" fn tccall_client_gen_usersig(
 /// Result (`*out_json`): `{"valid": true, "expire_at", "userbuf_b64"}`.
 /// Typical errors: `TCCALL_E_USERSIG_EXPIRED`, `TCCALL_E_USERSIG_INVALID`; see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35166.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/35166>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -549,7 +549,7 @@ pub unsafe extern "C" fn tccall_client_verify_usersig(
 /// Result (`*out_json`): `{"private_map_key", "expire_at"}`.
 /// Typical errors: `TCCALL_E_INVALID_REQUEST` (both or neither room field); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/35157.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/35157>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -570,7 +570,7 @@ pub unsafe extern "C" fn tccall_client_gen_private_map_key(
 /// Result (`*out_json`): the response without its envelope (a `Response` object is lifted to the top).
 /// Typical errors: any Tencent IM code, mapped to its `TCCALL_E_*` class; see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/34620.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/34620>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -591,7 +591,7 @@ pub unsafe extern "C" fn tccall_client_im_request(
 /// Result (`*out_json`): the contents of `Response`.
 /// Typical errors: any Cloud API code, mapped to its `TCCALL_E_*` class; see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34262.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/api/647/34262>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -612,7 +612,7 @@ pub unsafe extern "C" fn tccall_client_cloud_api_request(
 /// Result (`*out_json`): `{"method": "POST", "url", "headers": {...}, "body"}` (the URL carries the admin UserSig: treat it as a secret).
 /// Typical errors: `TCCALL_E_INVALID_CONFIG`; see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://trtc.io/document/34620.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://trtc.io/document/34620>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
@@ -633,7 +633,7 @@ pub unsafe extern "C" fn tccall_client_sign_im_request(
 /// Result (`*out_json`): `{"method": "POST", "url", "headers": {"Authorization", "X-TC-Action", ...}, "body"}`.
 /// Typical errors: `TCCALL_E_INVALID_CONFIG` (no Cloud API credentials); see `tccall_strerror` for all codes.
 /// `*out_json` is written only on success and `*out_err` (error JSON) only on failure; free
-/// both with `tccall_string_free`; either may be NULL. Thread-safe. See https://www.tencentcloud.com/document/api/647/34262.
+/// both with `tccall_string_free`; either may be NULL. Thread-safe. See <https://www.tencentcloud.com/document/api/647/34262>.
 ///
 /// # Safety
 /// `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.

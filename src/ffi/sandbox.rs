@@ -51,7 +51,7 @@ pub unsafe extern "C" fn tccall_sandbox_start(
 }
 
 /// Describes a running sandbox: `{"base_url": "http://127.0.0.1:PORT",
-/// "https_base_url": "https://127.0.0.1:PORT", "ca_pem": "-----BEGIN CERTIFICATE-----...",
+/// "https_base_url": "<https://127.0.0.1:PORT">, "ca_pem": "-----BEGIN CERTIFICATE-----...",
 /// "ca_file": "/tmp/tccall-sandbox-PID-PORT/ca.pem", "client_config": {...},
 /// "https_client_config": {...}}`. `client_config` is a tccall config pointing at it over
 /// HTTP (pass it to `tccall_client_new`); `https_client_config` the same over HTTPS,

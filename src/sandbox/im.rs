@@ -229,10 +229,13 @@ fn dispatch(b: &Body<'_>, path: &str, world: &mut state::World) -> Result<Payloa
             if commands.is_empty() {
                 return fail(100002, "CallbackCommandList must not be empty");
             }
+            // Any `Call.` command is stored (the list may grow); webhooks go out only for the
+            // ones the sandbox emits (state::CALLBACK_COMMANDS).
             if let Some(bad) = commands.iter().find(|c| !state::is_call_command(c)) {
-                return fail(100002, format!("{bad} is not a Call callback command"));
+                return fail(100002, format!("{bad} is not a Call callback command (Call.<name>)"));
             }
-            commands.dedup();
+            let mut seen = std::collections::HashSet::new();
+            commands.retain(|c| seen.insert(c.clone()));
             world.callback = Some(CallbackConfig { url: url.into(), commands });
             Ok(Payload::Empty)
         }
@@ -362,13 +365,15 @@ fn session_state(b: &Body<'_>, world: &state::World) -> Result<Payload, ImError>
     let id = b.opt_str("SessionId")?.filter(|s| !s.is_empty());
     let client = b.opt_str("ClientUserId")?.filter(|s| !s.is_empty());
     let service = b.opt_str("CustomerServiceId")?.filter(|s| !s.is_empty());
-    let session = match (id, client, service) {
-        (Some(id), _, _) => match world.session(id) {
+    // All three ids are optional on the page and a mix is not forbidden: SessionId wins when
+    // given, else the user's newest session (with that customer-service account if named).
+    let session = match (id, client) {
+        (Some(id), _) => match world.session(id) {
             Some(s) => Some(s),
             None => return fail(141005, format!("session {id} does not exist")),
         },
-        (None, Some(c), Some(s)) => world.session_of(c, s),
-        _ => return fail(141004, "give SessionId, or ClientUserId with CustomerServiceId"),
+        (None, Some(c)) => world.session_of(c, service),
+        (None, None) => return fail(141004, "give SessionId or ClientUserId"),
     };
     let mut top = Map::new();
     let (sid, state, agent) = match session {
@@ -412,4 +417,87 @@ fn cdr_list(b: &Body<'_>, world: &state::World) -> Result<Payload, ImError> {
     top.insert("TotalCount".into(), all.len().into());
     top.insert("IMCdrList".into(), page.into());
     Ok(Payload::Top(top))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::state::{Session, World};
+
+    fn run(world: &mut World, path: &str, body: Value) -> Result<Payload, ImError> {
+        let map = body.as_object().expect("an object").clone();
+        dispatch(&Body { map: &map, code: api_code(path).unwrap() }, path, world)
+    }
+
+    fn code(r: Result<Payload, ImError>) -> i64 {
+        r.err().map_or(0, |e| e.code)
+    }
+
+    #[test]
+    fn set_callback_takes_any_call_command() {
+        let mut w = World::default();
+        let path = "v4/call_config/set_callback";
+        let list = json!(["Call.CallbackAfterEndCall", "Call.CallbackAfterSomethingNew", "Call.CallbackAfterEndCall"]);
+        assert_eq!(code(run(&mut w, path, json!({"Url": "https://h/cb", "CallbackCommandList": list}))), 0);
+        let stored = &w.callback.as_ref().unwrap().commands;
+        assert_eq!(stored, &["Call.CallbackAfterEndCall", "Call.CallbackAfterSomethingNew"]);
+        for bad in [json!(["Desk.SessionEventNotify"]), json!(["Call."]), json!(["call.X"]), json!([]), json!([1])] {
+            assert_eq!(code(run(&mut w, path, json!({"Url": "https://h", "CallbackCommandList": bad}))), 100002);
+        }
+        assert_eq!(code(run(&mut w, path, json!({"Url": "ftp://h", "CallbackCommandList": ["Call.X"]}))), 100002);
+        // Only listed commands the sandbox emits produce webhooks: the end, not the start.
+        let new = NewCall {
+            caller: "a".into(),
+            callees: vec!["b".into()],
+            media_type: "Audio".into(),
+            room: None,
+            group_id: String::new(),
+        };
+        let id = w.create_call(new, 1, 1);
+        w.end_call(&id, None, 2, 2).unwrap();
+        assert_eq!(w.outbox.len(), 1, "only the end webhook");
+    }
+
+    fn session(id: &str, client: &str, service: &str, state: &str) -> Session {
+        Session {
+            id: id.into(),
+            client_user_id: client.into(),
+            customer_service_id: service.into(),
+            state: state.into(),
+            agent_id: "agent@x".into(),
+            agent_group_id: "1".into(),
+            agent_group_name: "g".into(),
+            nick_name: String::new(),
+            start_time: 1,
+            end_time: None,
+            end_status: String::new(),
+        }
+    }
+
+    #[test]
+    fn get_session_state_takes_any_mix_of_ids() {
+        let mut w = World::default();
+        w.add_session(session("s1", "u1", "@cs1", "Agent")).unwrap();
+        w.add_session(session("s2", "u1", "@cs2", "Chatbot")).unwrap();
+        let path = "v4/desk_http_svc/get_session_state";
+        let state = |w: &mut World, body: Value| match run(w, path, body) {
+            Ok(Payload::Top(m)) => (m["SessionId"].clone(), m["CurrentState"].clone()),
+            Ok(_) => panic!("top-level fields"),
+            Err(e) => (json!(e.code), Value::Null),
+        };
+        assert_eq!(state(&mut w, json!({"SessionId": "s1"})), (json!("s1"), json!("Agent")));
+        // SessionId wins over the other ids.
+        assert_eq!(
+            state(&mut w, json!({"SessionId": "s1", "ClientUserId": "u1", "CustomerServiceId": "@cs2"})).0,
+            "s1"
+        );
+        assert_eq!(state(&mut w, json!({"SessionId": "nope", "ClientUserId": "u1"})).0, 141005);
+        // ClientUserId alone: the user's newest session; with CustomerServiceId: that account's.
+        assert_eq!(state(&mut w, json!({"ClientUserId": "u1"})), (json!("s2"), json!("Chatbot")));
+        assert_eq!(state(&mut w, json!({"ClientUserId": "u1", "CustomerServiceId": "@cs1"})).0, "s1");
+        assert_eq!(state(&mut w, json!({"ClientUserId": "u9"})), (json!(""), json!("NotInSession")));
+        assert_eq!(state(&mut w, json!({"CustomerServiceId": "@cs1"})).0, 141004);
+        assert_eq!(state(&mut w, json!({})).0, 141004);
+        assert_eq!(state(&mut w, json!({"SessionId": "", "ClientUserId": ""})).0, 141004);
+    }
 }

@@ -256,8 +256,7 @@ impl Shared {
         let target = match family {
             Family::Im => {
                 let path = req.path.trim_start_matches('/').to_string();
-                let identifier = crate::webhook::parse_query(&req.query)
-                    .ok()
+                let identifier = query::pairs(&req.query)
                     .and_then(|q| q.into_iter().find(|(k, _)| k == "identifier").map(|(_, v)| v));
                 entry.insert("kind".into(), "im".into());
                 entry.insert("path".into(), path.clone().into());

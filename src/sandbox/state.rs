@@ -431,10 +431,15 @@ impl World {
         self.sessions.iter().find(|s| s.id == id)
     }
 
-    /// The newest session of a user with a customer-service account (live ones first).
-    pub fn session_of(&self, client: &str, service: &str) -> Option<&Session> {
-        let mine =
-            || self.sessions.iter().rev().filter(|s| s.client_user_id == client && s.customer_service_id == service);
+    /// The newest session of a user, with a customer-service account when one is named
+    /// (live ones first).
+    pub fn session_of(&self, client: &str, service: Option<&str>) -> Option<&Session> {
+        let mine = || {
+            self.sessions
+                .iter()
+                .rev()
+                .filter(|s| s.client_user_id == client && service.is_none_or(|x| s.customer_service_id == x))
+        };
         mine().find(|s| s.end_time.is_none()).or_else(|| mine().next())
     }
 
@@ -530,9 +535,10 @@ fn transition(action: &str, status: Option<Status>) -> Result<(Status, Option<&'
     })
 }
 
-/// Whether a string is one of the three Call webhook commands.
+/// Whether `set_callback` takes a command: any `Call.<name>` (the documented family; the
+/// sandbox sends only `CALLBACK_COMMANDS`).
 pub fn is_call_command(c: &str) -> bool {
-    CALLBACK_COMMANDS.contains(&c)
+    c.strip_prefix("Call.").is_some_and(|name| !name.is_empty())
 }
 
 /// A random UUID v4 in the usual 8-4-4-4-12 form (not for secrets).

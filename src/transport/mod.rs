@@ -19,13 +19,14 @@ mod http1;
 pub mod im;
 mod pool;
 pub mod proxy;
-pub mod ratelimit;
+pub(crate) mod ratelimit;
 mod rawjson;
-pub mod retry;
+pub(crate) mod retry;
 pub mod tls;
 
 pub use call::{CallCtx, Cancel, Poll};
 pub use pool::PoolCounters;
+pub use retry::RetryClass;
 
 use crate::error::{Error, ErrorCode};
 use conn::{Conn, Stop};
