@@ -446,7 +446,7 @@ fn im_gateway_checks_in_order_over_raw_http() {
         (
             q("1400000001", "administrator", &good, tail),
             "v4/call_config/set_callback",
-            br#"{"Url":"http://x","CallbackCommandList":["Call.Nope"]}"#,
+            br#"{"Url":"http://x","CallbackCommandList":["Desk.SessionEventNotify"]}"#,
             100002,
         ),
         (q("1400000001", "administrator", &good, tail), "v4/desk_http_svc/end_session", b"{}", 141004),
@@ -459,7 +459,7 @@ fn im_gateway_checks_in_order_over_raw_http() {
         (
             q("1400000001", "administrator", &good, tail),
             "v4/desk_http_svc/get_session_state",
-            br#"{"ClientUserId":"u"}"#,
+            br#"{"CustomerServiceId":"@customer_service_account"}"#,
             141004,
         ),
     ];
