@@ -194,6 +194,7 @@ fn a_trickling_server_ends_at_the_total_deadline_with_201() {
     assert_eq!(e["code"], 201, "{e}");
     assert!(e["message"].as_str().unwrap().contains("deadline (2000 ms)"), "{e}");
     assert!((2.0..=2.0 * 1.1 + 0.2).contains(&secs), "ended after {secs:.3} s");
+    println!("trickle: total_ms 2000 ended after {secs:.3} s");
 
     // The per-call deadline wins over the config's.
     let (r, secs) = c.call("get_call_info", get_call_info(), Some(json!({"deadline_ms": 700})), None);
@@ -262,6 +263,7 @@ fn assert_cancelled_promptly(c: &Client, req_op: &str, options: Option<Value>) {
     assert_eq!((e["code"].as_i64(), e["name"].as_str()), (Some(207), Some("TCCALL_E_CANCELLED")), "{e}");
     let late = returned.saturating_duration_since(cancelled_at);
     assert!(late < Duration::from_millis(200), "returned {late:?} after the cancel: {e}");
+    println!("cancel ({}): returned {late:?} after the cancel", e["message"]);
     // The token stays cancelled: the next call with it fails at once without a request.
     let (r, secs) = c.call(req_op, get_call_info(), None, Some(&token));
     assert_eq!(r.unwrap_err()["code"], 207);
