@@ -1,4 +1,5 @@
-//! Cloud API 3.0 (`POST /` or `GET /?...`, TC3-HMAC-SHA256) and the four TRTC room actions.
+//! Cloud API 3.0 (`POST /` or `GET /?...`, TC3-HMAC-SHA256) and the six TRTC room actions:
+//! `DismissRoom[ByStrRoomId]`, `RemoveUser[ByStrRoomId]`, `SetUserBlocked[ByStrRoomId]`.
 //!
 //! Checks, in order: method GET/POST (`UnsupportedProtocol`); `Authorization` missing or
 //! malformed (`AuthFailure.InvalidAuthorization`); `X-TC-Timestamp` missing
@@ -10,6 +11,21 @@
 //! Tencent's signature doc specifies (`AuthFailure.SignatureFailure`); then `X-TC-Action`
 //! (`InvalidAction`), `X-TC-Version` (`NoSuchVersion`), `X-TC-Region` (`MissingParameter`,
 //! `UnsupportedRegion`), the per-action rate (`RequestLimitExceeded`) and the parameters.
+//!
+//! Parameters, from the JSON body of a POST or the flattened query of a GET (`UserIds.0=a`,
+//! every value a string there): a name the action does not take is `UnknownParameter`;
+//! `SdkAppId` missing `MissingParameter.SdkAppId`, not an integer `InvalidParameter.SdkAppId`,
+//! another app `UnauthorizedOperation.SdkAppId`; the room (`RoomId`, a positive integer for
+//! the numeric actions and a non-empty string for the `ByStrRoomId` ones, but `StrRoomId` for
+//! `SetUserBlockedByStrRoomId`) missing `MissingParameter.RoomId`, of the wrong kind
+//! `InvalidParameter.RoomId`; `UserIds` missing `MissingParameter.UserIds`, not 1-10 non-empty
+//! strings `InvalidParameter.UserIds`; `UserId` missing `MissingParameter.UserId`, empty or not
+//! a string `InvalidParameter.UserId`; `IsMute` missing `MissingParameter`, not 0-3
+//! `InvalidParameter`. Then the room must exist (`FailedOperation.RoomNotExist`; numeric 1234
+//! and string "1234" are different rooms) and, for `SetUserBlocked*`, the user must be in it
+//! (`FailedOperation.UserNotExist`). `IsMute` 1-3 records the user as blocked in that room
+//! (`GET /_sandbox/state`: `"blocked": {"user": IsMute}`), 0 unblocks; leaving the room
+//! forgets it.
 
 use super::http::{Reply, Request};
 use super::query;
@@ -20,7 +36,14 @@ use crate::transport::unix_now;
 use serde_json::{json, Map, Value};
 
 /// The actions served.
-pub const ACTIONS: &[&str] = &["DismissRoom", "DismissRoomByStrRoomId", "RemoveUser", "RemoveUserByStrRoomId"];
+pub const ACTIONS: &[&str] = &[
+    "DismissRoom",
+    "DismissRoomByStrRoomId",
+    "RemoveUser",
+    "RemoveUserByStrRoomId",
+    "SetUserBlocked",
+    "SetUserBlockedByStrRoomId",
+];
 /// The only version served.
 pub const VERSION: &str = "2019-07-22";
 
@@ -168,61 +191,110 @@ fn params(req: &Request) -> Result<(Map<String, Value>, bool), CloudError> {
     Ok((map, true))
 }
 
+/// What an action does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Dismiss,
+    Remove,
+    Block,
+}
+
+/// An action's parameters: the room's kind and parameter name, and what else it takes.
+struct Spec {
+    op: Op,
+    numeric: bool,
+    /// `RoomId`, or `StrRoomId` for `SetUserBlockedByStrRoomId` (§4.11).
+    room_param: &'static str,
+    params: &'static [&'static str],
+}
+
+fn spec(action: &str) -> Spec {
+    let (op, numeric, room_param, params): (Op, bool, &str, &[&str]) = match action {
+        "DismissRoom" => (Op::Dismiss, true, "RoomId", &["SdkAppId", "RoomId"]),
+        "DismissRoomByStrRoomId" => (Op::Dismiss, false, "RoomId", &["SdkAppId", "RoomId"]),
+        "RemoveUser" => (Op::Remove, true, "RoomId", &["SdkAppId", "RoomId", "UserIds"]),
+        "RemoveUserByStrRoomId" => (Op::Remove, false, "RoomId", &["SdkAppId", "RoomId", "UserIds"]),
+        "SetUserBlocked" => (Op::Block, true, "RoomId", &["SdkAppId", "RoomId", "UserId", "IsMute"]),
+        "SetUserBlockedByStrRoomId" => (Op::Block, false, "StrRoomId", &["SdkAppId", "StrRoomId", "UserId", "IsMute"]),
+        _ => unreachable!("authenticate checks the action"),
+    };
+    Spec { op, numeric, room_param, params }
+}
+
+/// An unsigned integer parameter: a JSON number, or a decimal string in a GET query.
+fn uint(v: &Value, from_query: bool) -> Option<u64> {
+    match v {
+        Value::String(s) if from_query => s.parse::<u64>().ok(),
+        v => v.as_u64(),
+    }
+}
+
 fn act(sh: &Shared, req: &Request, action: &str) -> Result<(), CloudError> {
     let (p, from_query) = params(req)?;
-    let numeric = matches!(action, "DismissRoom" | "RemoveUser");
-    let remove = action.starts_with("RemoveUser");
-    let allowed: &[&str] = if remove { &["SdkAppId", "RoomId", "UserIds"] } else { &["SdkAppId", "RoomId"] };
-    if let Some(k) = p.keys().find(|k| !allowed.contains(&k.as_str())) {
+    let spec = spec(action);
+    if let Some(k) = p.keys().find(|k| !spec.params.contains(&k.as_str())) {
         return fail("UnknownParameter", format!("The parameter `{k}` is not recognized."));
     }
-    let app = match p.get("SdkAppId") {
+    match p.get("SdkAppId").map(|v| uint(v, from_query)) {
         None => return fail("MissingParameter.SdkAppId", "SdkAppId is missing."),
-        Some(Value::String(s)) if from_query => s.parse::<u64>().ok(),
-        Some(v) => v.as_u64(),
-    };
-    match app {
-        None => return fail("InvalidParameter.SdkAppId", "SdkAppId must be an integer."),
-        Some(a) if a != sh.config.sdk_app_id => {
+        Some(None) => return fail("InvalidParameter.SdkAppId", "SdkAppId must be an integer."),
+        Some(Some(a)) if a != sh.config.sdk_app_id => {
             return fail("UnauthorizedOperation.SdkAppId", format!("SdkAppId {a} does not belong to this account."))
         }
-        Some(_) => {}
+        Some(Some(_)) => {}
     }
-    let key = match (p.get("RoomId"), numeric) {
-        (None, _) => return fail("MissingParameter.RoomId", "RoomId is missing."),
-        (Some(Value::Number(n)), true) => n.as_u64().filter(|n| *n >= 1).map(RoomKey::Num),
-        (Some(Value::String(s)), true) if from_query => s.parse::<u64>().ok().filter(|n| *n >= 1).map(RoomKey::Num),
+    // Tencent lists MissingParameter.RoomId / InvalidParameter.RoomId for both room
+    // parameters (StrRoomId included); the message names the one sent.
+    let name = spec.room_param;
+    let key = match (p.get(name), spec.numeric) {
+        (None, _) => return fail("MissingParameter.RoomId", format!("{name} is missing.")),
+        (Some(v @ (Value::Number(_) | Value::String(_))), true) => {
+            uint(v, from_query).filter(|n| *n >= 1).map(RoomKey::Num)
+        }
         (Some(Value::String(s)), false) if !s.is_empty() => Some(RoomKey::Str(s.clone())),
         _ => None,
     };
     let Some(key) = key else {
-        let want = if numeric { "a positive integer" } else { "a non-empty string" };
-        return fail("InvalidParameter.RoomId", format!("RoomId must be {want} for {action}."));
+        let want = if spec.numeric { "a positive integer" } else { "a non-empty string" };
+        return fail("InvalidParameter.RoomId", format!("{name} must be {want} for {action}."));
     };
-    let users: Vec<String> = if remove {
-        let list: Option<Vec<&str>> = match p.get("UserIds") {
-            None => return fail("MissingParameter.UserIds", "UserIds is missing."),
-            Some(Value::Array(items)) => items.iter().map(|u| u.as_str().filter(|s| !s.is_empty())).collect(),
-            Some(_) => None,
-        };
-        match list {
-            Some(list) if !list.is_empty() && list.len() <= 10 => list.into_iter().map(String::from).collect(),
-            _ => return fail("InvalidParameter.UserIds", "UserIds must hold 1 to 10 non-empty strings."),
+    let users: Vec<String> = match spec.op {
+        Op::Remove => {
+            let list: Option<Vec<&str>> = match p.get("UserIds") {
+                None => return fail("MissingParameter.UserIds", "UserIds is missing."),
+                Some(Value::Array(items)) => items.iter().map(|u| u.as_str().filter(|s| !s.is_empty())).collect(),
+                Some(_) => None,
+            };
+            match list {
+                Some(list) if !list.is_empty() && list.len() <= 10 => list.into_iter().map(String::from).collect(),
+                _ => return fail("InvalidParameter.UserIds", "UserIds must hold 1 to 10 non-empty strings."),
+            }
         }
-    } else {
-        Vec::new()
+        Op::Block => match p.get("UserId") {
+            None => return fail("MissingParameter.UserId", "UserId is missing."),
+            Some(Value::String(u)) if !u.is_empty() => vec![u.clone()],
+            Some(_) => return fail("InvalidParameter.UserId", "UserId must be a non-empty string."),
+        },
+        Op::Dismiss => Vec::new(),
+    };
+    let is_mute = match (spec.op, p.get("IsMute")) {
+        (Op::Block, None) => return fail("MissingParameter", "The request is missing a required parameter `IsMute`."),
+        (Op::Block, Some(v)) => match uint(v, from_query) {
+            Some(m @ 0..=3) => m as u8,
+            _ => return fail("InvalidParameter", "IsMute must be 0, 1, 2 or 3."),
+        },
+        _ => 0,
     };
     let (now, now_ms) = (unix_now(), super::log::now_ms());
-    let outcome = sh.with_world(|w| {
-        if remove {
-            w.remove_users(&key, &users, now, now_ms)
-        } else {
-            w.dismiss_room(&key, now, now_ms)
-        }
+    let outcome = sh.with_world(|w| match spec.op {
+        Op::Dismiss => w.dismiss_room(&key, now, now_ms),
+        Op::Remove => w.remove_users(&key, &users, now, now_ms),
+        Op::Block => w.block_user(&key, &users[0], is_mute),
     });
     match outcome {
         Ok(()) => Ok(()),
         Err(Refusal::NotFound) => fail("FailedOperation.RoomNotExist", "room not exist"),
+        Err(Refusal::Invalid(why)) if spec.op == Op::Block => fail("FailedOperation.UserNotExist", why),
         Err(Refusal::Invalid(why)) => fail("FailedOperation", why),
     }
 }

@@ -4,7 +4,7 @@
 //! | method and path | body | result |
 //! | --- | --- | --- |
 //! | `GET /_sandbox/health` | | `{"ok": true}` |
-//! | `GET /_sandbox/state` | | `{calls, records, rooms, sessions, callback, desk_callback, faults}` |
+//! | `GET /_sandbox/state` | | `{calls, records, rooms, sessions, callback, desk_callback, faults}`; a room is `{RoomId, users, CallId, blocked}` (`RoomId` a number or a string: different rooms; `blocked` is `{"user": IsMute}`) |
 //! | `GET /_sandbox/log` | | `{"entries": [...]}` (API requests carry `connection`, a number per TCP connection, and `tls`) |
 //! | `GET /_sandbox/connections` | | `{"accepted", "tls_handshakes", "tls_resumed", "open", "refused", "evicted"}` |
 //! | `POST /_sandbox/reset` | | `{"ok": true}`: state, faults, log and connection counters cleared |

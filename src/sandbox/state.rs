@@ -145,6 +145,18 @@ struct Room {
     call_id: Option<String>,
     /// Created by that call, so it goes away with it.
     owned_by_call: bool,
+    /// Users blocked by `SetUserBlocked*`, with their `IsMute` (1-3).
+    blocked: BTreeMap<String, u8>,
+}
+
+impl Room {
+    /// A user leaves: `true` when they were in the room. Their block goes with them.
+    fn leave(&mut self, user: &str) -> bool {
+        self.blocked.remove(user);
+        let before = self.users.len();
+        self.users.retain(|u| u != user);
+        self.users.len() != before
+    }
 }
 
 /// A Desk session.
@@ -295,7 +307,9 @@ impl World {
                         self.rooms.remove(key);
                     } else {
                         room.call_id = None;
-                        room.users.retain(|u| !call.members.iter().any(|m| &m.user == u));
+                        for m in &call.members {
+                            room.leave(&m.user);
+                        }
                     }
                 }
             }
@@ -350,9 +364,12 @@ impl World {
         let body = json!({"CallbackCommand": MEMBER, "CallId": id, "UserList": call.user_list(),
                           "ChangedUserList": [{"User_Account": user, "ActionType": action}], "EventTime": now_ms});
         if let Some(room) = room.and_then(|k| self.rooms.get_mut(&k)) {
-            room.users.retain(|u| u != user);
             if new_status == Status::Calling {
-                room.users.push(user.into());
+                if !room.users.iter().any(|u| u == user) {
+                    room.users.push(user.into());
+                }
+            } else {
+                room.leave(user);
             }
         }
         self.emit_call(MEMBER, body);
@@ -365,7 +382,23 @@ impl World {
     /// Creates (or replaces the users of) a room.
     pub fn create_room(&mut self, key: RoomKey, users: Vec<String>) {
         let room = self.rooms.entry(key).or_default();
+        room.blocked.retain(|u, _| users.contains(u));
         room.users = users;
+    }
+
+    /// `SetUserBlocked*`: `is_mute` 1-3 blocks a user in the room (audio and video, audio,
+    /// video), 0 unblocks. The user must be in the room (`Refusal::Invalid` otherwise).
+    pub fn block_user(&mut self, key: &RoomKey, user: &str, is_mute: u8) -> Result<(), Refusal> {
+        let room = self.rooms.get_mut(key).ok_or(Refusal::NotFound)?;
+        if !room.users.iter().any(|u| u == user) {
+            return Err(Refusal::Invalid(format!("user {user} is not in the room")));
+        }
+        if is_mute == 0 {
+            room.blocked.remove(user);
+        } else {
+            room.blocked.insert(user.into(), is_mute);
+        }
+        Ok(())
     }
 
     /// `DismissRoom*`: the room goes, and so does the call in it.
@@ -380,7 +413,9 @@ impl World {
     /// `RemoveUser*`: users leave the room; call members among them hang up.
     pub fn remove_users(&mut self, key: &RoomKey, users: &[String], now: u64, now_ms: u64) -> Result<(), Refusal> {
         let room = self.rooms.get_mut(key).ok_or(Refusal::NotFound)?;
-        room.users.retain(|u| !users.contains(u));
+        for u in users {
+            room.leave(u);
+        }
         let Some(call) = room.call_id.clone().and_then(|id| self.calls.get_mut(&id)) else { return Ok(()) };
         let mut changed = Vec::new();
         for m in call.members.iter_mut().filter(|m| m.status != Status::Gone && users.contains(&m.user)) {
@@ -481,7 +516,7 @@ impl World {
         let rooms: Vec<Value> = self
             .rooms
             .iter()
-            .map(|(k, r)| json!({"RoomId": k.json(), "users": r.users, "CallId": r.call_id}))
+            .map(|(k, r)| json!({"RoomId": k.json(), "users": r.users, "CallId": r.call_id, "blocked": r.blocked}))
             .collect();
         let sessions: Vec<Value> = self
             .sessions
@@ -633,6 +668,28 @@ mod tests {
         w.dismiss_room(&RoomKey::Str("r".into()), 104, 0).unwrap();
         assert_eq!(w.record(&id).unwrap()["CallResult"], "Cancel");
         assert_eq!(w.record(&id).unwrap()["RoomIdType"], 2);
+    }
+
+    #[test]
+    fn blocks_follow_room_membership() {
+        let mut w = world_with_hooks();
+        let id = call(&mut w, &["b"], Some(RoomKey::Num(9)));
+        let blocked = |w: &World| w.snapshot()["rooms"][0]["blocked"].clone();
+        // b is invited, not in the room yet.
+        assert!(matches!(w.block_user(&RoomKey::Num(9), "b", 1), Err(Refusal::Invalid(_))));
+        assert_eq!(w.block_user(&RoomKey::Str("9".into()), "a", 1), Err(Refusal::NotFound));
+        w.member_action(&id, "b", "Answer", None, 101, 0).unwrap();
+        w.block_user(&RoomKey::Num(9), "b", 2).unwrap();
+        w.block_user(&RoomKey::Num(9), "a", 3).unwrap();
+        assert_eq!(blocked(&w), json!({"a": 3, "b": 2}));
+        w.block_user(&RoomKey::Num(9), "a", 0).unwrap();
+        assert_eq!(blocked(&w), json!({"b": 2}));
+        // A control room keeps the blocks of the users it keeps.
+        w.create_room(RoomKey::Str("r".into()), vec!["x".into(), "y".into()]);
+        w.block_user(&RoomKey::Str("r".into()), "x", 1).unwrap();
+        w.block_user(&RoomKey::Str("r".into()), "y", 1).unwrap();
+        w.create_room(RoomKey::Str("r".into()), vec!["y".into()]);
+        assert_eq!(w.snapshot()["rooms"][1]["blocked"], json!({"y": 1}));
     }
 
     #[test]

@@ -1,0 +1,234 @@
+//! The sandbox's TRTC side over raw HTTP: `SetUserBlocked[ByStrRoomId]` with every error
+//! path (POST and GET), blocked users in the state, numeric and string rooms kept apart
+//! (a call's room included), and the TRTC room webhooks (event sequences, `Sign` over the
+//! exact bytes checked here with hmac + sha2 + base64, repeats, no key), plus unsigned
+//! Call callbacks.
+#![cfg(feature = "sandbox")]
+
+use serde_json::{json, Value};
+use tccall::auth::tc3;
+use tccall::sandbox::{Sandbox, SandboxConfig};
+
+const APP: u64 = 1400000001;
+
+fn sandbox() -> Sandbox {
+    // Rate limits off: the error tables send dozens of requests a second.
+    Sandbox::start(SandboxConfig { enforce_rate_limits: false, ..SandboxConfig::default() }).unwrap()
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+/// A TC3-signed Cloud API request (content-type and host signed); returns `Response`.
+fn cloud(sb: &Sandbox, method: &str, action: &str, query: &str, body: &[u8]) -> Value {
+    let host = sb.base_url().trim_start_matches("http://").to_string();
+    let ctype = if method == "GET" { "application/x-www-form-urlencoded" } else { "application/json" };
+    let ts = tccall::transport::unix_now();
+    let hashed = tc3::payload_hash(body, false);
+    let sig = tc3::sign(&tc3::SignInput {
+        secret_id: &sb.config().cloud_secret_id,
+        secret_key: &sb.config().cloud_secret_key,
+        service: "trtc",
+        method,
+        canonical_query: query,
+        headers: &[("content-type", ctype), ("host", &host)],
+        hashed_payload: &hashed,
+        timestamp: ts,
+        signing_key: None,
+    });
+    let url = if query.is_empty() { format!("{}/", sb.base_url()) } else { format!("{}/?{query}", sb.base_url()) };
+    let req = ureq::http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("Content-Type", ctype)
+        .header("Host", host.as_str())
+        .header("X-TC-Action", action)
+        .header("X-TC-Version", "2019-07-22")
+        .header("X-TC-Region", "ap-guangzhou")
+        .header("X-TC-Timestamp", ts.to_string())
+        .header("Authorization", sig.authorization)
+        .body(body.to_vec())
+        .unwrap();
+    let mut resp = agent().run(req).unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let v: Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(v["Response"]["RequestId"].as_str().map(str::len), Some(36), "{v}");
+    v["Response"].clone()
+}
+
+/// `Error.Code`, or "" on success.
+fn code(response: &Value) -> String {
+    response["Error"]["Code"].as_str().unwrap_or("").to_string()
+}
+
+fn post(sb: &Sandbox, action: &str, body: Value) -> String {
+    code(&cloud(sb, "POST", action, "", body.to_string().as_bytes()))
+}
+
+fn get(sb: &Sandbox, action: &str, query: &str) -> String {
+    code(&cloud(sb, "GET", action, query, b""))
+}
+
+/// A control endpoint in-process; asserts 200.
+fn ctl(sb: &Sandbox, method: &str, path: &str, body: Value) -> Value {
+    let (status, v) = sb.control(method, path, &body);
+    assert_eq!(status, 200, "{method} {path}: {v}");
+    v
+}
+
+/// The state's room with this `RoomId` (a JSON number or string: different rooms).
+fn room(sb: &Sandbox, id: Value) -> Option<Value> {
+    sb.state()["rooms"].as_array().unwrap().iter().find(|r| r["RoomId"] == id).cloned()
+}
+
+// ---------------------------------------------------------------- SetUserBlocked
+
+/// A change to a request body.
+type Edit = Box<dyn Fn(&mut Value)>;
+
+#[test]
+fn set_user_blocked_over_post_records_blocked_users_per_room() {
+    let sb = sandbox();
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": 1234, "users": ["u1", "u2"]}));
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": "1234", "users": ["s1"]}));
+    let ok = |action: &str, body: Value| assert_eq!(post(&sb, action, body.clone()), "", "{action} {body}");
+    ok("SetUserBlocked", json!({"SdkAppId": APP, "RoomId": 1234, "UserId": "u1", "IsMute": 1}));
+    ok("SetUserBlocked", json!({"SdkAppId": APP, "RoomId": 1234, "UserId": "u2", "IsMute": 3}));
+    ok("SetUserBlockedByStrRoomId", json!({"SdkAppId": APP, "StrRoomId": "1234", "UserId": "s1", "IsMute": 2}));
+    assert_eq!(room(&sb, json!(1234)).unwrap()["blocked"], json!({"u1": 1, "u2": 3}));
+    assert_eq!(room(&sb, json!("1234")).unwrap()["blocked"], json!({"s1": 2}));
+    // IsMute 0 removes the entry; setting again replaces the value.
+    ok("SetUserBlocked", json!({"SdkAppId": APP, "RoomId": 1234, "UserId": "u1", "IsMute": 0}));
+    ok("SetUserBlocked", json!({"SdkAppId": APP, "RoomId": 1234, "UserId": "u2", "IsMute": 2}));
+    assert_eq!(room(&sb, json!(1234)).unwrap()["blocked"], json!({"u2": 2}));
+    // Leaving the room forgets the block.
+    ok("RemoveUser", json!({"SdkAppId": APP, "RoomId": 1234, "UserIds": ["u2"]}));
+    assert_eq!(room(&sb, json!(1234)).unwrap()["blocked"], json!({}));
+    // The user must be in that very room: s1 is in string room "1234", not numeric 1234.
+    let body = json!({"SdkAppId": APP, "RoomId": 1234, "UserId": "s1", "IsMute": 1});
+    assert_eq!(post(&sb, "SetUserBlocked", body), "FailedOperation.UserNotExist");
+}
+
+#[test]
+fn set_user_blocked_checks_every_parameter() {
+    let sb = sandbox();
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": 1234, "users": ["u1"]}));
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": "r1", "users": ["u1"]}));
+    let num = |edit: &dyn Fn(&mut Value)| {
+        let mut b = json!({"SdkAppId": APP, "RoomId": 1234, "UserId": "u1", "IsMute": 1});
+        edit(&mut b);
+        post(&sb, "SetUserBlocked", b)
+    };
+    let none = |k: &'static str| move |b: &mut Value| drop(b.as_object_mut().unwrap().remove(k));
+    let set = |k: &'static str, v: Value| move |b: &mut Value| b[k] = v.clone();
+    let cases: Vec<(Edit, &str)> = vec![
+        (Box::new(|_| {}), ""),
+        (Box::new(none("SdkAppId")), "MissingParameter.SdkAppId"),
+        (Box::new(set("SdkAppId", json!("1400000001"))), "InvalidParameter.SdkAppId"),
+        (Box::new(set("SdkAppId", json!(1400000002))), "UnauthorizedOperation.SdkAppId"),
+        (Box::new(none("RoomId")), "MissingParameter.RoomId"),
+        (Box::new(set("RoomId", json!("1234"))), "InvalidParameter.RoomId"),
+        (Box::new(set("RoomId", json!(0))), "InvalidParameter.RoomId"),
+        (Box::new(set("RoomId", json!(-5))), "InvalidParameter.RoomId"),
+        (Box::new(none("UserId")), "MissingParameter.UserId"),
+        (Box::new(set("UserId", json!(""))), "InvalidParameter.UserId"),
+        (Box::new(set("UserId", json!(7))), "InvalidParameter.UserId"),
+        (Box::new(none("IsMute")), "MissingParameter"),
+        (Box::new(set("IsMute", json!(4))), "InvalidParameter"),
+        (Box::new(set("IsMute", json!(-1))), "InvalidParameter"),
+        (Box::new(set("IsMute", json!("1"))), "InvalidParameter"),
+        (Box::new(set("StrRoomId", json!("r1"))), "UnknownParameter"),
+        (Box::new(set("UserIds", json!(["u1"]))), "UnknownParameter"),
+        (Box::new(set("RoomId", json!(999))), "FailedOperation.RoomNotExist"),
+        (Box::new(set("UserId", json!("ghost"))), "FailedOperation.UserNotExist"),
+    ];
+    for (i, (edit, want)) in cases.iter().enumerate() {
+        assert_eq!(num(edit.as_ref()), *want, "numeric case {i}");
+    }
+    let text = |edit: &dyn Fn(&mut Value)| {
+        let mut b = json!({"SdkAppId": APP, "StrRoomId": "r1", "UserId": "u1", "IsMute": 2});
+        edit(&mut b);
+        post(&sb, "SetUserBlockedByStrRoomId", b)
+    };
+    let cases: Vec<(Edit, &str)> = vec![
+        (Box::new(|_| {}), ""),
+        // The string action names its room StrRoomId: RoomId is not one of its parameters.
+        (
+            Box::new(|b: &mut Value| {
+                let r = b.as_object_mut().unwrap().remove("StrRoomId").unwrap();
+                b["RoomId"] = r;
+            }),
+            "UnknownParameter",
+        ),
+        (Box::new(none("StrRoomId")), "MissingParameter.RoomId"),
+        (Box::new(set("StrRoomId", json!(1234))), "InvalidParameter.RoomId"),
+        (Box::new(set("StrRoomId", json!(""))), "InvalidParameter.RoomId"),
+        (Box::new(none("SdkAppId")), "MissingParameter.SdkAppId"),
+        (Box::new(set("SdkAppId", json!(7))), "UnauthorizedOperation.SdkAppId"),
+        (Box::new(none("UserId")), "MissingParameter.UserId"),
+        (Box::new(none("IsMute")), "MissingParameter"),
+        (Box::new(set("IsMute", json!(1.5))), "InvalidParameter"),
+        (Box::new(set("StrRoomId", json!("1234"))), "FailedOperation.RoomNotExist"),
+        (Box::new(set("UserId", json!("ghost"))), "FailedOperation.UserNotExist"),
+    ];
+    for (i, (edit, want)) in cases.iter().enumerate() {
+        assert_eq!(text(edit.as_ref()), *want, "string case {i}");
+    }
+    assert_eq!(room(&sb, json!("r1")).unwrap()["blocked"], json!({"u1": 2}));
+    // Not a JSON object.
+    assert_eq!(code(&cloud(&sb, "POST", "SetUserBlocked", "", b"[]")), "InvalidParameter");
+}
+
+#[test]
+fn set_user_blocked_over_get_with_a_flattened_query() {
+    let sb = sandbox();
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": 77, "users": ["u1"]}));
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": "r 1", "users": ["u1"]}));
+    for (action, query, want) in [
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=77&UserId=u1&IsMute=3", ""),
+        ("SetUserBlockedByStrRoomId", "SdkAppId=1400000001&StrRoomId=r%201&UserId=u1&IsMute=1", ""),
+        ("SetUserBlocked", "RoomId=77&UserId=u1&IsMute=1", "MissingParameter.SdkAppId"),
+        ("SetUserBlocked", "SdkAppId=x&RoomId=77&UserId=u1&IsMute=1", "InvalidParameter.SdkAppId"),
+        ("SetUserBlocked", "SdkAppId=1400000009&RoomId=77&UserId=u1&IsMute=1", "UnauthorizedOperation.SdkAppId"),
+        ("SetUserBlocked", "SdkAppId=1400000001&UserId=u1&IsMute=1", "MissingParameter.RoomId"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=abc&UserId=u1&IsMute=1", "InvalidParameter.RoomId"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=77&IsMute=1", "MissingParameter.UserId"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=77&UserId=&IsMute=1", "InvalidParameter.UserId"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=77&UserId=u1", "MissingParameter"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=77&UserId=u1&IsMute=9", "InvalidParameter"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=77&UserId=u1&IsMute=on", "InvalidParameter"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=78&UserId=u1&IsMute=1", "FailedOperation.RoomNotExist"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=77&UserId=u2&IsMute=1", "FailedOperation.UserNotExist"),
+        ("SetUserBlocked", "SdkAppId=1400000001&RoomId=77&UserId=u1&IsMute=1&X=1", "UnknownParameter"),
+        ("SetUserBlockedByStrRoomId", "SdkAppId=1400000001&RoomId=r1&UserId=u1&IsMute=1", "UnknownParameter"),
+        ("SetUserBlockedByStrRoomId", "SdkAppId=1400000001&UserId=u1&IsMute=1", "MissingParameter.RoomId"),
+        ("SetUserBlockedByStrRoomId", "SdkAppId=1400000001&StrRoomId=&UserId=u1&IsMute=1", "InvalidParameter.RoomId"),
+        (
+            "SetUserBlockedByStrRoomId",
+            "SdkAppId=1400000001&StrRoomId=77&UserId=u1&IsMute=1",
+            "FailedOperation.RoomNotExist",
+        ),
+    ] {
+        assert_eq!(get(&sb, action, query), want, "{action}?{query}");
+    }
+    assert_eq!(room(&sb, json!(77)).unwrap()["blocked"], json!({"u1": 3}));
+    assert_eq!(room(&sb, json!("r 1")).unwrap()["blocked"], json!({"u1": 1}));
+}
+
+#[test]
+fn set_user_blocked_has_its_own_rate_limit() {
+    let sb = Sandbox::start(SandboxConfig { cloud_api_per_second: 2, ..SandboxConfig::default() }).unwrap();
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": 5, "users": ["u1"]}));
+    let body = json!({"SdkAppId": APP, "RoomId": 5, "UserId": "u1", "IsMute": 1});
+    let codes: Vec<String> = (0..3).map(|_| post(&sb, "SetUserBlocked", body.clone())).collect();
+    assert_eq!(codes, ["", "", "RequestLimitExceeded"]);
+    // Per action: the string action still has its tokens.
+    let body = json!({"SdkAppId": APP, "StrRoomId": "nope", "UserId": "u1", "IsMute": 1});
+    assert_eq!(post(&sb, "SetUserBlockedByStrRoomId", body), "FailedOperation.RoomNotExist");
+}
