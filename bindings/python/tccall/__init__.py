@@ -7,9 +7,11 @@ from ._ffi import ABI_VERSION, lib as _lib
 from ._cancel import CancelToken
 from .client import Client
 from .errors import (
+    AppConfigError,
     AuthError,
     Cancelled,
     ClientClosed,
+    Code,
     Error,
     InternalError,
     InvalidArgument,
@@ -29,11 +31,13 @@ __version__ = _lib.tccall_version().decode()
 
 __all__ = [
     "ABI_VERSION",
+    "AppConfigError",
     "AuthError",
     "CancelToken",
     "Cancelled",
     "Client",
     "ClientClosed",
+    "Code",
     "Error",
     "InternalError",
     "InvalidArgument",

@@ -3,7 +3,44 @@
 from __future__ import annotations
 
 import json
+from enum import IntEnum
 from typing import Any
+
+
+class Code(IntEnum):
+    """The C ABI's result codes (``TCCALL_OK`` and ``TCCALL_E_*`` in tccall.h), never renumbered.
+
+    ``Error.code`` holds one of these values: ``e.code == tccall.Code.NOT_FOUND``.
+    """
+
+    OK = 0
+    NULL_ARGUMENT = 101
+    INVALID_UTF8 = 102
+    INVALID_JSON = 103
+    INVALID_REQUEST = 104
+    INVALID_CONFIG = 105
+    INPUT_TOO_LARGE = 106
+    TIMEOUT = 201
+    CONNECT = 202
+    TLS = 203
+    PROXY = 204
+    HTTP_STATUS = 205
+    BAD_RESPONSE = 206
+    CANCELLED = 207
+    SERVICE = 301
+    NOT_FOUND = 302
+    RATE_LIMITED = 303
+    SERVICE_UNAVAILABLE = 304
+    REMOTE_INVALID_PARAMETER = 305
+    APP_CONFIG = 306
+    AUTH_REJECTED = 401
+    USERSIG_EXPIRED = 402
+    USERSIG_INVALID = 403
+    WEBHOOK_SIGNATURE = 501
+    WEBHOOK_STALE = 502
+    WEBHOOK_APP_MISMATCH = 503
+    WEBHOOK_MALFORMED = 504
+    INTERNAL = 901
 
 
 class Error(Exception):
@@ -74,6 +111,12 @@ class RemoteInvalidParameter(ServiceError):
     """305: Tencent rejected a parameter."""
 
 
+class AppConfigError(ServiceError):
+    """306: the app is not set up for this: check the SDKAppID, its package and IP allow-list,
+    and the data center (Tencent's 60006/60016/60017/60020/60021; for 70016/70020 the message
+    asks whether ``im_region`` is right). Retrying does not help; fix the app or the config."""
+
+
 class AuthError(Error):
     """4xx: Tencent refused the credentials, or a UserSig did not verify."""
 
@@ -95,15 +138,16 @@ class InternalError(Error):
 
 
 _BY_CODE = {
-    201: TimeoutError,
-    207: Cancelled,
-    302: NotFound,
-    303: RateLimited,
-    304: ServiceUnavailable,
-    305: RemoteInvalidParameter,
-    402: UsersigExpired,
-    403: UsersigInvalid,
-    901: InternalError,
+    Code.TIMEOUT: TimeoutError,
+    Code.CANCELLED: Cancelled,
+    Code.NOT_FOUND: NotFound,
+    Code.RATE_LIMITED: RateLimited,
+    Code.SERVICE_UNAVAILABLE: ServiceUnavailable,
+    Code.REMOTE_INVALID_PARAMETER: RemoteInvalidParameter,
+    Code.APP_CONFIG: AppConfigError,
+    Code.USERSIG_EXPIRED: UsersigExpired,
+    Code.USERSIG_INVALID: UsersigInvalid,
+    Code.INTERNAL: InternalError,
 }
 _BY_BLOCK = {1: InvalidArgument, 2: TransportError, 3: ServiceError, 4: AuthError, 5: WebhookError}
 

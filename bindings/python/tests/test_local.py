@@ -150,6 +150,36 @@ def test_every_header_symbol_is_wrapped():
                                      "sign_cloud_api_request"}
 
 
+def test_codes_match_the_header():
+    """tccall.Code is exactly the header's TCCALL_OK / TCCALL_E_* defines, and each code maps to its class."""
+    header = (ROOT / "include" / "tccall.h").read_text()
+    defined = {m[0]: int(m[1]) for m in re.findall(r"^#define TCCALL_(OK|E_[A-Z0-9_]+) (\d+)$", header, re.M)}
+    assert len(defined) > 20, defined
+    ours = {("OK" if c.name == "OK" else "E_" + c.name): int(c) for c in tccall.Code}
+    assert ours == defined
+    for name, value in defined.items():
+        assert _ffi.lib.tccall_strerror(value) != _ffi.lib.tccall_strerror(99999), name
+    classes = {
+        tccall.Code.TIMEOUT: tccall.TimeoutError, tccall.Code.CANCELLED: tccall.Cancelled,
+        tccall.Code.NOT_FOUND: tccall.NotFound, tccall.Code.RATE_LIMITED: tccall.RateLimited,
+        tccall.Code.SERVICE_UNAVAILABLE: tccall.ServiceUnavailable,
+        tccall.Code.REMOTE_INVALID_PARAMETER: tccall.RemoteInvalidParameter,
+        tccall.Code.APP_CONFIG: tccall.AppConfigError, tccall.Code.USERSIG_EXPIRED: tccall.UsersigExpired,
+        tccall.Code.USERSIG_INVALID: tccall.UsersigInvalid, tccall.Code.INTERNAL: tccall.InternalError,
+    }
+    blocks = {1: tccall.InvalidArgument, 2: tccall.TransportError, 3: tccall.ServiceError, 4: tccall.AuthError,
+              5: tccall.WebhookError}
+    from tccall.errors import from_json
+
+    for code in tccall.Code:
+        if code == tccall.Code.OK:
+            continue
+        err = from_json(None, int(code))
+        assert type(err) is (classes[code] if code in classes else blocks[code // 100]), code
+        assert err.code == code
+    assert issubclass(tccall.AppConfigError, tccall.ServiceError)
+
+
 def test_version():
     assert re.match(r"^\d+\.\d+\.\d+", tccall.__version__)
     assert tccall.ABI_VERSION == _ffi.lib.tccall_abi_version()

@@ -116,6 +116,12 @@ def test_transport_and_service_error_subclasses(client, tccall_sandbox):
     tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "http_502", "count": 1})
     with pytest.raises(tccall.NotFound):  # the retry got through to a real answer
         client.get_call_info("c")
+    # The app is not set up (60020: no Call package): 306, not retried.
+    tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "im_error", "code": 60020})
+    with pytest.raises(tccall.AppConfigError) as e:
+        client.get_call_info("c")
+    assert e.value.code == tccall.Code.APP_CONFIG == 306 and e.value.service_code == "60020"
+    assert isinstance(e.value, tccall.ServiceError) and not e.value.retryable and e.value.attempts == 1
 
 
 def test_timeout_is_a_timeout_error(tccall_sandbox):
