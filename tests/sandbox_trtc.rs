@@ -6,7 +6,9 @@
 #![cfg(feature = "sandbox")]
 
 use serde_json::{json, Value};
-use tccall::auth::tc3;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+use tccall::auth::{tc3, usersig};
 use tccall::sandbox::{Sandbox, SandboxConfig};
 
 const APP: u64 = 1400000001;
@@ -73,6 +75,21 @@ fn post(sb: &Sandbox, action: &str, body: Value) -> String {
 
 fn get(sb: &Sandbox, action: &str, query: &str) -> String {
     code(&cloud(sb, "GET", action, query, b""))
+}
+
+/// An IM REST request as the administrator; returns the envelope.
+fn im(sb: &Sandbox, path: &str, body: Value) -> Value {
+    let c = sb.config();
+    let sig = usersig::generate(c.sdk_app_id, &c.secret_key, &c.admins[0], 86400, tccall::transport::unix_now(), None);
+    let url = format!(
+        "{}/{path}?sdkappid={}&identifier={}&usersig={sig}&random=7&contenttype=json",
+        sb.base_url(),
+        c.sdk_app_id,
+        c.admins[0]
+    );
+    let req = ureq::http::Request::builder().method("POST").uri(url).body(body.to_string().into_bytes()).unwrap();
+    let mut resp = agent().run(req).unwrap();
+    serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap()
 }
 
 /// A control endpoint in-process; asserts 200.
@@ -231,4 +248,225 @@ fn set_user_blocked_has_its_own_rate_limit() {
     // Per action: the string action still has its tokens.
     let body = json!({"SdkAppId": APP, "StrRoomId": "nope", "UserId": "u1", "IsMute": 1});
     assert_eq!(post(&sb, "SetUserBlockedByStrRoomId", body), "FailedOperation.RoomNotExist");
+}
+
+// ---------------------------------------------------------------- webhook receiver
+
+/// One POST a receiver got.
+struct Hook {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Hook {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// A tiny_http receiver handing over every POST with its headers and raw body.
+struct Receiver {
+    url: String,
+    rx: mpsc::Receiver<Hook>,
+    server: Arc<tiny_http::Server>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let port = server.server_addr().to_ip().unwrap().port();
+        let (tx, rx) = mpsc::channel();
+        let s = server.clone();
+        std::thread::spawn(move || {
+            for mut req in s.incoming_requests() {
+                let headers = req.headers().iter().map(|h| (h.field.to_string(), h.value.to_string())).collect();
+                let mut body = Vec::new();
+                req.as_reader().read_to_end(&mut body).unwrap();
+                let hook = Hook { path: req.url().to_string(), headers, body };
+                let _ = req.respond(tiny_http::Response::from_string(r#"{"code":0}"#));
+                if tx.send(hook).is_err() {
+                    break;
+                }
+            }
+        });
+        Receiver { url: format!("http://127.0.0.1:{port}/hook"), rx, server }
+    }
+
+    fn next(&self) -> Hook {
+        self.rx.recv_timeout(Duration::from_secs(5)).expect("a webhook within 5 s")
+    }
+
+    /// Asserts nothing more arrives within a short while.
+    fn quiet(&self) {
+        if let Ok(h) = self.rx.recv_timeout(Duration::from_millis(300)) {
+            panic!("unexpected webhook {} {}", h.path, String::from_utf8_lossy(&h.body));
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+// ---------------------------------------------------------------- call rooms
+
+fn robot_call(sb: &Sandbox, room_id: &str, room_id_type: Option<u64>) -> Value {
+    let mut info = json!({"MediaType": "Audio", "RoomId": room_id});
+    if let Some(t) = room_id_type {
+        info["RoomIdType"] = json!(t);
+    }
+    im(
+        sb,
+        "v4/call_engine_http_srv/start_call_by_robot",
+        json!({"Robot_Account": "robot", "CalleeList_Account": ["alice"], "Timeout": 30000, "CallInfo": info}),
+    )
+}
+
+fn call_info(sb: &Sandbox, id: &str) -> Value {
+    im(sb, "v4/call_engine_http_srv/get_call_info", json!({"CallId": id}))
+}
+
+#[test]
+fn a_call_room_keeps_its_kind_numeric_1234_is_not_string_1234() {
+    let sb = sandbox();
+    let rx = Receiver::start();
+    let commands = ["Call.CallbackAfterStartCall", "Call.CallbackAfterMemberChanged", "Call.CallbackAfterEndCall"];
+    let v = im(&sb, "v4/call_config/set_callback", json!({"Url": rx.url, "CallbackCommandList": commands}));
+    assert_eq!(v["ErrorCode"], 0, "{v}");
+
+    // RoomIdType 1 with RoomId "1234": the call lives in numeric room 1234.
+    let v = robot_call(&sb, "1234", Some(1));
+    let id = v["Response"]["CallId"].as_str().expect("a CallId").to_string();
+    let info = call_info(&sb, &id);
+    assert_eq!(info["Response"]["CallInfo"]["RoomId"], "1234", "a string, as Call reports it");
+    assert_eq!(info["Response"]["CallInfo"]["RoomIdType"], 1);
+    let start = rx.next();
+    assert_eq!(start.header("content-type"), Some("application/json"));
+    assert!(start.path.contains("CallbackCommand=Call.CallbackAfterStartCall"), "{}", start.path);
+    let start = start.json();
+    assert_eq!(start["CallbackCommand"], "Call.CallbackAfterStartCall");
+    assert_eq!(
+        (start["CallInfo"]["RoomId"].clone(), start["CallInfo"]["RoomIdType"].clone()),
+        (json!("1234"), json!(1))
+    );
+    let r = room(&sb, json!(1234)).expect("numeric room 1234");
+    assert_eq!((r["users"].clone(), r["CallId"].as_str()), (json!(["robot"]), Some(id.as_str())));
+    assert!(room(&sb, json!("1234")).is_none(), "no string room \"1234\"");
+
+    // The classic trap: the string-room actions do not reach it.
+    let str_room = json!({"SdkAppId": APP, "RoomId": "1234"});
+    assert_eq!(post(&sb, "DismissRoomByStrRoomId", str_room.clone()), "FailedOperation.RoomNotExist");
+    let remove = json!({"SdkAppId": APP, "RoomId": "1234", "UserIds": ["robot"]});
+    assert_eq!(post(&sb, "RemoveUserByStrRoomId", remove), "FailedOperation.RoomNotExist");
+    let block = json!({"SdkAppId": APP, "StrRoomId": "1234", "UserId": "robot", "IsMute": 1});
+    assert_eq!(post(&sb, "SetUserBlockedByStrRoomId", block), "FailedOperation.RoomNotExist");
+    assert_eq!(call_info(&sb, &id)["ErrorCode"], 0, "the call lives on");
+
+    // Members who are Calling are users of the room; the invited are not yet.
+    let answer = json!({"user": "alice", "action": "Answer"});
+    ctl(&sb, "POST", &format!("/_sandbox/calls/{id}/members"), answer);
+    assert_eq!(rx.next().json()["CallbackCommand"], "Call.CallbackAfterMemberChanged");
+    assert_eq!(room(&sb, json!(1234)).unwrap()["users"], json!(["robot", "alice"]));
+    let block = json!({"SdkAppId": APP, "RoomId": 1234, "UserId": "alice", "IsMute": 2});
+    assert_eq!(post(&sb, "SetUserBlocked", block), "");
+
+    // A string room "1234" can exist beside it, and dismissing it leaves the call alone.
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": "1234", "users": ["x"]}));
+    assert_eq!(post(&sb, "DismissRoomByStrRoomId", str_room), "");
+    assert_eq!(call_info(&sb, &id)["ErrorCode"], 0, "the call lives on");
+
+    // The numeric action ends it; record and webhook report the room as Call does.
+    assert_eq!(post(&sb, "DismissRoom", json!({"SdkAppId": APP, "RoomId": 1234})), "");
+    assert_eq!(call_info(&sb, &id)["ErrorCode"], 101004);
+    let end = rx.next().json();
+    assert_eq!(end["CallbackCommand"], "Call.CallbackAfterEndCall");
+    assert_eq!(
+        (end["CallRecord"]["RoomId"].clone(), end["CallRecord"]["RoomIdType"].clone()),
+        (json!("1234"), json!(1))
+    );
+    assert_eq!(end["CallRecord"]["CallResult"], "NormalEnd");
+    let rec = im(&sb, "v4/call_record_http_srv/get_record_by_callid", json!({"CallId": id}));
+    let rec = &rec["Response"]["CallRecord"];
+    assert_eq!((rec["RoomId"].clone(), rec["RoomIdType"].clone()), (json!("1234"), json!(1)));
+    assert!(sb.state()["rooms"].as_array().unwrap().is_empty(), "the call's room went with it");
+    rx.quiet();
+}
+
+#[test]
+fn a_string_room_call_is_reached_only_by_the_string_actions() {
+    let sb = sandbox();
+    // Control-created, room_id_type 2: the digits are a string room.
+    let id = ctl(
+        &sb,
+        "POST",
+        "/_sandbox/calls",
+        json!({"caller": "a", "callees": ["b"], "room_id": 1234, "room_id_type": 2}),
+    )["CallId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let info = call_info(&sb, &id);
+    assert_eq!(
+        (info["Response"]["CallInfo"]["RoomId"].clone(), info["Response"]["CallInfo"]["RoomIdType"].clone()),
+        (json!("1234"), json!(2))
+    );
+    assert!(room(&sb, json!("1234")).is_some() && room(&sb, json!(1234)).is_none());
+    assert_eq!(post(&sb, "DismissRoom", json!({"SdkAppId": APP, "RoomId": 1234})), "FailedOperation.RoomNotExist");
+    assert_eq!(post(&sb, "DismissRoomByStrRoomId", json!({"SdkAppId": APP, "RoomId": "1234"})), "");
+    assert_eq!(call_info(&sb, &id)["ErrorCode"], 101004);
+    let rec = &im(&sb, "v4/call_record_http_srv/get_record_by_callid", json!({"CallId": id}))["Response"]["CallRecord"];
+    assert_eq!(
+        (rec["RoomId"].clone(), rec["RoomIdType"].clone(), rec["CallResult"].clone()),
+        (json!("1234"), json!(2), json!("Cancel"))
+    );
+
+    // Control: a digit string with room_id_type 1 is the numeric room.
+    let id = ctl(
+        &sb,
+        "POST",
+        "/_sandbox/calls",
+        json!({"caller": "a", "callees": ["b"], "room_id": "77", "room_id_type": 1}),
+    )["CallId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(call_info(&sb, &id)["Response"]["CallInfo"]["RoomIdType"], 1);
+    assert!(room(&sb, json!(77)).is_some());
+
+    // start_call_by_robot: a RoomId without RoomIdType is a string room; no room is "" and 0.
+    let v = robot_call(&sb, "abc", None);
+    let info = call_info(&sb, v["Response"]["CallId"].as_str().unwrap());
+    assert_eq!(
+        (info["Response"]["CallInfo"]["RoomId"].clone(), info["Response"]["CallInfo"]["RoomIdType"].clone()),
+        (json!("abc"), json!(2))
+    );
+    let v = im(
+        &sb,
+        "v4/call_engine_http_srv/start_call_by_robot",
+        json!({"Robot_Account": "r", "CalleeList_Account": ["a"], "Timeout": 10000, "CallInfo": {"MediaType": "Video"}}),
+    );
+    let info = call_info(&sb, v["Response"]["CallId"].as_str().unwrap());
+    assert_eq!(
+        (info["Response"]["CallInfo"]["RoomId"].clone(), info["Response"]["CallInfo"]["RoomIdType"].clone()),
+        (json!(""), json!(0))
+    );
+
+    // A numeric RoomId must read back the same: no sign, no leading zero, in range.
+    for bad in ["01234", "+5", "0", "abc", "4294967295", " 5"] {
+        assert_eq!(robot_call(&sb, bad, Some(1))["ErrorCode"], 101002, "{bad}");
+        let body = json!({"caller": "a", "callees": ["b"], "room_id": bad, "room_id_type": 1});
+        assert_eq!(
+            sb.control("POST", "/_sandbox/calls", &body).0,
+            if bad == "4294967295" { 200 } else { 400 },
+            "{bad}"
+        );
+    }
+    assert_eq!(robot_call(&sb, "r", Some(3))["ErrorCode"], 101002);
 }

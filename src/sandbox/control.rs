@@ -24,6 +24,13 @@
 //! count the connections a client opens: read it through `Sandbox::control` (in-process)
 //! so the read itself opens none.
 //!
+//! A room id (`room_id` of calls and rooms) is a number (a numeric room) or a string (a
+//! string room); `room_id_type` 1 makes a digit string (`"1234"`, no sign or leading zero)
+//! the numeric room, 2 makes a number the string room of its digits. A call reports its room
+//! as Call does: `RoomId` a string and `RoomIdType` 1 or 2 (`""` and 0 without a room); it
+//! lives in the TRTC room of that kind (created for it when missing, and then dismissed when
+//! the call ends), and its members who are `Calling` are that room's users.
+//!
 //! Errors are `{"error": "..."}` with 400 (bad input), 404 (unknown path, call, or
 //! session) or 405 (wrong method).
 
@@ -137,7 +144,7 @@ fn room_key(b: &Map<String, Value>) -> Result<Option<RoomKey>, Answer> {
         (None | Some(Value::Null), None | Some(0)) => Ok(None),
         (None | Some(Value::Null), Some(_)) => Err(error(400, "room_id_type needs a room_id")),
         (Some(Value::String(s)), None | Some(2)) if !s.is_empty() => Ok(Some(RoomKey::Str(s.clone()))),
-        (Some(Value::String(s)), Some(1)) => numeric(s.parse().ok()),
+        (Some(Value::String(s)), Some(1)) => numeric(super::state::numeric_room(s)),
         (Some(Value::Number(n)), None | Some(1)) => numeric(n.as_u64()),
         (Some(Value::Number(n)), Some(2)) => Ok(Some(RoomKey::Str(n.to_string()))),
         _ => Err(error(400, "room_id must be a positive integer or a non-empty string")),

@@ -295,9 +295,15 @@ fn start_call_by_robot(b: &Body<'_>, world: &mut state::World, now: u64, now_ms:
     let room = match (room_id, info.opt_int("RoomIdType")?) {
         ("", None) => None,
         ("", Some(_)) => return fail(code, "CallInfo.RoomIdType is given without CallInfo.RoomId"),
-        (id, Some(1)) => match id.parse::<u64>() {
-            Ok(n) if (1..=4_294_967_294).contains(&n) => Some(RoomKey::Num(n)),
-            _ => return fail(code, "CallInfo.RoomId must be a number 1..4294967294 when RoomIdType is 1"),
+        (id, Some(1)) => match state::numeric_room(id) {
+            Some(n) if n <= 4_294_967_294 => Some(RoomKey::Num(n)),
+            _ => {
+                return fail(
+                    code,
+                    "CallInfo.RoomId must be a number 1..4294967294 (decimal digits, no sign or leading zero) \
+                     when RoomIdType is 1",
+                )
+            }
         },
         // A RoomId without RoomIdType is taken as a string room.
         (id, Some(2) | None) => Some(RoomKey::Str(id.into())),

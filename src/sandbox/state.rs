@@ -32,6 +32,16 @@ pub enum RoomKey {
     Str(String),
 }
 
+/// The numeric room a Call `RoomId` string names under `RoomIdType` 1: decimal digits
+/// only, no sign and no leading zero (so the `RoomId` Call reports back is the same string),
+/// at least 1.
+pub fn numeric_room(id: &str) -> Option<u64> {
+    if id.is_empty() || id.starts_with('0') || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok()
+}
+
 impl RoomKey {
     fn json(&self) -> Value {
         match self {
