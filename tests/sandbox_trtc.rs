@@ -470,3 +470,57 @@ fn a_string_room_call_is_reached_only_by_the_string_actions() {
     }
     assert_eq!(robot_call(&sb, "r", Some(3))["ErrorCode"], 101002);
 }
+
+// ---------------------------------------------------------------- unsigned Call callbacks
+
+/// The query parameters of a webhook's URL.
+fn query(path: &str) -> Vec<(String, String)> {
+    let q = path.split_once('?').map_or("", |(_, q)| q);
+    q.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn param<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn call_callbacks_can_go_unsigned_while_desk_keeps_its_sign() {
+    use sha2::{Digest, Sha256};
+    let token = "tok-unsigned-call";
+    for sign_call in [false, true] {
+        let config = SandboxConfig {
+            webhook_token: Some(token.into()),
+            sign_call_webhooks: sign_call,
+            enforce_rate_limits: false,
+            ..SandboxConfig::default()
+        };
+        let sb = Sandbox::start(config).unwrap();
+        let rx = Receiver::start();
+        let list = ["Call.CallbackAfterStartCall"];
+        assert_eq!(
+            im(&sb, "v4/call_config/set_callback", json!({"Url": rx.url, "CallbackCommandList": list}))["ErrorCode"],
+            0
+        );
+        ctl(&sb, "POST", "/_sandbox/desk/callback", json!({"url": rx.url}));
+        ctl(&sb, "POST", "/_sandbox/calls", json!({"caller": "a", "callees": ["b"]}));
+        let call = rx.next();
+        let q = query(&call.path);
+        assert_eq!(param(&q, "CallbackCommand"), Some("Call.CallbackAfterStartCall"));
+        assert_eq!(param(&q, "SdkAppid"), Some("1400000001"));
+        if sign_call {
+            assert!(param(&q, "Sign").is_some() && param(&q, "RequestTime").is_some(), "{}", call.path);
+        } else {
+            assert!(param(&q, "Sign").is_none() && param(&q, "RequestTime").is_none(), "{}", call.path);
+        }
+        // Desk: signed either way, Sign = hex(sha256(token + RequestTime)).
+        ctl(&sb, "POST", "/_sandbox/desk/sessions", json!({"session_id": "s1", "client_user_id": "u1"}));
+        assert_eq!(im(&sb, "v4/desk_http_svc/end_session", json!({"SessionId": "s1"}))["ErrorCode"], 0);
+        let desk = rx.next();
+        let q = query(&desk.path);
+        assert_eq!(param(&q, "CallbackCommand"), Some("Desk.SessionEventNotify"));
+        let time = param(&q, "RequestTime").expect("RequestTime");
+        let want: String = Sha256::digest(format!("{token}{time}")).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(param(&q, "Sign"), Some(want.as_str()), "{}", desk.path);
+        rx.quiet();
+    }
+}

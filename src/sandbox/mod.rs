@@ -70,6 +70,10 @@ pub struct SandboxConfig {
     pub enforce_rate_limits: bool,
     /// Callback authentication token: webhooks carry `Sign` and `RequestTime` when set.
     pub webhook_token: Option<String>,
+    /// Whether `Call.*` callbacks carry `Sign` and `RequestTime` when `webhook_token` is set
+    /// (default true). Tencent's Call pages never mention them (spec §3.3), so a receiver
+    /// must cope with both; false sends them unsigned (`Desk.*` callbacks stay signed).
+    pub sign_call_webhooks: bool,
     /// Webhook delivery timeout (Tencent: 2 s).
     pub webhook_timeout_ms: u64,
     /// Allowed distance of `X-TC-Timestamp` from now (Tencent: 300 s).
@@ -97,6 +101,7 @@ impl Default for SandboxConfig {
             cloud_api_per_second: 20,
             enforce_rate_limits: true,
             webhook_token: None,
+            sign_call_webhooks: true,
             webhook_timeout_ms: 2000,
             clock_skew_s: 300,
             frozen_time: None,
@@ -120,6 +125,7 @@ impl fmt::Debug for SandboxConfig {
             .field("cloud_api_per_second", &self.cloud_api_per_second)
             .field("enforce_rate_limits", &self.enforce_rate_limits)
             .field("webhook_token", &self.webhook_token.as_ref().map(|_| HIDDEN))
+            .field("sign_call_webhooks", &self.sign_call_webhooks)
             .field("webhook_timeout_ms", &self.webhook_timeout_ms)
             .field("clock_skew_s", &self.clock_skew_s)
             .field("frozen_time", &self.frozen_time)
@@ -350,8 +356,11 @@ impl Sandbox {
         let minted = tls::mint(&config.tls_leaf).map_err(std::io::Error::other)?;
         let log = Arc::new(log::Log::default());
         let hooks = webhooks::Hooks::start(
-            config.sdk_app_id,
-            config.webhook_token.clone(),
+            webhooks::Signing {
+                sdk_app_id: config.sdk_app_id,
+                token: config.webhook_token.clone(),
+                sign_call: config.sign_call_webhooks,
+            },
             Duration::from_millis(config.webhook_timeout_ms.max(1)),
             log.clone(),
         )?;

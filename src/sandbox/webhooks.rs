@@ -39,10 +39,30 @@ pub struct Hooks {
     timeout: Duration,
 }
 
+/// How IM-protocol callbacks are addressed and signed.
+#[derive(Clone, Debug)]
+pub struct Signing {
+    /// `SdkAppid` in the query.
+    pub sdk_app_id: u64,
+    /// The callback token: `Sign` and `RequestTime` are appended when set.
+    pub token: Option<String>,
+    /// Whether `Call.*` callbacks are signed too (`Desk.*` always are when a token is set).
+    pub sign_call: bool,
+}
+
+impl Signing {
+    /// The token that signs `command`, if any.
+    fn token_for(&self, command: &str) -> Option<&str> {
+        if command.starts_with("Call.") && !self.sign_call {
+            return None;
+        }
+        self.token.as_deref()
+    }
+}
+
 /// What the worker needs besides the queue.
 struct Worker {
-    sdk_app_id: u64,
-    token: Option<String>,
+    signing: Signing,
     http: Http,
     timeout: Duration,
     log: Arc<Log>,
@@ -50,7 +70,7 @@ struct Worker {
 
 impl Hooks {
     /// Starts the delivery thread.
-    pub fn start(sdk_app_id: u64, token: Option<String>, timeout: Duration, log: Arc<Log>) -> std::io::Result<Hooks> {
+    pub fn start(signing: Signing, timeout: Duration, log: Arc<Log>) -> std::io::Result<Hooks> {
         let http = Http::new(HttpSettings {
             connect_timeout: timeout,
             read_timeout: timeout,
@@ -59,7 +79,7 @@ impl Hooks {
             proxies: Proxies::default(),
             tls: TlsConfig::default(),
         });
-        let worker = Worker { sdk_app_id, token, http, timeout, log };
+        let worker = Worker { signing, http, timeout, log };
         let (tx, rx) = channel::<Delivery>();
         let cutoff: Arc<Mutex<Option<Instant>>> = Arc::default();
         let stop_at = cutoff.clone();
@@ -112,7 +132,8 @@ impl Worker {
     }
 
     fn deliver(&self, d: &Delivery) {
-        let url = callback_url(&d.url, self.sdk_app_id, &d.command, self.token.as_deref(), unix_now());
+        let s = &self.signing;
+        let url = callback_url(&d.url, s.sdk_app_id, &d.command, s.token_for(&d.command), unix_now());
         let req = HttpRequest {
             method: "POST",
             url,
@@ -159,6 +180,17 @@ pub fn callback_url(base: &str, sdk_app_id: u64, command: &str, token: Option<&s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_callbacks_can_go_unsigned() {
+        let mut s = Signing { sdk_app_id: 1, token: Some("t".into()), sign_call: true };
+        assert_eq!(s.token_for("Call.CallbackAfterEndCall"), Some("t"));
+        s.sign_call = false;
+        assert_eq!(s.token_for("Call.CallbackAfterEndCall"), None);
+        assert_eq!(s.token_for("Desk.SessionEventNotify"), Some("t"));
+        s.token = None;
+        assert_eq!(s.token_for("Desk.SessionEventNotify"), None);
+    }
 
     #[test]
     fn url_shape() {
