@@ -85,52 +85,10 @@ fn main() -> ExitCode {
         sandbox.ca_file().display()
     );
     // Serve until SIGINT or SIGTERM, then stop cleanly.
-    signals::install();
-    while !signals::received() {
+    tccall::ffi::signals::install();
+    while !tccall::ffi::signals::received() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     sandbox.stop();
     ExitCode::SUCCESS
-}
-
-/// SIGINT and SIGTERM set a flag the main thread polls (a store to an atomic is all a
-/// handler may safely do), so the sandbox stops and removes its CA file.
-#[cfg(unix)]
-mod signals {
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    static RECEIVED: AtomicBool = AtomicBool::new(false);
-
-    extern "C" fn on_signal(_signum: i32) {
-        RECEIVED.store(true, Ordering::SeqCst);
-    }
-
-    extern "C" {
-        fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
-    }
-
-    const SIGINT: i32 = 2;
-    const SIGTERM: i32 = 15;
-
-    pub fn install() {
-        for signum in [SIGINT, SIGTERM] {
-            // SAFETY: `signal` from the C library with a valid signal number and an
-            // `extern "C"` handler that only stores to an atomic (async-signal-safe).
-            unsafe { signal(signum, on_signal) };
-        }
-    }
-
-    pub fn received() -> bool {
-        RECEIVED.load(Ordering::SeqCst)
-    }
-}
-
-/// Elsewhere the default handlers end the process.
-#[cfg(not(unix))]
-mod signals {
-    pub fn install() {}
-
-    pub fn received() -> bool {
-        false
-    }
 }

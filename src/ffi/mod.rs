@@ -13,6 +13,7 @@ mod call;
 mod exports;
 #[cfg(feature = "sandbox")]
 mod sandbox;
+pub mod signals;
 
 pub use call::*;
 pub use exports::*;
