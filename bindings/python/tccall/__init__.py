@@ -26,6 +26,7 @@ from .errors import (
     UsersigInvalid,
     WebhookError,
 )
+from .types import Mute, Room, RoomIdType
 
 __version__ = _lib.tccall_version().decode()
 
@@ -41,9 +42,12 @@ __all__ = [
     "Error",
     "InternalError",
     "InvalidArgument",
+    "Mute",
     "NotFound",
     "RateLimited",
     "RemoteInvalidParameter",
+    "Room",
+    "RoomIdType",
     "ServiceError",
     "ServiceUnavailable",
     "TimeoutError",

@@ -11,6 +11,7 @@ from . import _ffi
 from ._cancel import CancelToken, call_interruptibly, interruptible
 from ._managed import Managed
 from .errors import from_json
+from .types import Mute, Room, TerminateCallResult, TrtcWebhookEvent, WebhookEvent
 
 JSON = dict[str, Any]
 RoomId = Union[int, str]
@@ -24,6 +25,26 @@ def _dumps(value: Any) -> bytes:
 
 def _drop_none(d: Mapping[str, Any]) -> JSON:
     return {k: v for k, v in d.items() if v is not None}
+
+
+def _room(room_id: RoomId | Room, room_id_type: int | None) -> JSON:
+    """``RoomId`` and ``RoomIdType`` of a room request; a :class:`Room` carries both."""
+    if isinstance(room_id, Room):
+        if room_id_type is not None:
+            raise TypeError("room_id_type is given twice: by the Room and as an argument")
+        room_id, room_id_type = room_id
+    return _drop_none({"RoomId": room_id, "RoomIdType": int(room_id_type) if room_id_type is not None else None})
+
+
+def _header(headers: Any, name: str) -> str | None:
+    """A header's value from any mapping (case-insensitive), or None when absent."""
+    value = headers.get(name) if hasattr(headers, "get") else None
+    if value is None:
+        lower = name.lower()
+        for key, v in headers.items():
+            if key.lower() == lower:
+                return v
+    return value
 
 
 def _cloud_request(
@@ -182,7 +203,10 @@ class Client(Managed):
         every network method, bounds this HTTP call. Not retried unless the request provably
         never reached Tencent.
         """
-        call_info = _drop_none({"MediaType": media_type, "RoomId": room_id, "RoomIdType": room_id_type})
+        call_info = _drop_none(
+            {"MediaType": media_type, "RoomId": room_id,
+             "RoomIdType": int(room_id_type) if room_id_type is not None else None}
+        )
         return self.call(
             "start_call_by_robot",
             _drop_none(
@@ -254,20 +278,54 @@ class Client(Managed):
 
     # -- TRTC rooms -------------------------------------------------------------
 
-    def dismiss_room(self, room_id: RoomId, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
-        """Dismisses a TRTC room (an ``int`` room id uses DismissRoom, a ``str`` DismissRoomByStrRoomId)."""
-        return self.call("dismiss_room", {"RoomId": room_id}, timeout=timeout, cancel=cancel)
+    # A numeric room 1234 and the string room "1234" are different rooms. Each method takes
+    # the room as a Room (Room.from_call_info(info) is a call's own room), or as an id plus an
+    # optional room_id_type exactly as the Call APIs report it ("1234" with RoomIdType 1 is
+    # numeric room 1234); without room_id_type an int is a numeric room and a str a string room.
 
-    def remove_users(
+    def dismiss_room(
         self,
-        room_id: RoomId,
-        user_ids: Sequence[str],
+        room_id: RoomId | Room,
         *,
+        room_id_type: int | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
     ) -> JSON:
-        """Removes up to 10 users from a TRTC room."""
-        return self.call("remove_users", {"RoomId": room_id, "UserIds": list(user_ids)}, timeout=timeout, cancel=cancel)
+        """Dismisses a TRTC room, removing everyone (DismissRoom for a numeric room,
+        DismissRoomByStrRoomId for a string one). Raises :class:`tccall.NotFound` when there is
+        no such room. Pass a call's room as ``tccall.Room.from_call_info(info)``."""
+        return self.call("dismiss_room", _room(room_id, room_id_type), timeout=timeout, cancel=cancel)
+
+    def remove_users(
+        self,
+        room_id: RoomId | Room,
+        user_ids: Sequence[str],
+        *,
+        room_id_type: int | None = None,
+        timeout: float | None = None,
+        cancel: CancelToken | None = None,
+    ) -> JSON:
+        """Removes up to 10 users from a TRTC room (RemoveUser / RemoveUserByStrRoomId)."""
+        req = {**_room(room_id, room_id_type), "UserIds": list(user_ids)}
+        return self.call("remove_users", req, timeout=timeout, cancel=cancel)
+
+    def block_user(
+        self,
+        room_id: RoomId | Room,
+        user_id: str,
+        mute: Mute | int,
+        *,
+        room_id_type: int | None = None,
+        timeout: float | None = None,
+        cancel: CancelToken | None = None,
+    ) -> JSON:
+        """Mutes or unmutes a user in a TRTC room (SetUserBlocked / SetUserBlockedByStrRoomId).
+
+        ``mute`` is a :class:`tccall.Mute`: ``Mute.ALL`` blocks audio and video, ``Mute.AUDIO``
+        audio only, ``Mute.VIDEO`` video only, ``Mute.NONE`` lifts the block.
+        """
+        req = {**_room(room_id, room_id_type), "UserId": user_id, "IsMute": int(mute)}
+        return self.call("block_user", req, timeout=timeout, cancel=cancel)
 
     # -- Contact Center (Desk) ----------------------------------------------------
 

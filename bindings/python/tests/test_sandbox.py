@@ -65,6 +65,76 @@ def test_rooms(client, tccall_sandbox):
     assert e.value.service_code == "FailedOperation.RoomNotExist"
 
 
+def rooms_of(sb):
+    return {(r["RoomId"], type(r["RoomId"])): r for r in sb.control("GET", "/_sandbox/state")["rooms"]}
+
+
+def test_a_calls_room_goes_straight_to_dismiss_room(client, tccall_sandbox):
+    """get_call_info reports the room as "4321" + RoomIdType 1: that is numeric room 4321, not string room "4321"."""
+    sb = tccall_sandbox
+    call_id = client.start_call_by_robot("robot", ["alice"], room_id="4321",
+                                         room_id_type=tccall.RoomIdType.NUMERIC)["CallId"]
+    if (4321, int) not in rooms_of(sb):  # a sandbox that does not create the call's room
+        sb.control("POST", "/_sandbox/rooms", {"room_id": 4321, "users": ["robot"]})
+    sb.control("POST", "/_sandbox/rooms", {"room_id": "4321", "users": ["bystander"]})
+    info = client.get_call_info(call_id)
+    assert (info["CallInfo"]["RoomId"], info["CallInfo"]["RoomIdType"]) == ("4321", 1)
+    room = tccall.Room.from_call_info(info)
+    assert room == tccall.Room("4321", tccall.RoomIdType.NUMERIC) and room.room_id_type is tccall.RoomIdType.NUMERIC
+    assert tccall.Room.from_call_info(info["CallInfo"]) == room
+    assert "RequestId" in client.dismiss_room(room)
+    rooms = rooms_of(sb)
+    assert (4321, int) not in rooms and rooms[("4321", str)]["users"] == ["bystander"]
+    with pytest.raises(tccall.NotFound):  # the call went with its room
+        client.get_call_info(call_id)
+    # The record names the same room; the string twin is reached by its own kind.
+    assert tccall.Room.from_call_info(client.get_call_record(call_id)) == room
+    client.dismiss_room("4321", room_id_type=tccall.RoomIdType.STRING)
+    assert ("4321", str) not in rooms_of(sb)
+    with pytest.raises(TypeError):
+        client.dismiss_room(room, room_id_type=2)
+
+
+def test_room_values():
+    assert tccall.Room(1234) == (1234, None) and tccall.Room.numeric(7) == (7, tccall.RoomIdType.NUMERIC)
+    assert tccall.Room.string("r") == ("r", tccall.RoomIdType.STRING)
+    assert tccall.Room.from_call_info({"CallRecord": {"RoomId": "r1", "RoomIdType": 2}}) == ("r1", 2)
+    assert tccall.Room.from_call_info({"room": {"RoomId": "9", "RoomIdType": 1}}) == ("9", 1)
+    webhook = {"command": "Call.CallbackAfterEndCall", "event": {"CallRecord": {"RoomId": "9", "RoomIdType": 1}}}
+    assert tccall.Room.from_call_info(webhook) == ("9", 1)
+    assert tccall.Room.from_trtc_webhook({"room_id": "12345", "room_id_type": 1}) == ("12345", 1)
+    with pytest.raises(ValueError, match="no TRTC room"):  # get_call_info of a call without a room
+        tccall.Room.from_call_info({"CallInfo": {"CallId": "c", "RoomId": "", "RoomIdType": 0}})
+    with pytest.raises(ValueError):
+        tccall.Room.from_call_info({"UserList": []})
+    with pytest.raises(ValueError):
+        tccall.Room.from_trtc_webhook({"room_id": None, "room_id_type": None})
+
+
+def test_rooms_by_kind(client, tccall_sandbox):
+    sb = tccall_sandbox
+    sb.control("POST", "/_sandbox/rooms", {"room_id": 77, "users": ["a", "b", "c"]})
+    sb.control("POST", "/_sandbox/rooms", {"room_id": "77", "users": ["a", "b"]})
+    client.remove_users("77", ["b"], room_id_type=tccall.RoomIdType.NUMERIC)
+    client.remove_users(tccall.Room.string("77"), ["a"])
+    rooms = rooms_of(sb)
+    assert rooms[(77, int)]["users"] == ["a", "c"] and rooms[("77", str)]["users"] == ["b"]
+    client.block_user(tccall.Room.numeric(77), "a", tccall.Mute.AUDIO)
+    client.block_user(77, "c", tccall.Mute.ALL)
+    client.block_user("77", "b", tccall.Mute.VIDEO)
+    if "blocked" in rooms_of(sb)[(77, int)]:  # a sandbox that reports blocks
+        assert rooms_of(sb)[(77, int)]["blocked"] == {"a": 2, "c": 1}
+        assert rooms_of(sb)[("77", str)]["blocked"] == {"b": 3}
+        client.block_user(77, "a", tccall.Mute.NONE)
+        assert rooms_of(sb)[(77, int)]["blocked"] == {"c": 1}
+    with pytest.raises(tccall.NotFound):
+        client.block_user(78, "a", tccall.Mute.ALL)
+    with pytest.raises(tccall.InvalidArgument) as e:
+        client.block_user(77, "a", 4)
+    assert "IsMute" in e.value.message
+    assert [int(m) for m in tccall.Mute] == [0, 1, 2, 3]
+
+
 def test_dismissing_a_calls_room_ends_the_call(client, tccall_sandbox):
     call_id = new_call(tccall_sandbox, room_id=777, room_id_type=1)
     client.dismiss_room(777)
