@@ -179,6 +179,29 @@ class Client(Managed):
         """Force-ends a call. Raises :class:`tccall.NotFound` if it does not exist or already ended."""
         return self.call("end_call", {"CallId": call_id}, timeout=timeout, cancel=cancel)
 
+    def terminate_call(
+        self,
+        call_id: str,
+        *,
+        dismiss_room: bool = True,
+        timeout: float | None = None,
+        cancel: CancelToken | None = None,
+    ) -> TerminateCallResult:
+        """Ends a call for good: reads it (its TRTC room and members; for a call that already
+        ended, the room from its record), ends it, then dismisses its TRTC room, so no client
+        lingers in the media room after the backend ended the call. ``dismiss_room=False``
+        leaves the room alone.
+
+        Each step is idempotent (a call already ended, a room already gone are successes), so
+        a repeat is safe; the result lists each step with its ``request_id``
+        (:class:`tccall.types.TerminateCallResult`). A failing step raises that step's error,
+        whose message says which steps already took effect. ``timeout`` covers all steps.
+        """
+        req: JSON = {"call_id": call_id}
+        if not dismiss_room:
+            req["dismiss_room"] = False
+        return self.call("terminate_call", req, timeout=timeout, cancel=cancel)  # type: ignore[return-value]
+
     def get_call_info(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
         """Live status of a call: ``{"CallInfo": {...}, "UserList": [...], "RequestId": ...}``."""
         return self.call("get_call_info", {"CallId": call_id}, timeout=timeout, cancel=cancel)

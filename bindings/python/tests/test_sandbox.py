@@ -135,6 +135,52 @@ def test_rooms_by_kind(client, tccall_sandbox):
     assert [int(m) for m in tccall.Mute] == [0, 1, 2, 3]
 
 
+def test_terminate_call(client, tccall_sandbox):
+    sb = tccall_sandbox
+    call_id = client.start_call_by_robot("robot", ["alice"], room_id="9001", room_id_type=1)["CallId"]
+    sb.control("POST", "/_sandbox/rooms", {"room_id": "9001", "users": ["bystander"]})
+    out = client.terminate_call(call_id)
+    assert out["call_id"] == call_id and out["room"] == {"RoomId": "9001", "RoomIdType": 1}
+    assert [m["User_Account"] for m in out["members"]] == ["robot", "alice"]
+    steps = {s["step"]: s for s in out["steps"]}
+    assert list(steps)[:2] == ["get_call_info", "end_call"] and "dismiss_room" in steps
+    assert steps["get_call_info"]["outcome"] == "found" and steps["end_call"]["outcome"] == "ended"
+    assert steps["dismiss_room"]["outcome"] in ("dismissed", "already_gone")
+    assert all(s["request_id"] for s in out["steps"])
+    with pytest.raises(tccall.NotFound):
+        client.get_call_info(call_id)
+    rooms = rooms_of(sb)
+    assert (9001, int) not in rooms and ("9001", str) in rooms  # the string twin is not the call's
+    # Again: every step is idempotent; the room now comes from the record.
+    again = client.terminate_call(call_id, timeout=5)
+    outcomes = {s["step"]: s["outcome"] for s in again["steps"]}
+    assert outcomes["get_call_info"] == "not_found" and outcomes["end_call"] == "already_ended"
+    assert again["members"] is None and again["room"] == out["room"]
+    assert tccall.Room.from_call_info(again) == ("9001", 1)
+
+
+def test_terminate_call_keeping_the_room(client, tccall_sandbox):
+    sb = tccall_sandbox
+    sb.control("POST", "/_sandbox/rooms", {"room_id": 5005, "users": ["early"]})  # the room outlives calls in it
+    call_id = client.start_call_by_robot("robot", ["alice"], room_id="5005", room_id_type=1)["CallId"]
+    out = client.terminate_call(call_id, dismiss_room=False)
+    steps = {s["step"]: s for s in out["steps"]}
+    assert steps["end_call"]["outcome"] == "ended"
+    assert steps["dismiss_room"]["outcome"] == "skipped" and steps["dismiss_room"]["request_id"] is None
+    assert (5005, int) in rooms_of(sb)
+    assert {s["step"]: s["outcome"] for s in client.terminate_call(call_id)["steps"]}["dismiss_room"] == "dismissed"
+    assert (5005, int) not in rooms_of(sb)
+    # A call tccall never saw: nothing to end, nothing to dismiss, and that is success.
+    unknown = client.terminate_call("no-such-call")
+    assert unknown["room"] is None and unknown["members"] is None
+    assert [s["outcome"] for s in unknown["steps"]] == ["not_found", "not_found", "already_ended", "skipped"]
+
+
+def test_start_call_defaults_come_from_the_core(client):
+    call_id = client.start_call_by_robot("robot", ["alice"])["CallId"]
+    assert client.get_call_info(call_id)["CallInfo"]["MediaType"] == "Audio"
+
+
 def test_dismissing_a_calls_room_ends_the_call(client, tccall_sandbox):
     call_id = new_call(tccall_sandbox, room_id=777, room_id_type=1)
     client.dismiss_room(777)
