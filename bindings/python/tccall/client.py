@@ -50,8 +50,8 @@ def _header(headers: Any, name: str) -> str | None:
 def _cloud_request(
     action: str,
     params: Mapping[str, Any] | None,
-    service: str,
-    version: str,
+    service: str | None,
+    version: str | None,
     region: str | None,
     endpoint: str | None,
 ) -> JSON:
@@ -211,8 +211,8 @@ class Client(Managed):
         robot_account: str,
         callee_accounts: Sequence[str],
         *,
-        media_type: str = "Audio",
-        timeout_ms: int = 30000,
+        media_type: str | None = None,
+        timeout_ms: int | None = None,
         room_id: str | None = None,
         room_id_type: int | None = None,
         user_data: str | None = None,
@@ -222,7 +222,9 @@ class Client(Managed):
     ) -> JSON:
         """Starts a call from a robot account; returns ``{"CallId", "CallResult": [...]}``.
 
-        ``timeout_ms`` is the ringing timeout (10000-600000 ms); ``timeout`` (seconds), as on
+        ``media_type`` is ``"Audio"`` (the default) or ``"Video"``; ``timeout_ms`` is the
+        ringing timeout (10000-600000 ms, default 30000); ``room_id`` and ``room_id_type``
+        (:class:`tccall.RoomIdType`) choose the call's TRTC room. ``timeout`` (seconds), as on
         every network method, bounds this HTTP call. Not retried unless the request provably
         never reached Tencent.
         """
@@ -429,11 +431,12 @@ class Client(Managed):
         *,
         room_id: int | None = None,
         room_str: str | None = None,
-        privilege_map: int = 255,
+        privilege_map: int | None = None,
         expire: int | None = None,
         time: int | None = None,
     ) -> JSON:
-        """A TRTC PrivateMapKey for a numeric ``room_id`` or a string ``room_str``."""
+        """A TRTC PrivateMapKey for a numeric ``room_id`` or a string ``room_str``
+        (``privilege_map`` defaults to 255, every right)."""
         return self.call(
             "gen_private_map_key",
             _drop_none(
@@ -467,14 +470,15 @@ class Client(Managed):
         action: str,
         params: Mapping[str, Any] | None = None,
         *,
-        service: str = "trtc",
-        version: str = "2019-07-22",
+        service: str | None = None,
+        version: str | None = None,
         region: str | None = None,
         endpoint: str | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
     ) -> JSON:
-        """Any Cloud API 3.0 action; returns the contents of ``Response``."""
+        """Any Cloud API 3.0 action; returns the contents of ``Response``. ``service`` and
+        ``version`` default to ``"trtc"`` and ``"2019-07-22"``."""
         req = _cloud_request(action, params, service, version, region, endpoint)
         return self.call("cloud_api_request", req, timeout=timeout, cancel=cancel)
 
@@ -487,8 +491,8 @@ class Client(Managed):
         action: str,
         params: Mapping[str, Any] | None = None,
         *,
-        service: str = "trtc",
-        version: str = "2019-07-22",
+        service: str | None = None,
+        version: str | None = None,
         region: str | None = None,
         endpoint: str | None = None,
         timestamp: int | None = None,

@@ -10,6 +10,8 @@ import pytest
 import tccall
 from tccall import _ffi
 
+from conftest import KEY
+
 ROOT = Path(__file__).resolve().parents[3]
 VECTORS = ROOT.parent / "shared" / "vectors" / "official.json"
 
@@ -148,6 +150,41 @@ def test_every_header_symbol_is_wrapped():
     assert {op["c_function"] for op in table.values()} == {f"tccall_client_{op}" for op in ops}
     assert _ffi.LOCAL_OPERATIONS == {"gen_usersig", "verify_usersig", "gen_private_map_key", "sign_im_request",
                                      "sign_cloud_api_request"}
+
+
+def test_wrappers_send_no_defaults_of_their_own(monkeypatch):
+    """Optional parameters left out are left out of the request: the core fills its defaults."""
+    local_client = tccall.Client({"sdk_app_id": 1400000000, "secret_key": KEY, "im_endpoint": "http://127.0.0.1:9",
+                                  "retry": {"max_attempts": 1}, "cloud_api": {"secret_id": "AKIDexample",
+                                  "secret_key": "cloudkey", "endpoint": "http://127.0.0.1:9"}})
+    sent = []
+    real_call = tccall.Client.call
+
+    def spy(self, operation, request, **kw):
+        sent.append((operation, dict(request)))
+        return real_call(self, operation, request, **kw)
+
+    monkeypatch.setattr(tccall.Client, "call", spy)
+    with pytest.raises(tccall.TransportError):  # nothing listens: the request is what matters
+        local_client.start_call_by_robot("robot", ["alice"])
+    assert sent[-1] == ("start_call_by_robot", {"Robot_Account": "robot", "CalleeList_Account": ["alice"],
+                                                "CallInfo": {}})
+    key = local_client.gen_private_map_key("u1", room_id=1234, time=1000)["private_map_key"]
+    assert "privilege_map" not in sent[-1][1]
+    assert key == local_client.gen_private_map_key("u1", room_id=1234, privilege_map=255, time=1000)["private_map_key"]
+    signed = local_client.sign_cloud_api_request("DismissRoom", {"RoomId": 1}, timestamp=1700000000)
+    assert "service" not in sent[-1][1] and "version" not in sent[-1][1]
+    assert signed["headers"]["X-TC-Version"] == "2019-07-22" and "/trtc/tc3_request" in signed["headers"]["Authorization"]
+    with pytest.raises(tccall.TransportError):
+        local_client.cloud_api_request("DescribeRoom")
+    assert sent[-1] == ("cloud_api_request", {"action": "DescribeRoom"})
+    with pytest.raises(tccall.TransportError):
+        local_client.terminate_call("c1")
+    assert sent[-1] == ("terminate_call", {"call_id": "c1"})
+    with pytest.raises(tccall.TransportError):
+        local_client.terminate_call("c1", dismiss_room=False)
+    assert sent[-1] == ("terminate_call", {"call_id": "c1", "dismiss_room": False})
+    local_client.close()
 
 
 def test_codes_match_the_header():
