@@ -50,6 +50,8 @@ def _load() -> ctypes.CDLL:
         "tccall_client_new": ([c_char_p, out, out], c_int32),
         "tccall_client_free": ([c_void_p], None),
         "tccall_client_parse_webhook": ([c_void_p, c_char_p, c_char_p, c_size_t, out, out], c_int32),
+        # client, sign_header, sdkappid_header, body, body_len, out_json, out_err
+        "tccall_client_parse_trtc_webhook": ([c_void_p, c_char_p, c_char_p, c_char_p, c_size_t, out, out], c_int32),
         # client, op_name, request_json, options_json, cancel, out_json, out_err
         "tccall_client_call": ([c_void_p, c_char_p, c_char_p, c_char_p, c_void_p, out, out], c_int32),
         "tccall_cancel_new": ([], c_void_p),
@@ -83,15 +85,17 @@ def _load() -> ctypes.CDLL:
 
 lib = _load()
 
-# The operation table: [{"name", "family": "im" | "cloud_api" | "local", "retry", "c_function"}].
+# The operation table: [{"name", "family": "im" | "cloud_api" | "composite" | "local", "retry", "c_function"}].
 OPERATION_TABLE = tuple(json.loads(lib.tccall_operations()))
 # Every operation name tccall_client_call takes, in the library's order.
 OPERATIONS = tuple(op["name"] for op in OPERATION_TABLE)
-# Operations that never touch the network: no deadline, no cancel token, no Ctrl-C poll.
+# Operations that never touch the network (family "local"): no deadline, no cancel token, no
+# Ctrl-C poll. Every other family ("im", "cloud_api", "composite") is a network operation.
 LOCAL_OPERATIONS = frozenset(op["name"] for op in OPERATION_TABLE if op["family"] == "local")
 DECLARED = frozenset(
     ["tccall_version", "tccall_abi_version", "tccall_operations", "tccall_strerror", "tccall_string_free",
-     "tccall_client_new", "tccall_client_free", "tccall_client_parse_webhook", "tccall_client_call",
+     "tccall_client_new", "tccall_client_free", "tccall_client_parse_webhook", "tccall_client_parse_trtc_webhook",
+     "tccall_client_call",
      "tccall_cancel_new", "tccall_cancel_cancel", "tccall_cancel_set_poll", "tccall_cancel_free",
      "tccall_sandbox_start", "tccall_sandbox_info", "tccall_sandbox_control", "tccall_sandbox_free"]
     + [op["c_function"] for op in OPERATION_TABLE]

@@ -504,13 +504,49 @@ class Client(Managed):
 
     # -- webhooks -------------------------------------------------------------------
 
-    def parse_webhook(self, query_string: str, body: bytes) -> JSON:
-        """Verifies (SdkAppid, Sign, RequestTime) and parses an inbound webhook.
+    def parse_webhook(self, query_string: str, body: bytes) -> WebhookEvent:
+        """Verifies (SdkAppid, Sign, RequestTime) and parses an inbound Call or Desk webhook
+        (Tencent's IM callback protocol).
 
         Pass the raw query string and the raw body bytes exactly as received. Returns
-        ``{"command", "event", "sdk_app_id", "client_ip", "opt_platform", "signature_verified", "reply"}``;
-        answer the HTTP request with ``reply``. Raises :class:`tccall.WebhookError` subclasses on failure.
+        ``{"command", "event", "sdk_app_id", "client_ip", "opt_platform", "signature_verified",
+        "duplicate", "reply"}``; answer the HTTP request with ``reply`` (HTTP 200).
+        ``duplicate`` is true when the same event was parsed within ``webhook.dedupe_window_s``
+        (Tencent redelivers; best effort, this process only). Raises
+        :class:`tccall.WebhookError` (codes 501-504) on failure.
         """
         if isinstance(body, str):
             body = body.encode("utf-8")
-        return self._invoke(_ffi.lib.tccall_client_parse_webhook, query_string.encode("utf-8"), bytes(body), len(body))
+        return self._invoke(  # type: ignore[return-value]
+            _ffi.lib.tccall_client_parse_webhook, query_string.encode("utf-8"), bytes(body), len(body)
+        )
+
+    def parse_trtc_webhook(self, sign: str | None, sdk_app_id: str | int | None, body: bytes) -> TrtcWebhookEvent:
+        """Verifies and parses a TRTC room or media callback (enter, exit, dismiss, ...).
+
+        ``sign`` and ``sdk_app_id`` are the values of the request's ``Sign`` and ``SdkAppId``
+        headers (``None`` when absent); ``body`` is the raw body, exactly as received (the
+        signature covers its bytes). ``SdkAppId`` must be this app's (503); with
+        ``webhook.trtc_key`` configured, ``Sign`` must be ``base64(HMAC-SHA256(key, body))``
+        (501; a missing one is refused unless ``webhook.require_sign.trtc`` is false); then
+        the body must be a TRTC event (504). Returns a :class:`tccall.types.TrtcWebhookEvent`;
+        answer the HTTP request with its ``reply`` (``{"code":0}``, HTTP 200).
+        """
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        body = bytes(body)
+        return self._invoke(  # type: ignore[return-value]
+            _ffi.lib.tccall_client_parse_trtc_webhook,
+            None if sign is None else sign.encode("utf-8"),
+            None if sdk_app_id is None else str(sdk_app_id).encode("utf-8"),
+            body,
+            len(body),
+        )
+
+    def parse_trtc_webhook_request(self, headers: Mapping[str, str] | Any, body: bytes) -> TrtcWebhookEvent:
+        """:meth:`parse_trtc_webhook` for any web framework: ``headers`` is the request's
+        headers (any mapping; ``Sign`` and ``SdkAppId`` are looked up case-insensitively),
+        ``body`` its raw bytes. E.g. ``client.parse_trtc_webhook_request(self.headers, raw)``
+        in ``http.server``, ``(request.headers, request.get_data())`` in Flask,
+        ``(request.headers, await request.body())`` in Starlette."""
+        return self.parse_trtc_webhook(_header(headers, "Sign"), _header(headers, "SdkAppId"), body)
