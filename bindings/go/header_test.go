@@ -2,8 +2,10 @@ package tccall
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -84,11 +86,13 @@ func TestEveryHeaderFunctionIsWrapped(t *testing.T) {
 		t.Fatalf("header functions not used by the Go package: %v", missing)
 	}
 
-	// Every tccall_client_<op> taking a request is in the table, so Call reaches it.
+	// Every tccall_client_* export is in the table, so Call reaches it, or is one of those the
+	// package calls directly (checked above).
+	direct := map[string]bool{"new": true, "free": true, "call": true, "parse_webhook": true, "parse_trtc_webhook": true}
 	for _, name := range names {
 		op, ok := strings.CutPrefix(name, "tccall_client_")
-		if ok && !byFunction[name] && op != "new" && op != "free" && op != "parse_webhook" && op != "call" {
-			t.Errorf("%s is not in the library's operation table", name)
+		if ok && !byFunction[name] && !direct[op] {
+			t.Errorf("%s is neither in the library's operation table nor called directly", name)
 		}
 	}
 	got := Operations()
@@ -96,6 +100,70 @@ func TestEveryHeaderFunctionIsWrapped(t *testing.T) {
 	sort.Strings(got)
 	if strings.Join(ops, ",") != strings.Join(got, ",") {
 		t.Fatalf("Operations() = %v, header has %v", got, ops)
+	}
+}
+
+// callOnly lists operations of the library's table that have no typed method, with the
+// reason; Call reaches them by name. Empty: every operation has one.
+var callOnly = map[string]string{}
+
+// methodName is the Go method of an operation: "end_call" -> "EndCall",
+// "gen_usersig" -> "GenUserSig", "sign_cloud_api_request" -> "SignCloudAPIRequest".
+func methodName(op string) string {
+	words := map[string]string{"im": "IM", "api": "API", "usersig": "UserSig", "id": "ID", "trtc": "TRTC"}
+	var b strings.Builder
+	for _, w := range strings.Split(op, "_") {
+		if s, ok := words[w]; ok {
+			b.WriteString(s)
+		} else if w != "" {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
+}
+
+// Every entry of the library's operation table (the list comes from tccall_operations(),
+// not from this file) has a typed method on *Client, or is listed in callOnly; a network
+// operation's method takes a context.Context first, a local one's does not.
+func TestEveryOperationHasAMethod(t *testing.T) {
+	table := operationTable()
+	if len(table) < 20 {
+		t.Fatalf("the library's table has %d operations", len(table))
+	}
+	ctxType := reflect.TypeOf((*context.Context)(nil)).Elem()
+	client := reflect.TypeOf((*Client)(nil))
+	families := map[string]bool{"im": true, "cloud_api": true, "composite": true, "local": true}
+	for name, op := range table {
+		if !families[op.Family] || op.CFunction != "tccall_client_"+name {
+			t.Errorf("%s: family %q, c_function %q", name, op.Family, op.CFunction)
+		}
+		if op.network != (op.Family != "local") {
+			t.Errorf("%s: network = %v for family %q", name, op.network, op.Family)
+		}
+		m, ok := client.MethodByName(methodName(name))
+		if !ok {
+			if callOnly[name] == "" {
+				t.Errorf("operation %s has no method %s (add one, or list it in callOnly with the reason)", name, methodName(name))
+			}
+			continue
+		}
+		takesCtx := m.Type.NumIn() > 1 && m.Type.In(1) == ctxType
+		if takesCtx != op.network {
+			t.Errorf("%s: takes a context = %v, but the operation's family is %q", m.Name, takesCtx, op.Family)
+		}
+	}
+	for name := range callOnly {
+		if table[name] == nil {
+			t.Errorf("callOnly lists %s, which the library does not have", name)
+		}
+	}
+	for _, want := range []string{"terminate_call", "block_user"} {
+		if table[want] == nil {
+			t.Errorf("the library's table lacks %s", want)
+		}
+	}
+	if table["terminate_call"] != nil && table["terminate_call"].Family != "composite" {
+		t.Errorf("terminate_call is %q, not composite", table["terminate_call"].Family)
 	}
 }
 

@@ -130,14 +130,17 @@ func (c *Client) acquire() (*C.tccall_client, error) {
 // operation is one entry of the library's operation table (tccall_operations).
 type operation struct {
 	Name      string `json:"name"`
-	Family    string `json:"family"` // "im", "cloud_api" or "local" (no network)
+	Family    string `json:"family"` // "im", "cloud_api", "composite" (several requests) or "local"
 	Retry     any    `json:"retry"`
 	CFunction string `json:"c_function"`
 	cname     *C.char
+	network   bool // every family but "local": the context's deadline and cancellation apply
 }
 
-// operationTable reads the library's operation table once; each name is kept as a C
-// string for the life of the process.
+// operationTable is the library's operation table, name -> operation, read from
+// tccall_operations() once; each name is kept as a C string for the life of the process.
+// Nothing here lists operations by hand: a new operation in the library is reachable
+// through Call at once.
 var operationTable = sync.OnceValue(func() map[string]*operation {
 	var list []*operation
 	if err := json.Unmarshal([]byte(C.GoString(C.tccall_operations())), &list); err != nil {
@@ -146,6 +149,7 @@ var operationTable = sync.OnceValue(func() map[string]*operation {
 	ops := make(map[string]*operation, len(list))
 	for _, op := range list {
 		op.cname = C.CString(op.Name)
+		op.network = op.Family != "local"
 		ops[op.Name] = op
 	}
 	return ops
@@ -187,13 +191,17 @@ func (c *Client) Call(ctx context.Context, op string, req any) (json.RawMessage,
 
 // run calls tccall_client_call. Without a deadline or a Done channel (context.Background())
 // it passes no options and no cancel token; otherwise the deadline becomes deadline_ms and
-// cancellation a tccall_cancel token cancelled from context.AfterFunc.
+// cancellation a tccall_cancel token cancelled from context.AfterFunc. A local operation
+// does no I/O, so it gets neither.
 func (c *Client) run(ctx context.Context, op *operation, text string) (json.RawMessage, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, contextError(err)
+	}
+	if !op.network {
+		ctx = context.Background()
 	}
 	ptr, err := c.acquire()
 	if err != nil {
