@@ -321,6 +321,38 @@ func TestSignRequests(t *testing.T) {
 	if again.Headers["Authorization"] != api.Headers["Authorization"] {
 		t.Fatalf("signing is not deterministic")
 	}
+	// Service and version left empty are the library's: trtc, 2019-07-22.
+	if api.Headers["X-TC-Version"] != "2019-07-22" || !strings.Contains(api.Headers["Authorization"], "/trtc/tc3_request") {
+		t.Fatalf("%+v", api.Headers)
+	}
+}
+
+// Optional fields left zero are left out of the request: the library fills its defaults
+// (the wrapper keeps none of its own).
+func TestRequestsCarryNoDefaultsOfTheWrapper(t *testing.T) {
+	for _, tc := range []struct {
+		req  any
+		want string
+	}{
+		{StartCallByRobotRequest{RobotAccount: "r", CalleeAccounts: []string{"a"}},
+			`{"Robot_Account":"r","CalleeList_Account":["a"],"CallInfo":{}}`},
+		{CloudAPIRequest{Action: "DismissRoom"}, `{"action":"DismissRoom"}`},
+		{PrivateMapKeyRequest{UserID: "u", RoomID: 1}, `{"user_id":"u","room_id":1}`},
+	} {
+		b, err := json.Marshal(tc.req)
+		if err != nil || string(b) != tc.want {
+			t.Errorf("%T: %s, %v; want %s", tc.req, b, err, tc.want)
+		}
+	}
+	c := localClient(t)
+	deflt, err := c.GenPrivateMapKey(PrivateMapKeyRequest{UserID: "u", RoomID: 1, Time: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := c.GenPrivateMapKey(PrivateMapKeyRequest{UserID: "u", RoomID: 1, Time: 1000, PrivilegeMap: 255})
+	if deflt.PrivateMapKey != all.PrivateMapKey {
+		t.Fatal("the default privilege_map is not 255")
+	}
 }
 
 func TestErrorIs(t *testing.T) {
@@ -337,6 +369,7 @@ func TestErrorIs(t *testing.T) {
 		{302, []error{ErrService, ErrNotFound}, []error{ErrRateLimited}},
 		{303, []error{ErrService, ErrRateLimited}, []error{ErrNotFound}},
 		{304, []error{ErrService, ErrServiceUnavailable}, []error{ErrAuth}},
+		{306, []error{ErrService, ErrAppConfig}, []error{ErrServiceUnavailable, ErrNotFound}},
 		{401, []error{ErrAuth}, []error{ErrUserSigExpired, ErrUserSigInvalid}},
 		{402, []error{ErrAuth, ErrUserSigExpired}, []error{ErrUserSigInvalid}},
 		{403, []error{ErrAuth, ErrUserSigInvalid}, []error{ErrUserSigExpired}},

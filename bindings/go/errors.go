@@ -117,11 +117,15 @@ var (
 	ErrNotFound           = sentinel(CodeNotFound, "not found or already ended")
 	ErrRateLimited        = sentinel(CodeRateLimited, "rate limited")
 	ErrServiceUnavailable = sentinel(CodeServiceUnavailable, "service unavailable")
-	ErrAuth               = sentinel(400, "authentication failed") // 4xx: credentials refused, UserSig checks
-	ErrUserSigExpired     = sentinel(CodeUserSigExpired, "UserSig expired")
-	ErrUserSigInvalid     = sentinel(CodeUserSigInvalid, "UserSig invalid")
-	ErrWebhook            = sentinel(500, "webhook rejected") // 5xx: signature, stale, app mismatch, malformed
-	ErrInternal           = sentinel(CodeInternal, "internal error")
+	// ErrAppConfig (306): the app is not set up for this (SDKAppID, its package and IP
+	// allow-list, the data center; for 70016/70020 the message asks whether im_region is
+	// right). Retrying does not help.
+	ErrAppConfig      = sentinel(CodeAppConfig, "the app is not set up for this")
+	ErrAuth           = sentinel(400, "authentication failed") // 4xx: credentials refused, UserSig checks
+	ErrUserSigExpired = sentinel(CodeUserSigExpired, "UserSig expired")
+	ErrUserSigInvalid = sentinel(CodeUserSigInvalid, "UserSig invalid")
+	ErrWebhook        = sentinel(500, "webhook rejected") // 5xx: signature, stale, app mismatch, malformed
+	ErrInternal       = sentinel(CodeInternal, "internal error")
 	// ErrClosed matches calls on a closed Client or Sandbox (they are also
 	// ErrInvalidArgument, code 101).
 	ErrClosed = sentinel(CodeNullArgument, "client is closed")

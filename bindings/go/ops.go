@@ -59,7 +59,7 @@ func (c *Client) GetCallInfo(ctx context.Context, callID string) (*CallInfoResul
 
 // RobotCallInfo is the CallInfo of a StartCallByRobot request.
 type RobotCallInfo struct {
-	MediaType  string `json:"MediaType"`            // "Audio" or "Video"; "" means "Audio"
+	MediaType  string `json:"MediaType,omitempty"`  // "Audio" or "Video"; "" leaves it to the library: "Audio"
 	RoomID     string `json:"RoomId,omitempty"`     // a TRTC room id, as a string
 	RoomIDType int    `json:"RoomIdType,omitempty"` // 1 numeric, 2 string
 }
@@ -68,8 +68,9 @@ type RobotCallInfo struct {
 type StartCallByRobotRequest struct {
 	RobotAccount   string   `json:"Robot_Account"`
 	CalleeAccounts []string `json:"CalleeList_Account"`
-	// Timeout is the ringing timeout in milliseconds, 10000 to 600000; 0 means 30000.
-	Timeout  int           `json:"Timeout"`
+	// Timeout is the ringing timeout in milliseconds, 10000 to 600000; 0 leaves it to the
+	// library: 30000.
+	Timeout  int           `json:"Timeout,omitempty"`
 	UserData string        `json:"UserData,omitempty"` // at most 1000 bytes, passed to the callees
 	CallInfo RobotCallInfo `json:"CallInfo"`
 	// OfflinePushInfo is Chat's offline push object (PushFlag, Title, Desc, Ext, ...),
@@ -94,12 +95,6 @@ type StartCallResult struct {
 // (v4/call_engine_http_srv/start_call_by_robot). It is retried only when the request
 // provably never reached Tencent, so it never rings twice.
 func (c *Client) StartCallByRobot(ctx context.Context, req StartCallByRobotRequest) (*StartCallResult, error) {
-	if req.Timeout == 0 {
-		req.Timeout = 30000
-	}
-	if req.CallInfo.MediaType == "" {
-		req.CallInfo.MediaType = "Audio"
-	}
 	return call[StartCallResult](ctx, c, "start_call_by_robot", req)
 }
 
@@ -359,7 +354,7 @@ type PrivateMapKeyRequest struct {
 	UserID       string `json:"user_id"`
 	RoomID       uint32 `json:"room_id,omitempty"`
 	RoomStr      string `json:"room_str,omitempty"`
-	PrivilegeMap uint32 `json:"privilege_map,omitempty"` // 0 means 255 (every right)
+	PrivilegeMap uint32 `json:"privilege_map,omitempty"` // 0 leaves it to the library: 255 (every right)
 	Expire       int64  `json:"expire_s,omitempty"`      // seconds; 0 means 180 days
 	Time         int64  `json:"time,omitempty"`          // unix seconds; 0 means now
 }
@@ -391,27 +386,17 @@ func (c *Client) IMRequest(ctx context.Context, path string, body any) (json.Raw
 
 // CloudAPIRequest is a Cloud API 3.0 action for Client.CloudAPIRequest.
 type CloudAPIRequest struct {
-	Service  string `json:"service"` // "" means "trtc"
-	Version  string `json:"version"` // "" means "2019-07-22"
+	Service  string `json:"service,omitempty"` // "" leaves it to the library: "trtc"
+	Version  string `json:"version,omitempty"` // "" leaves it to the library: "2019-07-22"
 	Action   string `json:"action"`
 	Region   string `json:"region,omitempty"`   // "" means the config's cloud_api.region
 	Params   any    `json:"params,omitempty"`   // the action's parameters
 	Endpoint string `json:"endpoint,omitempty"` // "" means the config's cloud_api.endpoint
 }
 
-func (r *CloudAPIRequest) defaults() {
-	if r.Service == "" {
-		r.Service = "trtc"
-	}
-	if r.Version == "" {
-		r.Version = "2019-07-22"
-	}
-}
-
 // CloudAPIRequest sends any Cloud API 3.0 action, TC3-signed, and returns the contents of
 // Response. Retried only when the request provably never reached Tencent.
 func (c *Client) CloudAPIRequest(ctx context.Context, req CloudAPIRequest) (json.RawMessage, error) {
-	req.defaults()
 	return c.Call(ctx, "cloud_api_request", req)
 }
 
@@ -438,6 +423,5 @@ type SignCloudAPIRequest struct {
 
 // SignCloudAPIRequest builds a TC3-signed Cloud API request without sending it.
 func (c *Client) SignCloudAPIRequest(req SignCloudAPIRequest) (*SignedRequest, error) {
-	req.defaults()
 	return call[SignedRequest](context.Background(), c, "sign_cloud_api_request", req)
 }

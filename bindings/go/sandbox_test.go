@@ -241,6 +241,29 @@ func TestSandboxStartCallByRobot(t *testing.T) {
 	if rec, err := c.GetCallRecord(bg, res.CallID); err != nil || rec.CallRecord.CallResult != "Cancel" {
 		t.Fatalf("%+v, %v", rec, err)
 	}
+
+	// Without Timeout and MediaType the library's defaults apply (30000 ms, Audio).
+	res, err = c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: robot, CalleeAccounts: []string{callee}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := c.GetCallInfo(bg, res.CallID); err != nil || info.CallInfo.MediaType != "Audio" {
+		t.Fatalf("%+v, %v", info, err)
+	}
+	c.EndCall(bg, res.CallID)
+}
+
+// 60020 (no Call package) is the app's configuration: ErrAppConfig, not retried.
+func TestSandboxAppConfigError(t *testing.T) {
+	c := sandboxClient(t, nil)
+	control(t, "POST", "/_sandbox/faults", map[string]any{"match": "get_call_info", "kind": "im_error", "code": 60020, "count": 1}, nil)
+	_, err := c.GetCallInfo(bg, unique("call"))
+	if !errors.Is(err, ErrAppConfig) || !errors.Is(err, ErrService) || IsRetryable(err) {
+		t.Fatalf("%v", err)
+	}
+	if e := asError(t, err, CodeAppConfig); e.ServiceCode != "60020" || e.Attempts != 1 {
+		t.Fatalf("%+v", e)
+	}
 }
 
 func TestSandboxRooms(t *testing.T) {
