@@ -524,3 +524,207 @@ fn call_callbacks_can_go_unsigned_while_desk_keeps_its_sign() {
         rx.quiet();
     }
 }
+
+// ---------------------------------------------------------------- TRTC room webhooks
+
+/// base64(HMAC-SHA256(key, body)), computed here, independently of the sandbox.
+fn hmac_b64(key: &str, body: &[u8]) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// Sets the TRTC callback in-process; returns the answer.
+fn trtc_callback(sb: &Sandbox, body: Value) -> Value {
+    ctl(sb, "POST", "/_sandbox/trtc/callback", body)
+}
+
+/// The next TRTC webhook, checked: headers, Sign over the exact bytes (when `key`), the
+/// doc's tab layout. Returns (EventType, RoomId, UserId, the parsed body, the hook).
+fn next_event(rx: &Receiver, key: Option<&str>) -> (u64, Value, Value, Value, Hook) {
+    let hook = rx.next();
+    assert_eq!(hook.path, "/hook", "no query parameters");
+    assert_eq!(hook.header("Content-Type"), Some("application/json"));
+    assert_eq!(hook.header("SdkAppId"), Some("1400000001"));
+    match key {
+        Some(k) => assert_eq!(hook.header("Sign"), Some(hmac_b64(k, &hook.body).as_str())),
+        None => assert_eq!(hook.header("Sign"), None),
+    }
+    let v = hook.json();
+    assert!(hook.body.starts_with(b"{\n\t\"EventGroupId\":\t1,\n\t\"EventType\":\t"), "the doc's layout");
+    assert_ne!(hook.body, serde_json::to_vec(&v).unwrap(), "not compact: receivers must keep the raw bytes");
+    let info = &v["EventInfo"];
+    let now_ms = tccall::transport::unix_now() * 1000;
+    let ts = v["CallbackTs"].as_u64().unwrap();
+    assert!(ts.abs_diff(now_ms) < 10_000, "CallbackTs in ms");
+    assert_eq!(info["EventTs"].as_u64(), Some(info["EventMsTs"].as_u64().unwrap() / 1000));
+    assert!(info["UniqueId"].as_u64().is_some());
+    let t = v["EventType"].as_u64().unwrap();
+    if t == 103 || t == 104 {
+        let fixed =
+            (info["Role"].clone(), info["TerminalType"].clone(), info["UserType"].clone(), info["Reason"].clone());
+        assert_eq!(fixed, (json!(20), json!(3), json!(3), json!(1)));
+    }
+    (t, info["RoomId"].clone(), info["UserId"].clone(), v.clone(), hook)
+}
+
+/// The next `n` events as (EventType, RoomId, UserId), all signed with `key`.
+fn events(rx: &Receiver, key: Option<&str>, n: usize) -> Vec<(u64, Value, Value)> {
+    (0..n).map(|_| next_event(rx, key)).map(|(t, r, u, _, _)| (t, r, u)).collect()
+}
+
+#[test]
+fn trtc_room_events_are_signed_over_their_exact_bytes() {
+    let sb = sandbox();
+    let rx = Receiver::start();
+    let key = "sandboxKey123";
+    let answer = trtc_callback(&sb, json!({"url": rx.url, "key": key}));
+    assert_eq!(answer, json!({"url": rx.url, "signed": true, "repeat": 1}));
+    assert_eq!(ctl(&sb, "GET", "/_sandbox/trtc/callback", Value::Null), answer);
+    assert_eq!(sb.state()["trtc_callback"], answer);
+
+    // A numeric room with two users: 101, 103, 103 (RoomId a number).
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": 1234, "users": ["u1", "u2"]}));
+    let (t, room, user, first, _) = next_event(&rx, Some(key));
+    assert_eq!((t, room, user), (101, json!(1234), json!("u1")));
+    assert!(first["EventInfo"].get("Role").is_none(), "101 carries no role");
+    assert_eq!(events(&rx, Some(key), 2), [(103, json!(1234), json!("u1")), (103, json!(1234), json!("u2"))]);
+    // RemoveUser one: 104.
+    assert_eq!(post(&sb, "RemoveUser", json!({"SdkAppId": APP, "RoomId": 1234, "UserIds": ["u1"]})), "");
+    assert_eq!(events(&rx, Some(key), 1), [(104, json!(1234), json!("u1"))]);
+    // DismissRoom: 104 for the one left, then 102 (no UserId).
+    assert_eq!(post(&sb, "DismissRoom", json!({"SdkAppId": APP, "RoomId": 1234})), "");
+    assert_eq!(events(&rx, Some(key), 2), [(104, json!(1234), json!("u2")), (102, json!(1234), Value::Null)]);
+    rx.quiet();
+
+    // The log: one trtc_webhook entry per delivery, never the key or the Sign.
+    let log = sb.log();
+    let hooks: Vec<&Value> = log.iter().filter(|e| e["kind"] == "trtc_webhook").collect();
+    let types: Vec<u64> = hooks.iter().map(|e| e["event_type"].as_u64().unwrap()).collect();
+    assert_eq!(types, [101, 103, 103, 104, 104, 102]);
+    for e in &hooks {
+        assert_eq!(
+            (e["room"].clone(), e["http_status"].clone(), e["error"].clone()),
+            (json!(1234), json!(200), Value::Null)
+        );
+        assert_eq!(
+            (e["attempt"].clone(), e["signed"].clone(), e["url"].clone()),
+            (json!(1), json!(true), json!(rx.url))
+        );
+    }
+    let uniques: std::collections::BTreeSet<u64> = hooks.iter().map(|e| e["unique_id"].as_u64().unwrap()).collect();
+    assert_eq!(uniques.len(), 6, "a UniqueId per event");
+    let text = serde_json::to_string(&log).unwrap();
+    assert!(!text.contains(key), "the key is never logged");
+}
+
+#[test]
+fn a_call_room_reports_its_life_by_trtc_events() {
+    let sb = sandbox();
+    let rx = Receiver::start();
+    let key = "K1";
+    trtc_callback(&sb, json!({"url": rx.url, "key": key}));
+    // Start: the call's room is created and the robot (caller) enters. RoomIdType 1 "1234":
+    // the events name the numeric room, a JSON number.
+    let v = robot_call(&sb, "1234", Some(1));
+    let id = v["Response"]["CallId"].as_str().unwrap().to_string();
+    assert_eq!(events(&rx, Some(key), 2), [(101, json!(1234), json!("robot")), (103, json!(1234), json!("robot"))]);
+    // Answer: alice enters.
+    ctl(&sb, "POST", &format!("/_sandbox/calls/{id}/members"), json!({"user": "alice", "action": "Answer"}));
+    assert_eq!(events(&rx, Some(key), 1), [(103, json!(1234), json!("alice"))]);
+    // End: both exit, the room is dismissed.
+    assert_eq!(im(&sb, "v4/call_engine_http_srv/end_call", json!({"CallId": id}))["ErrorCode"], 0);
+    assert_eq!(
+        events(&rx, Some(key), 3),
+        [(104, json!(1234), json!("robot")), (104, json!(1234), json!("alice")), (102, json!(1234), Value::Null)]
+    );
+    // A string-room call hung up by its callee: the callee exits, the call ends, the robot
+    // exits and the room goes.
+    let v = robot_call(&sb, "r-9", Some(2));
+    let id = v["Response"]["CallId"].as_str().unwrap().to_string();
+    ctl(&sb, "POST", &format!("/_sandbox/calls/{id}/members"), json!({"user": "alice", "action": "Answer"}));
+    ctl(&sb, "POST", &format!("/_sandbox/calls/{id}/members"), json!({"user": "alice", "action": "Hangup"}));
+    let r = || json!("r-9");
+    assert_eq!(
+        events(&rx, Some(key), 6),
+        [
+            (101, r(), json!("robot")),
+            (103, r(), json!("robot")),
+            (103, r(), json!("alice")),
+            (104, r(), json!("alice")),
+            (104, r(), json!("robot")),
+            (102, r(), Value::Null)
+        ]
+    );
+    rx.quiet();
+}
+
+#[test]
+fn repeat_delivers_each_event_with_identical_bytes() {
+    let sb = sandbox();
+    let rx = Receiver::start();
+    let key = "abcDEF0123456789abcDEF0123456789";
+    assert_eq!(trtc_callback(&sb, json!({"url": rx.url, "key": key, "repeat": 2}))["repeat"], 2);
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": "r1", "users": ["u1"]}));
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let (t1, room, _, _, a) = next_event(&rx, Some(key));
+        let (t2, _, _, _, b) = next_event(&rx, Some(key));
+        assert_eq!((t1, t2, room), (seen.len() as u64 * 2 + 101, seen.len() as u64 * 2 + 101, json!("r1")));
+        assert_eq!(a.body, b.body, "a duplicate is the same bytes");
+        assert_eq!(a.header("Sign"), b.header("Sign"));
+        seen.push(a.body);
+    }
+    assert_ne!(seen[0], seen[1]);
+    rx.quiet();
+    let attempts: Vec<(Value, Value)> = sb
+        .log()
+        .iter()
+        .filter(|e| e["kind"] == "trtc_webhook")
+        .map(|e| (e["event_type"].clone(), e["attempt"].clone()))
+        .collect();
+    assert_eq!(
+        attempts,
+        [(json!(101), json!(1)), (json!(101), json!(2)), (json!(103), json!(1)), (json!(103), json!(2))]
+    );
+}
+
+#[test]
+fn without_a_key_there_is_no_sign_and_the_callback_is_checked() {
+    let sb = sandbox();
+    let rx = Receiver::start();
+    assert_eq!(trtc_callback(&sb, json!({"url": rx.url, "key": null}))["signed"], false);
+    ctl(&sb, "POST", "/_sandbox/rooms", json!({"room_id": 8, "users": []}));
+    let (t, room, user, _, hook) = next_event(&rx, None);
+    assert_eq!((t, room, user), (101, json!(8), Value::Null), "a room created empty names no user");
+    assert_eq!(hook.header("SdkAppId"), Some("1400000001"));
+    rx.quiet();
+    // Bad values are 400 and leave the callback as it was.
+    for bad in [
+        json!({"url": "ftp://x"}),
+        json!({"url": rx.url, "key": ""}),
+        json!({"url": rx.url, "key": "with-dash"}),
+        json!({"url": rx.url, "key": "k".repeat(33)}),
+        json!({"url": rx.url, "key": 5}),
+        json!({"url": rx.url, "repeat": 0}),
+        json!({"url": rx.url, "repeat": 11}),
+        json!({"url": rx.url, "repeat": "2"}),
+        json!({"url": rx.url, "token": "x"}),
+    ] {
+        assert_eq!(sb.control("POST", "/_sandbox/trtc/callback", &bad).0, 400, "{bad}");
+    }
+    assert_eq!(sb.control("DELETE", "/_sandbox/trtc/callback", &Value::Null).0, 405);
+    assert_eq!(ctl(&sb, "GET", "/_sandbox/trtc/callback", Value::Null)["url"], json!(rx.url));
+    // url null clears: no more events.
+    let cleared = trtc_callback(&sb, json!({"url": null}));
+    assert_eq!(cleared, json!({"url": null, "signed": false, "repeat": 1}));
+    assert!(sb.state()["trtc_callback"].is_null());
+    assert_eq!(post(&sb, "DismissRoom", json!({"SdkAppId": APP, "RoomId": 8})), "");
+    rx.quiet();
+    // Reset clears it too.
+    trtc_callback(&sb, json!({"url": rx.url}));
+    sb.reset();
+    assert!(ctl(&sb, "GET", "/_sandbox/trtc/callback", Value::Null)["url"].is_null());
+}

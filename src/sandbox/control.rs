@@ -4,7 +4,7 @@
 //! | method and path | body | result |
 //! | --- | --- | --- |
 //! | `GET /_sandbox/health` | | `{"ok": true}` |
-//! | `GET /_sandbox/state` | | `{calls, records, rooms, sessions, callback, desk_callback, faults}`; a room is `{RoomId, users, CallId, blocked}` (`RoomId` a number or a string: different rooms; `blocked` is `{"user": IsMute}`) |
+//! | `GET /_sandbox/state` | | `{calls, records, rooms, sessions, callback, desk_callback, trtc_callback, faults}`; a room is `{RoomId, users, CallId, blocked}` (`RoomId` a number or a string: different rooms; `blocked` is `{"user": IsMute}`) |
 //! | `GET /_sandbox/log` | | `{"entries": [...]}` (API requests carry `connection`, a number per TCP connection, and `tls`) |
 //! | `GET /_sandbox/connections` | | `{"accepted", "tls_handshakes", "tls_resumed", "open", "refused", "evicted"}` |
 //! | `POST /_sandbox/reset` | | `{"ok": true}`: state, faults, log and connection counters cleared |
@@ -13,6 +13,8 @@
 //! | `POST /_sandbox/rooms` | `{room_id: 1234 \| "r", users[]}` | `{RoomId, users}` |
 //! | `POST /_sandbox/desk/sessions` | `{session_id?, client_user_id, customer_service_id?, state?, agent_id?, ...}` | `{"SessionId"}` |
 //! | `POST /_sandbox/desk/callback` | `{url}` (`null` clears) | `{"url"}` |
+//! | `POST /_sandbox/trtc/callback` | `{url, key?, repeat?}` (`url` `null` clears) | `{"url", "signed", "repeat"}` |
+//! | `GET /_sandbox/trtc/callback` | | `{"url", "signed", "repeat"}` (`url` `null` when unset) |
 //! | `POST /_sandbox/faults` | see `Faults::add_json` | the armed fault |
 //! | `GET /_sandbox/faults`, `DELETE /_sandbox/faults` | | list / clear |
 //!
@@ -31,10 +33,18 @@
 //! lives in the TRTC room of that kind (created for it when missing, and then dismissed when
 //! the call ends), and its members who are `Calling` are that room's users.
 //!
+//! `POST /_sandbox/trtc/callback` sets where TRTC room events go, as the TRTC console
+//! would: `url` (http or https; `null` or absent clears it), `key` (1-32 letters and digits
+//! signing each body into the `Sign` header; `null` or absent sends no `Sign`), `repeat`
+//! (1-10, default 1: each event is delivered that many times with identical bytes, since
+//! Tencent's retries make duplicates normal). The answer never shows the key, only whether
+//! one is set (`signed`). `POST /_sandbox/reset` clears it. Events are listed in `trtc`.
+//!
 //! Errors are `{"error": "..."}` with 400 (bad input), 404 (unknown path, call, or
 //! session) or 405 (wrong method).
 
 use super::state::{NewCall, Refusal, RoomKey, Session, LIVE_SESSION_STATES};
+use super::trtc::TrtcCallback;
 use super::Shared;
 use crate::transport::unix_now;
 use serde_json::{json, Map, Value};
@@ -81,6 +91,8 @@ pub fn handle(sh: &Shared, method: &str, path: &str, body: &[u8]) -> Answer {
         ("POST", ["rooms"]) => with_body(&|b| create_room(sh, b)),
         ("POST", ["desk", "sessions"]) => with_body(&|b| create_session(sh, b)),
         ("POST", ["desk", "callback"]) => with_body(&|b| desk_callback(sh, b)),
+        ("POST", ["trtc", "callback"]) => with_body(&|b| trtc_callback(sh, b)),
+        ("GET", ["trtc", "callback"]) => (200, TrtcCallback::json(sh.world().trtc_callback.as_ref())),
         ("POST", ["faults"]) => match serde_json::from_slice::<Value>(body) {
             Ok(v) => match sh.faults.add_json(&v) {
                 Ok(f) => (200, f),
@@ -97,7 +109,8 @@ pub fn handle(sh: &Shared, method: &str, path: &str, body: &[u8]) -> Answer {
             _,
             ["health" | "state" | "log" | "connections" | "reset" | "calls" | "rooms" | "faults"]
             | ["calls", _, "members"]
-            | ["desk", "sessions" | "callback"],
+            | ["desk", "sessions" | "callback"]
+            | ["trtc", "callback"],
         ) => error(405, format!("{method} is not allowed on {path}")),
         _ => error(404, format!("no control endpoint {path}")),
     }
@@ -195,7 +208,7 @@ fn create_room(sh: &Shared, b: &Map<String, Value>) -> Answer {
         let users = users(b, "users")?;
         let answer = json!({"RoomId": match &key { RoomKey::Num(n) => json!(n), RoomKey::Str(s) => json!(s) },
                             "users": users});
-        sh.with_world(|w| w.create_room(key, users));
+        sh.with_world(|w| w.create_room(key, users, super::log::now_ms()));
         Ok((200, answer))
     };
     run().unwrap_or_else(|a| a)
@@ -242,4 +255,27 @@ fn desk_callback(sh: &Shared, b: &Map<String, Value>) -> Answer {
     }
     sh.with_world(|w| w.desk_callback = url.clone());
     (200, json!({"url": url}))
+}
+
+fn trtc_callback(sh: &Shared, b: &Map<String, Value>) -> Answer {
+    if let Some(k) = b.keys().find(|k| !["url", "key", "repeat"].contains(&k.as_str())) {
+        return error(400, format!("unknown field {k} (url, key, repeat)"));
+    }
+    let run = || -> Result<Option<TrtcCallback>, Answer> {
+        let Some(url) = text(b, "url")? else { return Ok(None) };
+        let key = text(b, "key")?.map(String::from);
+        let repeat = match b.get("repeat") {
+            None | Some(Value::Null) => 1,
+            Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+        };
+        TrtcCallback::new(url.into(), key, repeat).map(Some).map_err(|e| error(400, e))
+    };
+    match run() {
+        Ok(cfg) => {
+            let answer = TrtcCallback::json(cfg.as_ref());
+            sh.with_world(|w| w.trtc_callback = cfg);
+            (200, answer)
+        }
+        Err(a) => a,
+    }
 }

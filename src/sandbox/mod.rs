@@ -31,6 +31,7 @@ pub mod log;
 pub mod query;
 pub mod state;
 pub mod tls;
+pub mod trtc;
 pub mod verify;
 pub mod webhooks;
 

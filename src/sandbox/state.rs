@@ -1,7 +1,9 @@
 //! The emulated world: live calls, call records, TRTC rooms, Desk sessions and the
 //! webhook configuration. Every change that Tencent would report by webhook queues
-//! a `Delivery` in `outbox`; the caller hands those to the delivery thread.
+//! a `Delivery` in `outbox`; the caller hands those to the delivery thread. Rooms
+//! report their life (created, entered, exited, dismissed) as TRTC events: see `trtc`.
 
+use super::trtc::{self, TrtcCallback};
 use super::webhooks::Delivery;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -43,7 +45,8 @@ pub fn numeric_room(id: &str) -> Option<u64> {
 }
 
 impl RoomKey {
-    fn json(&self) -> Value {
+    /// `RoomId` as TRTC reports it: a number for a numeric room, a string for a string room.
+    pub fn json(&self) -> Value {
         match self {
             RoomKey::Num(n) => json!(n),
             RoomKey::Str(s) => json!(s),
@@ -251,6 +254,8 @@ pub struct World {
     pub callback: Option<CallbackConfig>,
     /// Where `Desk.SessionEventNotify` goes.
     pub desk_callback: Option<String>,
+    /// Where TRTC room events go.
+    pub trtc_callback: Option<TrtcCallback>,
     /// Webhooks waiting to be handed to the delivery thread.
     pub outbox: Vec<Delivery>,
 }
@@ -259,9 +264,49 @@ impl World {
     fn emit_call(&mut self, command: &str, body: Value) {
         if let Some(cfg) = &self.callback {
             if cfg.commands.iter().any(|c| c == command) {
-                self.outbox.push(Delivery { url: cfg.url.clone(), command: command.into(), body });
+                self.outbox.push(Delivery::Im { url: cfg.url.clone(), command: command.into(), body });
             }
         }
+    }
+
+    fn emit_room(&mut self, event_type: u64, key: &RoomKey, user: Option<&str>, now_ms: u64) {
+        if let Some(cfg) = &self.trtc_callback {
+            self.outbox.push(Delivery::Trtc(trtc::event(cfg, event_type, key, user, now_ms)));
+        }
+    }
+
+    /// Creates a room if it does not exist (101, naming `first_user` when given).
+    fn open_room(&mut self, key: &RoomKey, owned_by_call: bool, first_user: Option<&str>, now_ms: u64) {
+        if !self.rooms.contains_key(key) {
+            self.rooms.insert(key.clone(), Room { owned_by_call, ..Room::default() });
+            self.emit_room(trtc::CREATE_ROOM, key, first_user, now_ms);
+        }
+    }
+
+    /// A user enters an existing room (103), unless already in it.
+    fn enter_room(&mut self, key: &RoomKey, user: &str, now_ms: u64) {
+        let Some(room) = self.rooms.get_mut(key) else { return };
+        if !room.users.iter().any(|u| u == user) {
+            room.users.push(user.into());
+            self.emit_room(trtc::ENTER_ROOM, key, Some(user), now_ms);
+        }
+    }
+
+    /// A user exits a room (104) if in it; their block goes with them.
+    fn exit_room(&mut self, key: &RoomKey, user: &str, now_ms: u64) {
+        if self.rooms.get_mut(key).is_some_and(|room| room.leave(user)) {
+            self.emit_room(trtc::EXIT_ROOM, key, Some(user), now_ms);
+        }
+    }
+
+    /// Dismisses a room: every user still in it exits (104), then the room goes (102).
+    fn close_room(&mut self, key: &RoomKey, now_ms: u64) -> Option<Room> {
+        let room = self.rooms.remove(key)?;
+        for user in &room.users {
+            self.emit_room(trtc::EXIT_ROOM, key, Some(user), now_ms);
+        }
+        self.emit_room(trtc::DISMISS_ROOM, key, None, now_ms);
+        Some(room)
     }
 
     /// Starts a call: caller `Calling`, callees `Waiting`; its room exists while it lives.
@@ -285,12 +330,12 @@ impl World {
             accept_time: 0,
             members,
         };
-        if let Some(key) = new.room {
-            let room = self.rooms.entry(key).or_insert_with(|| Room { owned_by_call: true, ..Room::default() });
-            room.call_id = Some(id.clone());
-            if !room.users.contains(&new.caller) {
-                room.users.push(new.caller);
+        if let Some(key) = &new.room {
+            self.open_room(key, true, Some(&new.caller), now_ms);
+            if let Some(room) = self.rooms.get_mut(key) {
+                room.call_id = Some(id.clone());
             }
+            self.enter_room(key, &new.caller, now_ms);
         }
         let body = json!({"CallbackCommand": START, "CallInfo": call.call_info(), "UserList": call.user_list(),
                           "EventTime": now_ms});
@@ -310,18 +355,19 @@ impl World {
         let call = self.calls.remove(id).ok_or(Refusal::NotFound)?;
         let result = result.unwrap_or(call.natural_result());
         let record = call.record(result, now);
+        // A room the call created is dismissed with it; in another room its members exit.
         if let Some(key) = &call.room {
-            if let Some(room) = self.rooms.get_mut(key) {
-                if room.call_id.as_deref() == Some(id) {
-                    if room.owned_by_call {
-                        self.rooms.remove(key);
-                    } else {
-                        room.call_id = None;
-                        for m in &call.members {
-                            room.leave(&m.user);
-                        }
+            match self.rooms.get_mut(key) {
+                Some(room) if room.call_id.as_deref() == Some(id) && room.owned_by_call => {
+                    self.close_room(key, now_ms);
+                }
+                Some(room) if room.call_id.as_deref() == Some(id) => {
+                    room.call_id = None;
+                    for m in &call.members {
+                        self.exit_room(key, &m.user, now_ms);
                     }
                 }
+                _ => {}
             }
         }
         self.record_index.insert(call.id.clone(), self.records.len());
@@ -373,13 +419,11 @@ impl World {
         let room = call.room.clone();
         let body = json!({"CallbackCommand": MEMBER, "CallId": id, "UserList": call.user_list(),
                           "ChangedUserList": [{"User_Account": user, "ActionType": action}], "EventTime": now_ms});
-        if let Some(room) = room.and_then(|k| self.rooms.get_mut(&k)) {
+        if let Some(key) = &room {
             if new_status == Status::Calling {
-                if !room.users.iter().any(|u| u == user) {
-                    room.users.push(user.into());
-                }
+                self.enter_room(key, user, now_ms);
             } else {
-                room.leave(user);
+                self.exit_room(key, user, now_ms);
             }
         }
         self.emit_call(MEMBER, body);
@@ -389,11 +433,21 @@ impl World {
         Ok(json!({"CallId": id, "ended": ends, "call": self.call_info(id)}))
     }
 
-    /// Creates (or replaces the users of) a room.
-    pub fn create_room(&mut self, key: RoomKey, users: Vec<String>) {
-        let room = self.rooms.entry(key).or_default();
-        room.blocked.retain(|u, _| users.contains(u));
-        room.users = users;
+    /// Creates a room (101) with its users (103 each), or replaces the users of one (104
+    /// for those not listed any more, 103 for the new ones).
+    pub fn create_room(&mut self, key: RoomKey, users: Vec<String>, now_ms: u64) {
+        self.open_room(&key, false, users.first().map(String::as_str), now_ms);
+        let gone: Vec<String> = self
+            .rooms
+            .get(&key)
+            .map(|r| r.users.iter().filter(|u| !users.contains(u)).cloned().collect())
+            .unwrap_or_default();
+        for u in gone {
+            self.exit_room(&key, &u, now_ms);
+        }
+        for u in &users {
+            self.enter_room(&key, u, now_ms);
+        }
     }
 
     /// `SetUserBlocked*`: `is_mute` 1-3 blocks a user in the room (audio and video, audio,
@@ -411,9 +465,9 @@ impl World {
         Ok(())
     }
 
-    /// `DismissRoom*`: the room goes, and so does the call in it.
+    /// `DismissRoom*`: everyone exits and the room goes, and so does the call in it.
     pub fn dismiss_room(&mut self, key: &RoomKey, now: u64, now_ms: u64) -> Result<(), Refusal> {
-        let room = self.rooms.remove(key).ok_or(Refusal::NotFound)?;
+        let room = self.close_room(key, now_ms).ok_or(Refusal::NotFound)?;
         if let Some(call_id) = room.call_id {
             let _ = self.end_call(&call_id, None, now, now_ms);
         }
@@ -422,11 +476,11 @@ impl World {
 
     /// `RemoveUser*`: users leave the room; call members among them hang up.
     pub fn remove_users(&mut self, key: &RoomKey, users: &[String], now: u64, now_ms: u64) -> Result<(), Refusal> {
-        let room = self.rooms.get_mut(key).ok_or(Refusal::NotFound)?;
+        let call_id = self.rooms.get(key).ok_or(Refusal::NotFound)?.call_id.clone();
         for u in users {
-            room.leave(u);
+            self.exit_room(key, u, now_ms);
         }
-        let Some(call) = room.call_id.clone().and_then(|id| self.calls.get_mut(&id)) else { return Ok(()) };
+        let Some(call) = call_id.and_then(|id| self.calls.get_mut(&id)) else { return Ok(()) };
         let mut changed = Vec::new();
         for m in call.members.iter_mut().filter(|m| m.status != Status::Gone && users.contains(&m.user)) {
             m.status = Status::Gone;
@@ -496,7 +550,7 @@ impl World {
         let body = json!({"CallbackCommand": DESK, "SessionId": s.id, "Event": "SessionClosed",
                           "ClientUserId": s.client_user_id, "AgentId": s.agent_id, "EventTime": now_ms});
         if let Some(url) = self.desk_callback.clone() {
-            self.outbox.push(Delivery { url, command: DESK.into(), body });
+            self.outbox.push(Delivery::Im { url, command: DESK.into(), body });
         }
         Ok(())
     }
@@ -544,6 +598,7 @@ impl World {
             "sessions": sessions,
             "callback": self.callback.as_ref().map(|c| json!({"Url": c.url, "CallbackCommandList": c.commands})),
             "desk_callback": self.desk_callback,
+            "trtc_callback": self.trtc_callback.as_ref().map(|c| TrtcCallback::json(Some(c))),
         })
     }
 }
@@ -631,7 +686,13 @@ mod tests {
     }
 
     fn commands(w: &mut World) -> Vec<String> {
-        w.outbox.drain(..).map(|d| d.command).collect()
+        w.outbox
+            .drain(..)
+            .filter_map(|d| match d {
+                Delivery::Im { command, .. } => Some(command),
+                Delivery::Trtc(_) => None,
+            })
+            .collect()
     }
 
     #[test]
@@ -695,11 +756,90 @@ mod tests {
         w.block_user(&RoomKey::Num(9), "a", 0).unwrap();
         assert_eq!(blocked(&w), json!({"b": 2}));
         // A control room keeps the blocks of the users it keeps.
-        w.create_room(RoomKey::Str("r".into()), vec!["x".into(), "y".into()]);
+        w.create_room(RoomKey::Str("r".into()), vec!["x".into(), "y".into()], 0);
         w.block_user(&RoomKey::Str("r".into()), "x", 1).unwrap();
         w.block_user(&RoomKey::Str("r".into()), "y", 1).unwrap();
-        w.create_room(RoomKey::Str("r".into()), vec!["y".into()]);
+        w.create_room(RoomKey::Str("r".into()), vec!["y".into()], 0);
         assert_eq!(w.snapshot()["rooms"][1]["blocked"], json!({"y": 1}));
+    }
+
+    /// The TRTC events queued so far: (type, room, user).
+    fn room_events(w: &mut World) -> Vec<(u64, Value, Option<String>)> {
+        w.outbox
+            .drain(..)
+            .filter_map(|d| match d {
+                Delivery::Trtc(e) => Some((e.event_type, e.room, e.user)),
+                Delivery::Im { .. } => None,
+            })
+            .collect()
+    }
+
+    fn ev(t: u64, room: Value, user: Option<&str>) -> (u64, Value, Option<String>) {
+        (t, room, user.map(String::from))
+    }
+
+    #[test]
+    fn rooms_report_their_life_as_trtc_events() {
+        let mut w = world_with_hooks();
+        w.trtc_callback = Some(TrtcCallback::new("http://t".into(), None, 1).unwrap());
+        // A control room: created with its users, one removed, then dismissed.
+        w.create_room(RoomKey::Num(1234), vec!["u1".into(), "u2".into()], 0);
+        w.remove_users(&RoomKey::Num(1234), &["u1".into(), "nobody".into()], 1, 0).unwrap();
+        w.dismiss_room(&RoomKey::Num(1234), 1, 0).unwrap();
+        let n = || json!(1234);
+        assert_eq!(
+            room_events(&mut w),
+            [
+                ev(101, n(), Some("u1")),
+                ev(103, n(), Some("u1")),
+                ev(103, n(), Some("u2")),
+                ev(104, n(), Some("u1")),
+                ev(104, n(), Some("u2")),
+                ev(102, n(), None)
+            ]
+        );
+        // Replacing a room's users: those gone exit, the new ones enter; no second 101.
+        w.create_room(RoomKey::Str("r".into()), vec!["a".into(), "b".into()], 0);
+        room_events(&mut w);
+        w.create_room(RoomKey::Str("r".into()), vec!["b".into(), "c".into()], 0);
+        assert_eq!(room_events(&mut w), [ev(104, json!("r"), Some("a")), ev(103, json!("r"), Some("c"))]);
+
+        // A call's own room: start, answer, hang-up ends it (the last one exits, dismissed).
+        let id = call(&mut w, &["b"], Some(RoomKey::Str("call-room".into())));
+        w.member_action(&id, "b", "Answer", None, 101, 0).unwrap();
+        w.member_action(&id, "b", "Hangup", None, 102, 0).unwrap();
+        let r = || json!("call-room");
+        assert_eq!(
+            room_events(&mut w),
+            [
+                ev(101, r(), Some("a")),
+                ev(103, r(), Some("a")),
+                ev(103, r(), Some("b")),
+                ev(104, r(), Some("b")),
+                ev(104, r(), Some("a")),
+                ev(102, r(), None)
+            ]
+        );
+        // end_call: everyone still in exits, then 102; an unanswered callee never entered.
+        let id = call(&mut w, &["b", "c"], Some(RoomKey::Num(5)));
+        w.member_action(&id, "b", "Answer", None, 101, 0).unwrap();
+        room_events(&mut w);
+        w.end_call(&id, None, 103, 0).unwrap();
+        assert_eq!(
+            room_events(&mut w),
+            [ev(104, json!(5), Some("a")), ev(104, json!(5), Some("b")), ev(102, json!(5), None)]
+        );
+        // A call in a control room: its members exit when it ends, the room stays.
+        w.create_room(RoomKey::Num(6), vec!["x".into()], 0);
+        let id = call(&mut w, &["b"], Some(RoomKey::Num(6)));
+        assert_eq!(room_events(&mut w)[2..], [ev(103, json!(6), Some("a"))]);
+        w.member_action(&id, "a", "Hangup", None, 101, 0).unwrap();
+        assert_eq!(room_events(&mut w), [ev(104, json!(6), Some("a"))]);
+        assert!(w.rooms.contains_key(&RoomKey::Num(6)));
+        // No TRTC callback, no events.
+        w.trtc_callback = None;
+        w.dismiss_room(&RoomKey::Num(6), 1, 0).unwrap();
+        assert!(w.outbox.is_empty());
     }
 
     #[test]

@@ -1,10 +1,14 @@
-//! Webhook delivery in the IM callback protocol: one POST per event, 2 s timeout,
-//! no retry (Tencent documents none), from one background thread so events keep
-//! their order and never delay an API response. Stopping joins that thread: what is
-//! queued is still delivered for one more timeout, then dropped (and logged as such).
+//! Webhook delivery: IM-protocol callbacks (Call, Desk: one POST per event, the callback
+//! parameters in the query, no retry, as Tencent documents none) and TRTC room callbacks
+//! (`trtc`: headers `SdkAppId` and `Sign`, each event `repeat` times with the same bytes).
+//! One background thread sends them all with the configured timeout, so events keep their
+//! order and never delay an API response. Every attempt is logged (`kind` `webhook` or
+//! `trtc_webhook`; never a token, key or `Sign`). Stopping joins that thread: what is queued
+//! is still delivered for one more timeout, then dropped (and logged as such).
 
 use super::log::Log;
-use super::verify::callback_sign;
+use super::trtc::TrtcEvent;
+use super::verify::{callback_sign, trtc_sign};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Query values keep RFC 3986's unreserved characters as they are.
@@ -20,13 +24,18 @@ use std::time::{Duration, Instant};
 
 /// One webhook to send.
 #[derive(Clone, Debug)]
-pub struct Delivery {
-    /// The configured callback URL (query parameters are appended).
-    pub url: String,
-    /// `CallbackCommand`.
-    pub command: String,
-    /// The JSON body.
-    pub body: Value,
+pub enum Delivery {
+    /// An IM-protocol callback (Call, Desk).
+    Im {
+        /// The configured callback URL (query parameters are appended).
+        url: String,
+        /// `CallbackCommand`.
+        command: String,
+        /// The JSON body.
+        body: Value,
+    },
+    /// A TRTC room event.
+    Trtc(TrtcEvent),
 }
 
 /// The delivery queue; `stop` closes it and joins the worker.
@@ -122,34 +131,48 @@ impl Hooks {
 impl Worker {
     /// Logs a delivery dropped because the sandbox stopped.
     fn dropped(&self, d: &Delivery) {
-        let mut entry = Map::new();
-        entry.insert("kind".into(), "webhook".into());
-        entry.insert("command".into(), d.command.clone().into());
-        entry.insert("url".into(), d.url.clone().into());
+        let mut entry = match d {
+            Delivery::Im { url, command, .. } => im_entry(url, command),
+            Delivery::Trtc(e) => trtc_entry(e, 1),
+        };
         entry.insert("http_status".into(), Value::Null);
         entry.insert("error".into(), "not delivered: the sandbox stopped".into());
         self.log.push(entry);
     }
 
     fn deliver(&self, d: &Delivery) {
-        let s = &self.signing;
-        let url = callback_url(&d.url, s.sdk_app_id, &d.command, s.token_for(&d.command), unix_now());
-        let req = HttpRequest {
-            method: "POST",
-            url,
-            headers: vec![("Content-Type", "application/json".into())],
-            body: d.body.to_string().into_bytes(),
-        };
+        match d {
+            Delivery::Im { url, command, body } => {
+                let s = &self.signing;
+                let req = HttpRequest {
+                    method: "POST",
+                    url: callback_url(url, s.sdk_app_id, command, s.token_for(command), unix_now()),
+                    headers: vec![("Content-Type", "application/json".into())],
+                    body: body.to_string().into_bytes(),
+                };
+                // The configured URL is logged, not the signed one: Sign is derived from the token.
+                self.post(&req, im_entry(url, command));
+            }
+            Delivery::Trtc(e) => {
+                let mut headers = vec![("Content-Type", "application/json".to_string())];
+                if let Some(key) = &e.key {
+                    headers.push(("Sign", trtc_sign(key, &e.body)));
+                }
+                headers.push(("SdkAppId", self.signing.sdk_app_id.to_string()));
+                let req = HttpRequest { method: "POST", url: e.url.clone(), headers, body: e.body.clone() };
+                for attempt in 1..=e.repeat {
+                    self.post(&req, trtc_entry(e, attempt));
+                }
+            }
+        }
+    }
+
+    /// Sends one request and logs its outcome in `entry`.
+    fn post(&self, req: &HttpRequest, mut entry: Map<String, Value>) {
         // The reply is read (so the connection is reused) and ignored, as Tencent ignores
-        // the reply to "after" callbacks.
+        // the reply to "after" callbacks (and the content of TRTC's).
         let limit = BodyLimit { bytes: 64 * 1024, key: "the webhook reply limit" };
-        let result = self.http.send(&req, &CallCtx::new(self.timeout, None), limit);
-        let mut entry = Map::new();
-        entry.insert("kind".into(), "webhook".into());
-        entry.insert("command".into(), d.command.clone().into());
-        // The configured URL, not the signed one: Sign is derived from the token.
-        entry.insert("url".into(), d.url.clone().into());
-        match result {
+        match self.http.send(req, &CallCtx::new(self.timeout, None), limit) {
             Ok(resp) => {
                 entry.insert("http_status".into(), resp.status.into());
                 entry.insert("error".into(), Value::Null);
@@ -161,6 +184,29 @@ impl Worker {
         }
         self.log.push(entry);
     }
+}
+
+/// A log entry for an IM-protocol callback.
+fn im_entry(url: &str, command: &str) -> Map<String, Value> {
+    let mut entry = Map::new();
+    entry.insert("kind".into(), "webhook".into());
+    entry.insert("command".into(), command.into());
+    entry.insert("url".into(), url.into());
+    entry
+}
+
+/// A log entry for one attempt at a TRTC event (no key, no Sign).
+fn trtc_entry(e: &TrtcEvent, attempt: u32) -> Map<String, Value> {
+    let mut entry = Map::new();
+    entry.insert("kind".into(), "trtc_webhook".into());
+    entry.insert("event_type".into(), e.event_type.into());
+    entry.insert("room".into(), e.room.clone());
+    entry.insert("user".into(), e.user.clone().into());
+    entry.insert("unique_id".into(), e.unique_id.into());
+    entry.insert("attempt".into(), attempt.into());
+    entry.insert("signed".into(), e.key.is_some().into());
+    entry.insert("url".into(), e.url.clone().into());
+    entry
 }
 
 /// The callback URL with the IM protocol's query parameters, plus `Sign` and
