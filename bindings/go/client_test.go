@@ -199,11 +199,11 @@ func TestInvalidRequests(t *testing.T) {
 	for i := range users {
 		users[i] = fmt.Sprintf("u%d", i)
 	}
-	_, err = c.RemoveUsers(bg, 1, users)
+	_, err = c.RemoveUsers(bg, NumericRoom(1), users)
 	if e := asError(t, err, CodeInvalidRequest); !strings.Contains(e.Message, "UserIds") {
 		t.Fatalf("11 users: %v", err)
 	}
-	_, err = c.RemoveUsersStr(bg, "r", nil)
+	_, err = c.RemoveUsers(bg, StringRoom("r"), nil)
 	if e := asError(t, err, CodeInvalidRequest); !strings.Contains(e.Message, "UserIds") {
 		t.Fatalf("no users: %v", err)
 	}
@@ -269,7 +269,7 @@ func TestMissingCredentialIsAConfigError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	_, err = c.DismissRoom(bg, 1234)
+	_, err = c.DismissRoom(bg, NumericRoom(1234))
 	e := asError(t, err, CodeInvalidConfig)
 	if !strings.Contains(e.Message, "cloud_api.secret_id is required for dismiss_room") {
 		t.Fatalf("%v", err)
@@ -286,7 +286,7 @@ func TestConnectionRefusedIsTransport(t *testing.T) {
 	if !e.Retryable || !IsRetryable(err) || e.Attempts != 1 {
 		t.Fatalf("%+v", e)
 	}
-	_, err = c.DismissRoomStr(bg, "room-a")
+	_, err = c.DismissRoom(bg, StringRoom("room-a"))
 	asError(t, err, CodeConnect)
 }
 

@@ -77,7 +77,7 @@ func TestContextAlreadyDone(t *testing.T) {
 
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel2()
-	_, err = c.DismissRoom(expired, 1234)
+	_, err = c.DismissRoom(expired, NumericRoom(1234))
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrTimeout) {
 		t.Fatalf("expired context: %v", err)
 	}

@@ -73,7 +73,7 @@ func TestSandboxHTTPS(t *testing.T) {
 	}
 	room := uint64(time.Now().UnixNano()%1_000_000 + 8_000_000)
 	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": room, "users": []string{"a"}}, nil)
-	if _, err := c.DismissRoom(ctx, room); err != nil { // Cloud API (TC3) over HTTPS too
+	if _, err := c.DismissRoom(ctx, NumericRoom(room)); err != nil { // Cloud API (TC3) over HTTPS too
 		t.Fatal(err)
 	}
 	// Five requests, one TLS connection kept alive between them.

@@ -31,11 +31,11 @@ func (c *Client) EndCall(ctx context.Context, callID string) (*Result, error) {
 
 // CallInfo describes a live call.
 type CallInfo struct {
-	CallID      string `json:"CallId"`
-	MediaType   string `json:"MediaType"` // "Audio" or "Video"
-	ChatGroupID string `json:"ChatGroupId"`
-	RoomID      string `json:"RoomId"`     // always a string in Call APIs, even for numeric rooms
-	RoomIDType  int    `json:"RoomIdType"` // 1 numeric, 2 string (0 when RoomId is empty)
+	CallID      string     `json:"CallId"`
+	MediaType   string     `json:"MediaType"` // "Audio" or "Video"
+	ChatGroupID string     `json:"ChatGroupId"`
+	RoomID      string     `json:"RoomId"`     // always a string in Call APIs, even for numeric rooms
+	RoomIDType  RoomIDType `json:"RoomIdType"` // 1 numeric, 2 string (0 when RoomId is empty); see Room()
 }
 
 // CallMember is a member of a live call.
@@ -59,9 +59,9 @@ func (c *Client) GetCallInfo(ctx context.Context, callID string) (*CallInfoResul
 
 // RobotCallInfo is the CallInfo of a StartCallByRobot request.
 type RobotCallInfo struct {
-	MediaType  string `json:"MediaType,omitempty"`  // "Audio" or "Video"; "" leaves it to the library: "Audio"
-	RoomID     string `json:"RoomId,omitempty"`     // a TRTC room id, as a string
-	RoomIDType int    `json:"RoomIdType,omitempty"` // 1 numeric, 2 string
+	MediaType  string     `json:"MediaType,omitempty"`  // "Audio" or "Video"; "" leaves it to the library: "Audio"
+	RoomID     string     `json:"RoomId,omitempty"`     // a TRTC room id, as a string
+	RoomIDType RoomIDType `json:"RoomIdType,omitempty"` // RoomIDNumeric or RoomIDString
 }
 
 // StartCallByRobotRequest is the request of StartCallByRobot.
@@ -101,17 +101,17 @@ func (c *Client) StartCallByRobot(ctx context.Context, req StartCallByRobotReque
 // CallRecord is the record of an ended call. Times are unix seconds; AcceptTime is 0 when
 // the call never connected.
 type CallRecord struct {
-	CallID         string   `json:"CallId"`
-	CallerAccount  string   `json:"Caller_Account"`
-	MediaType      string   `json:"MediaType"`
-	CallType       string   `json:"CallType"` // "SingleCall" or "MultiCall"
-	StartTime      int64    `json:"StartTime"`
-	EndTime        int64    `json:"EndTime"`
-	AcceptTime     int64    `json:"AcceptTime"`
-	CallResult     string   `json:"CallResult"` // "NormalEnd", "Cancel", "Reject", "NotAnswer", ...
-	CalleeAccounts []string `json:"CalleeList_Account"`
-	RoomID         string   `json:"RoomId"`
-	RoomIDType     int      `json:"RoomIdType"`
+	CallID         string     `json:"CallId"`
+	CallerAccount  string     `json:"Caller_Account"`
+	MediaType      string     `json:"MediaType"`
+	CallType       string     `json:"CallType"` // "SingleCall" or "MultiCall"
+	StartTime      int64      `json:"StartTime"`
+	EndTime        int64      `json:"EndTime"`
+	AcceptTime     int64      `json:"AcceptTime"`
+	CallResult     string     `json:"CallResult"` // "NormalEnd", "Cancel", "Reject", "NotAnswer", ...
+	CalleeAccounts []string   `json:"CalleeList_Account"`
+	RoomID         string     `json:"RoomId"`
+	RoomIDType     RoomIDType `json:"RoomIdType"` // see Room()
 }
 
 // CallRecordResult is the result of GetCallRecord.
@@ -188,46 +188,6 @@ func (c *Client) GetCallbackConfig(ctx context.Context) (*CallbackConfigResult, 
 // DeleteCallbackConfig deletes the Call webhook configuration (v4/call_config/delete_callback).
 func (c *Client) DeleteCallbackConfig(ctx context.Context) (*Result, error) {
 	return call[Result](ctx, c, "delete_callback_config", struct{}{})
-}
-
-// --- TRTC rooms ---------------------------------------------------------------------------
-//
-// TRTC has numeric and string room ids, with separate Cloud API actions. The methods come
-// in pairs: DismissRoom(uint64) calls DismissRoom, DismissRoomStr(string) calls
-// DismissRoomByStrRoomId; likewise RemoveUsers / RemoveUsersStr. SdkAppId is the config's.
-
-type roomRequest struct {
-	RoomID  any      `json:"RoomId"`
-	UserIDs []string `json:"UserIds,omitempty"`
-}
-
-// DismissRoom removes everyone from the numeric TRTC room and dismisses it (Cloud API
-// DismissRoom). A room that does not exist fails with ErrNotFound.
-func (c *Client) DismissRoom(ctx context.Context, roomID uint64) (*Result, error) {
-	return call[Result](ctx, c, "dismiss_room", roomRequest{RoomID: roomID})
-}
-
-// DismissRoomStr is DismissRoom for a string room id (DismissRoomByStrRoomId).
-func (c *Client) DismissRoomStr(ctx context.Context, roomID string) (*Result, error) {
-	return call[Result](ctx, c, "dismiss_room", roomRequest{RoomID: roomID})
-}
-
-// RemoveUsers removes 1 to 10 users from the numeric TRTC room (Cloud API RemoveUser).
-func (c *Client) RemoveUsers(ctx context.Context, roomID uint64, userIDs []string) (*Result, error) {
-	return call[Result](ctx, c, "remove_users", roomRequest{RoomID: roomID, UserIDs: nonNil(userIDs)})
-}
-
-// RemoveUsersStr is RemoveUsers for a string room id (RemoveUserByStrRoomId).
-func (c *Client) RemoveUsersStr(ctx context.Context, roomID string, userIDs []string) (*Result, error) {
-	return call[Result](ctx, c, "remove_users", roomRequest{RoomID: roomID, UserIDs: nonNil(userIDs)})
-}
-
-// nonNil keeps an empty user list in the request, so the library names the field.
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // --- Contact Center (Desk) ----------------------------------------------------------------

@@ -270,13 +270,13 @@ func TestSandboxRooms(t *testing.T) {
 	c := sandboxClient(t, nil)
 	num := uint64(time.Now().UnixNano()%1_000_000_000 + 1)
 	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": num, "users": []string{"a", "b", "c"}}, nil)
-	if _, err := c.RemoveUsers(bg, num, []string{"a", "b"}); err != nil {
+	if _, err := c.RemoveUsers(bg, NumericRoom(num), []string{"a", "b"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DismissRoom(bg, num); err != nil {
+	if _, err := c.DismissRoom(bg, NumericRoom(num)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.DismissRoom(bg, num)
+	_, err := c.DismissRoom(bg, NumericRoom(num))
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second DismissRoom: %v", err)
 	}
@@ -286,18 +286,22 @@ func TestSandboxRooms(t *testing.T) {
 
 	str := unique("room")
 	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": str, "users": []string{"x", "y"}}, nil)
-	if _, err := c.RemoveUsersStr(bg, str, []string{"x"}); err != nil {
+	if _, err := c.RemoveUsers(bg, StringRoom(str), []string{"x"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DismissRoomStr(bg, str); err != nil {
+	if _, err := c.DismissRoom(bg, StringRoom(str)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.RemoveUsersStr(bg, str, []string{"y"}); !errors.Is(err, ErrNotFound) {
+	if _, err := c.RemoveUsers(bg, StringRoom(str), []string{"y"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("remove from a dismissed room: %v", err)
 	}
-	// The same numbers as a string room are a different room.
-	if _, err := c.DismissRoomStr(bg, fmt.Sprint(num)); !errors.Is(err, ErrNotFound) {
+	// The same digits as a string room are a different room.
+	if _, err := c.DismissRoom(bg, StringRoom(fmt.Sprint(num))); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("string twin: %v", err)
+	}
+	// The zero Room is refused before any request, naming RoomId.
+	if _, err := c.DismissRoom(bg, Room{}); err == nil || !strings.Contains(err.Error(), "RoomId") {
+		t.Fatalf("zero room: %v", err)
 	}
 
 	// The raw Cloud API escape hatch reaches the same emulator.
@@ -306,6 +310,123 @@ func TestSandboxRooms(t *testing.T) {
 		"SdkAppId": sb.ClientConfig["sdk_app_id"], "RoomId": num + 1}})
 	if err != nil || !strings.Contains(string(raw), "RequestId") {
 		t.Fatalf("%s, %v", raw, err)
+	}
+}
+
+// sandboxRoom is a room of GET /_sandbox/state; RoomId is a JSON number for a numeric room.
+type sandboxRoom struct {
+	RoomID  any            `json:"RoomId"`
+	Users   []string       `json:"users"`
+	Blocked map[string]int `json:"blocked"`
+}
+
+// sandboxRooms reads the sandbox's rooms, keyed "n:1234" (numeric) or "s:1234" (string).
+func sandboxRooms(t testing.TB, s *Sandbox) map[string]sandboxRoom {
+	t.Helper()
+	raw, err := s.Control("GET", "/_sandbox/state", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct{ Rooms []sandboxRoom }
+	if err := json.Unmarshal(raw, &state); err != nil {
+		t.Fatal(err)
+	}
+	rooms := map[string]sandboxRoom{}
+	for _, r := range state.Rooms {
+		switch id := r.RoomID.(type) {
+		case float64:
+			rooms[fmt.Sprintf("n:%d", int64(id))] = r
+		case string:
+			rooms["s:"+id] = r
+		}
+	}
+	return rooms
+}
+
+// get_call_info reports the call's room as "4321" with RoomIdType 1: CallInfo.Room() is
+// numeric room 4321, which DismissRoom dismisses, while string room "4321" stays.
+func TestSandboxCallRoomGoesStraightToDismissRoom(t *testing.T) {
+	s, err := StartSandbox(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := s.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	started, err := c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
+		CallInfo: RobotCallInfo{RoomID: "4321", RoomIDType: RoomIDNumeric}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := sandboxRooms(t, s)["n:4321"]; !ok { // a sandbox that does not create the call's room
+		if _, err := s.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": 4321, "users": []string{"robot"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": "4321", "users": []string{"bystander"}}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.GetCallInfo(bg, started.CallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := info.CallInfo.Room()
+	if info.CallInfo.RoomID != "4321" || info.CallInfo.RoomIDType != RoomIDNumeric || room != NumericRoom(4321) {
+		t.Fatalf("%+v -> %v", info.CallInfo, room)
+	}
+	if _, err := c.DismissRoom(bg, room); err != nil {
+		t.Fatal(err)
+	}
+	rooms := sandboxRooms(t, s)
+	if _, ok := rooms["n:4321"]; ok {
+		t.Fatalf("numeric room 4321 is still there: %+v", rooms)
+	}
+	if r, ok := rooms["s:4321"]; !ok || len(r.Users) != 1 || r.Users[0] != "bystander" {
+		t.Fatalf("string room \"4321\" did not survive: %+v", rooms)
+	}
+	if _, err := c.GetCallInfo(bg, started.CallID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the call outlived its room: %v", err)
+	}
+	// The record names the same room.
+	rec, err := c.GetCallRecord(bg, started.CallID)
+	if err != nil || rec.CallRecord.Room() != room {
+		t.Fatalf("%+v, %v", rec, err)
+	}
+	if _, err := c.DismissRoom(bg, StringRoom("4321")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSandboxBlockUser(t *testing.T) {
+	c := sandboxClient(t, nil)
+	num := uint64(time.Now().UnixNano()%1_000_000_000 + 1)
+	twin := StringRoom(fmt.Sprint(num))
+	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": num, "users": []string{"a", "b"}}, nil)
+	control(t, "POST", "/_sandbox/rooms", map[string]any{"room_id": twin.ID(), "users": []string{"a"}}, nil)
+	for _, step := range []struct {
+		room Room
+		user string
+		mute Mute
+	}{{NumericRoom(num), "a", MuteAudio}, {NumericRoom(num), "b", MuteAll}, {twin, "a", MuteVideo}, {NumericRoom(num), "b", MuteNone}} {
+		if _, err := c.BlockUser(bg, step.room, step.user, step.mute); err != nil {
+			t.Fatalf("%v %s %v: %v", step.room, step.user, step.mute, err)
+		}
+	}
+	rooms := sandboxRooms(t, sb)
+	if n, s := rooms[fmt.Sprintf("n:%d", num)], rooms["s:"+twin.ID()]; n.Blocked != nil { // a sandbox that reports blocks
+		if fmt.Sprint(n.Blocked) != "map[a:2]" || fmt.Sprint(s.Blocked) != "map[a:3]" {
+			t.Fatalf("blocked: numeric %v, string %v", n.Blocked, s.Blocked)
+		}
+	}
+	if _, err := c.BlockUser(bg, NumericRoom(num+1), "a", MuteAll); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("no such room: %v", err)
+	}
+	_, err := c.BlockUser(bg, NumericRoom(num), "a", Mute(4))
+	if e := asError(t, err, CodeInvalidRequest); !strings.Contains(e.Message, "IsMute") {
+		t.Fatalf("%v", err)
 	}
 }
 
@@ -447,7 +568,7 @@ func TestSandboxWrongSecretKeyIsAuth(t *testing.T) {
 	}
 	cloud["secret_key"] = "wrong"
 	c = sandboxClient(t, map[string]any{"cloud_api": cloud})
-	_, err = c.DismissRoom(bg, 1)
+	_, err = c.DismissRoom(bg, NumericRoom(1))
 	if !errors.Is(err, ErrAuth) {
 		t.Fatalf("cloud api: %v", err)
 	}
@@ -560,7 +681,7 @@ func TestSandboxConcurrentClient(t *testing.T) {
 						t.Error(err)
 						return
 					}
-					if _, err := c.DismissRoom(bg, room); !ok(err) {
+					if _, err := c.DismissRoom(bg, NumericRoom(room)); !ok(err) {
 						return
 					}
 				}

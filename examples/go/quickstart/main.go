@@ -89,7 +89,7 @@ func main() {
 	// 8. Dismiss a TRTC room (numeric id) that users are still in.
 	_, err = sb.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": 1234, "users": []string{"bob", "carol"}})
 	check(err)
-	_, err = client.DismissRoom(ctx, 1234)
+	_, err = client.DismissRoom(ctx, tccall.NumericRoom(1234))
 	check(err)
 	fmt.Println("dismissed room 1234")
 
