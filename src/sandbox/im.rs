@@ -6,7 +6,11 @@
 //! 70003, other app 70014, other identifier 70013, wrong key 70009, expired 70001;
 //! identifier not an admin 60010; not POST, `random` not a u32, `contenttype` not
 //! `json` 60002; body not a JSON object 60003; unknown path 60009; over the per-API
-//! rate 60007. Then each API checks its parameters with its own code.
+//! rate 60007. Then each API checks its parameters with its own code, refusing only what
+//! the docs rule out: `set_callback` stores any `Call.<name>` command (webhooks go out for
+//! the three the sandbox emits), `get_session_state` takes any mix of `SessionId`,
+//! `ClientUserId` and `CustomerServiceId` (by `SessionId` when given, else the user's newest
+//! session; 141004 with neither).
 
 use super::http::{Reply, Request};
 use super::state::{self, CallbackConfig, NewCall, RoomKey};

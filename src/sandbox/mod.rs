@@ -1,9 +1,10 @@
 //! The sandbox: a strict local emulator of every Tencent endpoint tccall speaks.
 //!
 //! It serves, on loopback, the IM REST gateway (Call v4 and Desk APIs, UserSig
-//! checked on every request), Cloud API 3.0 for the four TRTC room actions (TC3
+//! checked on every request), Cloud API 3.0 for the six TRTC room actions (TC3
 //! signature checked on every request), control endpoints under `/_sandbox/` and
-//! webhook delivery to the configured URLs. Code that passes against it should pass
+//! webhook delivery to the configured URLs (Call and Desk callbacks in the IM protocol,
+//! TRTC room callbacks in theirs: see `trtc`). Code that passes against it should pass
 //! against Tencent; see `im`, `cloud` and `control` for exactly what is checked.
 //!
 //! One port serves both HTTP and HTTPS (the first byte of a connection tells them

@@ -25,7 +25,9 @@
 //! sample); `Role`, `TerminalType`, `UserType` and `Reason` are on 103 and 104 only.
 //! `UniqueId` is unique per event (it increases, from the millisecond clock). Tencent retries
 //! a failed delivery for a minute, so duplicates are normal: `repeat` (1-10) delivers every
-//! event that many times, each time with the identical bytes and `Sign`.
+//! event that many times, each time with the identical bytes and `Sign`, back to back. The
+//! delivery timeout is the sandbox's `webhook_timeout_ms` (2 s by default; Tencent's TRTC
+//! callbacks wait 5 s).
 
 use super::state::RoomKey;
 use serde_json::{json, Value};
