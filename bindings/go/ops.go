@@ -29,6 +29,72 @@ func (c *Client) EndCall(ctx context.Context, callID string) (*Result, error) {
 	return call[Result](ctx, c, "end_call", map[string]string{"CallId": callID})
 }
 
+// TerminateOption changes what TerminateCall does.
+type TerminateOption func(*terminateRequest)
+
+type terminateRequest struct {
+	CallID      string `json:"call_id"`
+	DismissRoom *bool  `json:"dismiss_room,omitempty"`
+}
+
+// KeepRoom makes TerminateCall end the call without dismissing its TRTC room.
+func KeepRoom() TerminateOption {
+	return func(r *terminateRequest) {
+		keep := false
+		r.DismissRoom = &keep
+	}
+}
+
+// TerminateStep is one step TerminateCall took.
+type TerminateStep struct {
+	// Step is "get_call_info", "get_call_record" (only when the call had ended), "end_call"
+	// or "dismiss_room".
+	Step string `json:"step"`
+	// Outcome is "found" / "not_found" (the reads), "ended" / "already_ended" (end_call),
+	// "dismissed" / "already_gone" / "skipped" (dismiss_room).
+	Outcome   string `json:"outcome"`
+	RequestID string `json:"request_id"` // Tencent's; "" for a step that sent nothing
+	Reason    string `json:"reason,omitempty"`
+}
+
+// TerminateCallResult is the result of TerminateCall.
+type TerminateCallResult struct {
+	CallID string `json:"call_id"`
+	// Room is the call's TRTC room (from the live call, or from its record when it had
+	// ended); the zero Room when it had none or nothing is known of the call.
+	Room Room `json:"room"`
+	// Members are the call's members when it was still live; nil otherwise.
+	Members []CallMember    `json:"members"`
+	Steps   []TerminateStep `json:"steps"`
+}
+
+// Step returns the step named name ("end_call", ...) and whether it was taken.
+func (r *TerminateCallResult) Step(name string) (TerminateStep, bool) {
+	for _, s := range r.Steps {
+		if s.Step == name {
+			return s, true
+		}
+	}
+	return TerminateStep{}, false
+}
+
+// TerminateCall ends a call for good (tccall's own operation): it reads the call (its
+// TRTC room and members; for a call that already ended, the room from its record), ends
+// it, then dismisses its TRTC room, so no client lingers in the media room after the
+// backend ended the call. KeepRoom() leaves the room alone.
+//
+// Each step is idempotent (a call already ended, a room already gone, a call never seen
+// are successes, said so in the step's Outcome), so a repeat is safe. When a step fails,
+// the error is that step's and its message says which steps already took effect. ctx
+// bounds all steps together.
+func (c *Client) TerminateCall(ctx context.Context, callID string, opts ...TerminateOption) (*TerminateCallResult, error) {
+	req := terminateRequest{CallID: callID}
+	for _, o := range opts {
+		o(&req)
+	}
+	return call[TerminateCallResult](ctx, c, "terminate_call", req)
+}
+
 // CallInfo describes a live call.
 type CallInfo struct {
 	CallID      string     `json:"CallId"`

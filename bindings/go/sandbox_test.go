@@ -1,6 +1,7 @@
 package tccall
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -397,6 +398,97 @@ func TestSandboxCallRoomGoesStraightToDismissRoom(t *testing.T) {
 	}
 	if _, err := c.DismissRoom(bg, StringRoom("4321")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSandboxTerminateCall(t *testing.T) {
+	s, err := StartSandbox(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := s.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	started, err := c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
+		CallInfo: RobotCallInfo{RoomID: "9001", RoomIDType: RoomIDNumeric}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": "9001", "users": []string{"bystander"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.TerminateCall(bg, started.CallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CallID != started.CallID || res.Room != NumericRoom(9001) || len(res.Members) != 2 || res.Members[0].UserAccount != "robot" {
+		t.Fatalf("%+v", res)
+	}
+	outcomes := map[string]string{}
+	for _, st := range res.Steps {
+		outcomes[st.Step] = st.Outcome
+		if st.RequestID == "" {
+			t.Errorf("step %+v has no RequestID", st)
+		}
+	}
+	if outcomes["get_call_info"] != "found" || outcomes["end_call"] != "ended" ||
+		(outcomes["dismiss_room"] != "dismissed" && outcomes["dismiss_room"] != "already_gone") {
+		t.Fatalf("%+v", res.Steps)
+	}
+	if _, err := c.GetCallInfo(bg, started.CallID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the call is still live: %v", err)
+	}
+	rooms := sandboxRooms(t, s)
+	if _, ok := rooms["n:9001"]; ok {
+		t.Fatal("the call's room is still there")
+	}
+	if _, ok := rooms["s:9001"]; !ok {
+		t.Fatal("the string twin went too")
+	}
+	// Again: idempotent, the room from the record.
+	again, err := c.TerminateCall(bg, started.CallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := again.Step("get_call_info"); st.Outcome != "not_found" || again.Members != nil || again.Room != NumericRoom(9001) {
+		t.Fatalf("%+v", again)
+	}
+	if st, ok := again.Step("end_call"); !ok || st.Outcome != "already_ended" {
+		t.Fatalf("%+v", again.Steps)
+	}
+
+	// KeepRoom: a room that outlives its calls stays.
+	if _, err := s.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": 5005, "users": []string{"early"}}); err != nil {
+		t.Fatal(err)
+	}
+	started, err = c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
+		CallInfo: RobotCallInfo{RoomID: "5005", RoomIDType: RoomIDNumeric}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := c.TerminateCall(bg, started.CallID, KeepRoom())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := kept.Step("dismiss_room"); st.Outcome != "skipped" || st.RequestID != "" || st.Reason == "" {
+		t.Fatalf("%+v", kept.Steps)
+	}
+	if _, ok := sandboxRooms(t, s)["n:5005"]; !ok {
+		t.Fatal("KeepRoom dismissed the room")
+	}
+	// A call never seen: nothing to do, and that is success.
+	unknown, err := c.TerminateCall(bg, "no-such-call")
+	if err != nil || !unknown.Room.IsZero() || unknown.Members != nil || len(unknown.Steps) != 4 {
+		t.Fatalf("%+v, %v", unknown, err)
+	}
+	// A context already done sends nothing.
+	done, cancel := context.WithCancel(bg)
+	cancel()
+	if _, err := c.TerminateCall(done, "x"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("%v", err)
 	}
 }
 
