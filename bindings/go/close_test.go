@@ -48,6 +48,10 @@ func TestCloseDoesNotBlockOtherGoroutines(t *testing.T) {
 	if !errors.Is(err, ErrClosed) {
 		t.Fatalf("ParseWebhook during Close: %v", err)
 	}
+	_, err = c.ParseTRTCWebhook("sign", "1", []byte(trtcSample))
+	if !errors.Is(err, ErrClosed) {
+		t.Fatalf("ParseTRTCWebhook during Close: %v", err)
+	}
 	_, err = c.EndCall(context.Background(), id)
 	if !errors.Is(err, ErrClosed) {
 		t.Fatalf("EndCall during Close: %v", err)

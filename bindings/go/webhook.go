@@ -28,14 +28,20 @@ type WebhookEvent struct {
 	ClientIP          string          `json:"client_ip"`
 	OptPlatform       string          `json:"opt_platform"`
 	SignatureVerified bool            `json:"signature_verified"` // true when webhook.token is configured and Sign matched
+	// Duplicate is true when the same event (the call id and time, the session; otherwise
+	// the body) was parsed within webhook.dedupe_window_s (Tencent redelivers). Best effort,
+	// this process only: keep handlers idempotent.
+	Duplicate bool `json:"duplicate"`
 	// Reply is the JSON text to answer the webhook with (HTTP 200).
 	Reply string `json:"reply"`
 }
 
-// ParseWebhook verifies and parses an inbound webhook from its raw query string
-// ("SdkAppid=...&CallbackCommand=...&Sign=...&RequestTime=..."; a leading "?" or a whole URL
-// is accepted) and its body bytes exactly as received. It checks SdkAppid, then, with a
-// configured webhook.token, Sign and RequestTime, all before trusting the body. Failures
+// ParseWebhook verifies and parses an inbound Call or Desk webhook (Tencent's IM callback
+// protocol) from its raw query string ("SdkAppid=...&CallbackCommand=...&Sign=...&RequestTime=...";
+// a leading "?" or a whole URL is accepted) and its body bytes exactly as received. It
+// checks SdkAppid, then, with a configured webhook.token, Sign and RequestTime, all before
+// trusting the body; a missing Sign is refused only for the families
+// webhook.require_sign requires it of (by default every IM callback but Call.*). Failures
 // match ErrWebhook (codes 501 signature, 502 stale, 503 app mismatch, 504 malformed).
 func (c *Client) ParseWebhook(query string, body []byte) (*WebhookEvent, error) {
 	q, err := nulFreeCString(query, "webhook query", CodeWebhookMalformed, "TCCALL_E_WEBHOOK_MALFORMED")
@@ -82,6 +88,15 @@ const MaxWebhookBody = 4 << 20
 // ParseWebhookRequest is ParseWebhook for an *http.Request: it reads r.URL.RawQuery and
 // the whole body (up to MaxWebhookBody bytes), and leaves the body consumed.
 func (c *Client) ParseWebhookRequest(r *http.Request) (*WebhookEvent, error) {
+	body, err := readWebhookBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return c.ParseWebhook(r.URL.RawQuery, body)
+}
+
+// readWebhookBody reads a webhook's whole body, up to MaxWebhookBody bytes.
+func readWebhookBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
 	if err != nil {
 		return nil, &Error{Code: CodeWebhookMalformed, Name: "TCCALL_E_WEBHOOK_MALFORMED", Message: "reading the body: " + err.Error()}
@@ -89,7 +104,7 @@ func (c *Client) ParseWebhookRequest(r *http.Request) (*WebhookEvent, error) {
 	if len(body) > MaxWebhookBody {
 		return nil, &Error{Code: CodeInputTooLarge, Name: "TCCALL_E_INPUT_TOO_LARGE", Message: "webhook body is larger than MaxWebhookBody"}
 	}
-	return c.ParseWebhook(r.URL.RawQuery, body)
+	return body, nil
 }
 
 // WebhookHandler returns an http.Handler for Tencent's Call and Desk webhooks. For each
@@ -151,6 +166,143 @@ func errorName(err error) string {
 // (they are for the receiver's logs, not for whoever sent the request).
 func writeWebhookError(w http.ResponseWriter, status int, info string) {
 	b, _ := json.Marshal(map[string]any{"ActionStatus": "FAIL", "ErrorCode": status, "ErrorInfo": info})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// --- TRTC room and media callbacks ---------------------------------------------------------
+
+// TRTC callback event types (TRTCWebhookEvent.Type, Tencent's EventType).
+const (
+	TRTCEventCreateRoom     = 101 // "create_room"
+	TRTCEventDismissRoom    = 102 // "dismiss_room"
+	TRTCEventEnterRoom      = 103 // "enter_room"
+	TRTCEventExitRoom       = 104 // "exit_room"
+	TRTCEventChangeRole     = 105 // "change_role"
+	TRTCEventStartVideo     = 201 // "start_video"
+	TRTCEventStopVideo      = 202 // "stop_video"
+	TRTCEventStartAudio     = 203 // "start_audio"
+	TRTCEventStopAudio      = 204 // "stop_audio"
+	TRTCEventStartSubStream = 205 // "start_sub_stream"
+	TRTCEventStopSubStream  = 206 // "stop_sub_stream"
+)
+
+// TRTCWebhookEvent is a verified TRTC room or media callback.
+type TRTCWebhookEvent struct {
+	Group string `json:"group"` // "room" (EventGroupId 1), "media" (2) or "other"
+	Type  int    `json:"type"`  // Tencent's EventType: a TRTCEvent* constant
+	// Name is the event's name: "enter_room", "exit_room", "dismiss_room", "create_room",
+	// "change_role", "start_video", ..., or "unknown" for a type tccall does not know.
+	Name string `json:"name"`
+	// RoomID and RoomIDType name the room as the Call APIs do (a string id; 1 numeric,
+	// 2 string); Room() is that room. Empty and 0 for an event without one.
+	RoomID     string     `json:"room_id"`
+	RoomIDType RoomIDType `json:"room_id_type"`
+	UserID     string     `json:"user_id"`
+	// Event is Tencent's body (EventGroupId, EventType, CallbackTs, EventInfo), numbers exact.
+	Event             json.RawMessage `json:"event"`
+	SDKAppID          uint64          `json:"sdk_app_id"`
+	SignatureVerified bool            `json:"signature_verified"` // true when webhook.trtc_key is set and Sign matched
+	// Duplicate is true when the same event (its UniqueId) was parsed within
+	// webhook.dedupe_window_s: TRTC retries for a minute. Best effort, this process only.
+	Duplicate bool `json:"duplicate"`
+	// Reply is the JSON text to answer with (HTTP 200): {"code":0}.
+	Reply string `json:"reply"`
+}
+
+// Room is the room the event is about; the zero Room when it names none.
+func (e *TRTCWebhookEvent) Room() Room { return NewRoom(e.RoomID, e.RoomIDType) }
+
+// ParseTRTCWebhook verifies and parses a TRTC room or media callback (enter, exit,
+// dismiss, media start and stop). sign and sdkAppID are the values of the request's Sign
+// and SdkAppId headers ("" when absent); body is the raw body exactly as received, since
+// the signature covers its bytes. Checks, in order: SdkAppId is this app's (503); with
+// webhook.trtc_key configured, Sign equals base64(HMAC-SHA256(trtc_key, body)) (501; a
+// missing one is refused unless webhook.require_sign.trtc is false); then the body (504).
+// Failures match ErrWebhook.
+func (c *Client) ParseTRTCWebhook(sign, sdkAppID string, body []byte) (*TRTCWebhookEvent, error) {
+	var csign, capp *C.char
+	var err error
+	if sign != "" {
+		if csign, err = nulFreeCString(sign, "Sign header", CodeWebhookSignature, "TCCALL_E_WEBHOOK_SIGNATURE"); err != nil {
+			return nil, err
+		}
+		defer C.free(unsafe.Pointer(csign))
+	}
+	if sdkAppID != "" {
+		if capp, err = nulFreeCString(sdkAppID, "SdkAppId header", CodeWebhookAppMismatch, "TCCALL_E_WEBHOOK_APP_MISMATCH"); err != nil {
+			return nil, err
+		}
+		defer C.free(unsafe.Pointer(capp))
+	}
+	var bodyPtr *C.uint8_t
+	if len(body) > 0 {
+		// The bytes hold no Go pointers and C only reads them during the call.
+		bodyPtr = (*C.uint8_t)(unsafe.Pointer(&body[0]))
+	}
+	ptr, err := c.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer c.guard.leave()
+	var out, cerr *C.char
+	rc := C.tccall_client_parse_trtc_webhook(ptr, csign, capp, bodyPtr, C.size_t(len(body)), &out, &cerr)
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(body)
+	if rc != C.TCCALL_OK {
+		return nil, takeError(rc, cerr)
+	}
+	ev := new(TRTCWebhookEvent)
+	if err := json.Unmarshal(takeBytes(out), ev); err != nil {
+		return nil, &Error{Code: CodeBadResponse, Name: "TCCALL_E_BAD_RESPONSE", Message: "decoding the TRTC webhook: " + err.Error()}
+	}
+	return ev, nil
+}
+
+// ParseTRTCWebhookRequest is ParseTRTCWebhook for an *http.Request: it reads the Sign and
+// SdkAppId headers and the whole body (up to MaxWebhookBody bytes), and leaves the body
+// consumed.
+func (c *Client) ParseTRTCWebhookRequest(r *http.Request) (*TRTCWebhookEvent, error) {
+	body, err := readWebhookBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return c.ParseTRTCWebhook(r.Header.Get("Sign"), r.Header.Get("SdkAppId"), body)
+}
+
+// TRTCWebhookHandler returns an http.Handler for TRTC's room and media callbacks. For each
+// POST it verifies and parses the request (the Sign and SdkAppId headers, the raw body),
+// calls handle, and answers 200 with {"code":0}. It answers 405 for other methods, 401 for
+// a bad or missing signature, 403 for another app's callback, 400 for a malformed one, 413
+// for a body above MaxWebhookBody, and 500 when handle returns an error (TRTC then
+// retries). Handle should be fast and idempotent (check Duplicate); do slow work
+// asynchronously.
+func (c *Client) TRTCWebhookHandler(handle func(*TRTCWebhookEvent) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeTRTCError(w, http.StatusMethodNotAllowed, "method not allowed")
+			return
+		}
+		ev, err := c.ParseTRTCWebhookRequest(r)
+		if err != nil {
+			writeTRTCError(w, webhookStatus(err), errorName(err))
+			return
+		}
+		if err := handle(ev); err != nil {
+			writeTRTCError(w, http.StatusInternalServerError, "handler failed")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, ev.Reply)
+	})
+}
+
+// writeTRTCError answers a refused TRTC callback without the error's details.
+func writeTRTCError(w http.ResponseWriter, status int, info string) {
+	b, _ := json.Marshal(map[string]any{"code": status, "message": info})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(b)

@@ -93,11 +93,39 @@ func TestParseWebhookSignature(t *testing.T) {
 	}
 	_, err = c.ParseWebhook(q(sign("wrong", now), now), []byte(endCallBody))
 	asError(t, err, CodeWebhookSignature)
-	_, err = c.ParseWebhook(endCallQuery, []byte(endCallBody))
-	asError(t, err, CodeWebhookSignature)
 	old := now - 3600
 	_, err = c.ParseWebhook(q(sign("xxxxyyyy", old), old), []byte(endCallBody))
 	asError(t, err, CodeWebhookStale)
+
+	// Tencent's Call pages never mention Sign: by default (require_sign.call false) an
+	// unsigned Call webhook passes, unverified; other IM callbacks (Desk) need one.
+	ev, err = c.ParseWebhook(endCallQuery, []byte(endCallBody))
+	if err != nil || ev.SignatureVerified {
+		t.Fatalf("%+v, %v", ev, err)
+	}
+	_, err = c.ParseWebhook("SdkAppid=1400000000&CallbackCommand=Desk.SessionEventNotify", []byte(`{"CallbackCommand":"Desk.SessionEventNotify"}`))
+	asError(t, err, CodeWebhookSignature)
+	strict, err := NewClient(map[string]any{"sdk_app_id": testAppID, "webhook": map[string]any{"token": "xxxxyyyy",
+		"require_sign": map[string]any{"call": true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer strict.Close()
+	_, err = strict.ParseWebhook(endCallQuery, []byte(endCallBody))
+	asError(t, err, CodeWebhookSignature)
+}
+
+// The same event parsed twice is flagged Duplicate the second time.
+func TestParseWebhookDuplicate(t *testing.T) {
+	c := localClient(t)
+	first, err := c.ParseWebhook(endCallQuery, []byte(endCallBody))
+	if err != nil || first.Duplicate {
+		t.Fatalf("%+v, %v", first, err)
+	}
+	again, err := c.ParseWebhook(endCallQuery, []byte(endCallBody))
+	if err != nil || !again.Duplicate {
+		t.Fatalf("%+v, %v", again, err)
+	}
 }
 
 func TestWebhookHandler(t *testing.T) {
