@@ -1,6 +1,7 @@
-/* The tccall story in C against the in-process sandbox: a robot starts a call, its
- * state is read, the call is ended and its record read, a TRTC room is dismissed, a
- * Desk session is ended, and a wrong key shows the error JSON.
+/* The tccall story in C against the in-process sandbox: a robot starts a call in numeric
+ * TRTC room 9001, its state is read, terminate_call ends it and dismisses its room, its
+ * record is read, another TRTC room is dismissed, a Desk session is ended, and a wrong key
+ * shows the error JSON.
  *
  *   make example-c
  */
@@ -93,9 +94,13 @@ int main(void) {
     rc = tccall_client_get_call_info(client, request, &out, &err);
     tccall_string_free(step("get_call_info", rc, out, err, TCCALL_OK));
 
+    /* terminate_call ends the call and dismisses its TRTC room (numeric room 9001, as
+       get_call_info reports it: "RoomId":"9001","RoomIdType":1), each step reported. */
+    char terminate[256];
+    snprintf(terminate, sizeof terminate, "{\"call_id\":\"%s\"}", call_id);
     out = err = NULL;
-    rc = tccall_client_end_call(client, request, &out, &err);
-    tccall_string_free(step("end_call", rc, out, err, TCCALL_OK));
+    rc = tccall_client_terminate_call(client, terminate, &out, &err);
+    tccall_string_free(step("terminate_call", rc, out, err, TCCALL_OK));
 
     out = err = NULL;
     rc = tccall_client_end_call(client, request, &out, &err);
