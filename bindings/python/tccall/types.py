@@ -72,6 +72,8 @@ class Room(NamedTuple):
         for _ in range(3):
             if not isinstance(obj, Mapping) or "RoomId" in obj:
                 break
+            if "room" in obj and obj["room"] is None:  # terminate_call of a call without a room
+                raise ValueError("the call has no TRTC room")
             for key in ("CallInfo", "CallRecord", "event", "room"):
                 if isinstance(obj.get(key), Mapping):
                     obj = obj[key]

@@ -105,6 +105,8 @@ def test_room_values():
     assert tccall.Room.from_trtc_webhook({"room_id": "12345", "room_id_type": 1}) == ("12345", 1)
     with pytest.raises(ValueError, match="no TRTC room"):  # get_call_info of a call without a room
         tccall.Room.from_call_info({"CallInfo": {"CallId": "c", "RoomId": "", "RoomIdType": 0}})
+    with pytest.raises(ValueError, match="no TRTC room"):  # terminate_call of a call without a room
+        tccall.Room.from_call_info({"call_id": "c", "room": None, "members": None, "steps": []})
     with pytest.raises(ValueError):
         tccall.Room.from_call_info({"UserList": []})
     with pytest.raises(ValueError):
