@@ -119,16 +119,17 @@ fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError
     if auth.date != verify::utc_date(ts) || auth.service != "trtc" {
         return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE);
     }
-    if auth.secret_id != cfg.cloud_secret_id {
+    let keys = sh.keys();
+    let Some(secret_key) = keys.cloud_key(&auth.secret_id) else {
         return fail(
             "AuthFailure.SecretIdNotFound",
             "The SecretId is not found, please ensure that your SecretId is correct.",
         );
-    }
+    };
     let header = |name: &str| req.header(name);
     let received =
         tc3::Received { method: &req.method, query: &req.query, header: &header, body: &req.body, timestamp: ts };
-    if tc3::signature_matches(&auth, &received, &cfg.cloud_secret_key) != Ok(true) {
+    if tc3::signature_matches(&auth, &received, secret_key) != Ok(true) {
         return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE);
     }
 

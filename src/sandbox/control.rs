@@ -92,6 +92,14 @@ pub fn handle(sh: &Shared, method: &str, path: &str, body: &[u8]) -> Answer {
         ("POST", ["desk", "sessions"]) => with_body(&|b| create_session(sh, b)),
         ("POST", ["desk", "callback"]) => with_body(&|b| desk_callback(sh, b)),
         ("POST", ["trtc", "callback"]) => with_body(&|b| trtc_callback(sh, b)),
+        ("POST", ["credentials"]) => with_body(&|b| {
+            let mut keys = sh.keys.write().unwrap_or_else(|p| p.into_inner());
+            match keys.apply(b) {
+                Ok(()) => (200, keys.json()),
+                Err(e) => error(400, e),
+            }
+        }),
+        ("GET", ["credentials"]) => (200, sh.keys().json()),
         ("GET", ["trtc", "callback"]) => (200, TrtcCallback::json(sh.world().trtc_callback.as_ref())),
         ("POST", ["faults"]) => match serde_json::from_slice::<Value>(body) {
             Ok(v) => match sh.faults.add_json(&v) {
@@ -107,7 +115,7 @@ pub fn handle(sh: &Shared, method: &str, path: &str, body: &[u8]) -> Answer {
         }
         (
             _,
-            ["health" | "state" | "log" | "connections" | "reset" | "calls" | "rooms" | "faults"]
+            ["health" | "state" | "log" | "connections" | "reset" | "calls" | "rooms" | "faults" | "credentials"]
             | ["calls", _, "members"]
             | ["desk", "sessions" | "callback"]
             | ["trtc", "callback"],

@@ -97,7 +97,11 @@ fn gateway(sh: &Shared, req: &Request, path: &str) -> Result<Map<String, Value>,
         None | Some("") => return fail(60004, "identifier is missing from the URL"),
         Some(i) => i,
     };
-    if let Err((code, why)) = verify::usersig::check(sig, cfg.sdk_app_id, &cfg.secret_key, identifier, sh.auth_now()) {
+    // Any accepted key will do (during a rotation there are two); the current one's refusal is reported.
+    let keys = sh.keys();
+    let checks =
+        keys.im().iter().map(|key| verify::usersig::check(sig, cfg.sdk_app_id, key, identifier, sh.auth_now()));
+    if let Err((code, why)) = checks.reduce(|first, next| first.or(next)).expect("at least one key") {
         return fail(code, why);
     }
     if !cfg.admins.iter().any(|a| a == identifier) {

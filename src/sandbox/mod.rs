@@ -28,6 +28,7 @@ pub mod control;
 pub mod faults;
 pub mod http;
 pub mod im;
+pub mod keys;
 pub mod log;
 pub mod query;
 pub mod state;
@@ -189,6 +190,8 @@ pub enum Family {
 #[derive(Debug)]
 pub struct Shared {
     config: SandboxConfig,
+    /// The credentials accepted now (rotated by `POST /_sandbox/credentials`).
+    keys: RwLock<keys::Keys>,
     world: Mutex<state::World>,
     faults: Faults,
     log: Arc<log::Log>,
@@ -206,6 +209,11 @@ impl Shared {
     /// "Now" for signature checks: the frozen time when configured, else the real clock.
     pub fn auth_now(&self) -> u64 {
         self.config.frozen_time.unwrap_or_else(crate::transport::unix_now)
+    }
+
+    /// The credentials accepted now.
+    pub fn keys(&self) -> keys::Keys {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn world(&self) -> MutexGuard<'_, state::World> {
@@ -249,6 +257,9 @@ impl Shared {
         self.log.clear();
         self.connections.reset();
         *self.limiter.write().unwrap_or_else(|p| p.into_inner()) = RateLimiter::default();
+        let c = &self.config;
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) =
+            keys::Keys::new(&c.secret_key, &c.cloud_secret_id, &c.cloud_secret_key);
     }
 
     fn serve(&self, req: &Request) -> Outcome {
@@ -367,6 +378,7 @@ impl Sandbox {
             log.clone(),
         )?;
         let shared = Arc::new(Shared {
+            keys: RwLock::new(keys::Keys::new(&config.secret_key, &config.cloud_secret_id, &config.cloud_secret_key)),
             config,
             world: Mutex::default(),
             faults: Faults::default(),
