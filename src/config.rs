@@ -36,7 +36,23 @@ static CLOUD_API: &[Field] = &[
     Field::null("region", Kind::Str { min: 1, max: 64 }).or(Str("ap-guangzhou")),
     Field::null("endpoint", NON_EMPTY).or(Str("china")),
     Field::null("language", Kind::OneOf(&["en-US", "zh-CN"])).or(Str("en-US")),
+    // Reads the credentials from Tencent's environment variables (`CLOUD_API_ENV`) instead.
+    Field::null("from_env", Kind::Bool).or(Bool(false)),
 ];
+// What `Client::update_credentials` takes: the secrets, nothing else.
+static CLOUD_API_CREDENTIALS: &[Field] = &[
+    Field::null("secret_id", NON_EMPTY),
+    Field::null("secret_key", NON_EMPTY),
+    Field::null("token", NON_EMPTY),
+    Field::null("from_env", Kind::Bool),
+];
+static CREDENTIALS: &[Field] =
+    &[Field::null("secret_key", NON_EMPTY), Field::null("cloud_api", Kind::Object(CLOUD_API_CREDENTIALS))];
+
+/// The environment variables Tencent's official SDKs read credentials from (their
+/// `EnvironmentVariableCredential`): secret id, secret key, session token.
+pub const CLOUD_API_ENV: [&str; 3] =
+    ["TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN"];
 // Whether each webhook family must carry a signature once its key is configured: Call
 // callbacks may arrive unsigned (their pages never mention Sign, spec §3.3), the IM
 // protocol's others (Desk) and TRTC's are signed.
@@ -105,18 +121,53 @@ static CONFIG: &[Field] = &[
 /// Cloud API 3.0 (TC3) credentials and endpoint.
 #[derive(Clone, Debug)]
 pub struct CloudApiConfig {
-    /// `SecretId`.
-    pub secret_id: Option<String>,
-    /// `SecretKey`.
-    pub secret_key: Option<Secret>,
-    /// STS session token, sent as `X-TC-Token`.
-    pub token: Option<Secret>,
+    /// `SecretId`, `SecretKey` and the STS token.
+    pub credentials: CloudCredentials,
     /// Default `X-TC-Region`.
     pub region: String,
     /// Base URL, e.g. `https://trtc.tencentcloudapi.com`.
     pub endpoint: String,
     /// `X-TC-Language` (language of Tencent's error messages).
     pub language: String,
+}
+
+/// Cloud API credentials: given in the config or read from `CLOUD_API_ENV`.
+#[derive(Clone, Debug, Default)]
+pub struct CloudCredentials {
+    /// `SecretId`.
+    pub secret_id: Option<String>,
+    /// `SecretKey`.
+    pub secret_key: Option<Secret>,
+    /// STS session token, sent as `X-TC-Token`.
+    pub token: Option<Secret>,
+}
+
+impl CloudCredentials {
+    /// From `v`'s `secret_id`/`secret_key`/`token`, or with `from_env` from the environment
+    /// (`env` reads a variable). `at` names the object in errors.
+    fn from_value(v: &Value, at: &str, env: impl Fn(&str) -> Option<String>) -> Result<CloudCredentials> {
+        if v.get("from_env").and_then(Value::as_bool) != Some(true) {
+            return Ok(CloudCredentials {
+                secret_id: str_opt(v, "secret_id").map(str::to_string),
+                secret_key: str_opt(v, "secret_key").map(Secret::new),
+                token: str_opt(v, "token").map(Secret::new),
+            });
+        }
+        if let Some(k) = ["secret_id", "secret_key", "token"].into_iter().find(|k| str_opt(v, k).is_some()) {
+            return Err(Error::invalid_config(format!("{at}.{k} cannot be given with {at}.from_env")));
+        }
+        let [id, key, token] = CLOUD_API_ENV.map(|name| env(name).filter(|x| !x.is_empty()));
+        let missing = |i: usize| Error::invalid_config(format!("{at}.from_env: {} is not set", CLOUD_API_ENV[i]));
+        Ok(CloudCredentials {
+            secret_id: Some(id.ok_or_else(|| missing(0))?),
+            secret_key: Some(Secret::new(key.ok_or_else(|| missing(1))?)),
+            token: token.map(Secret::new),
+        })
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// Inbound webhook checks.
@@ -311,9 +362,7 @@ impl Config {
             im_endpoint,
             im_backup_endpoint,
             cloud_api: CloudApiConfig {
-                secret_id: str_opt(cloud, "secret_id").map(str::to_string),
-                secret_key: str_opt(cloud, "secret_key").map(Secret::new),
-                token: str_opt(cloud, "token").map(Secret::new),
+                credentials: CloudCredentials::from_value(cloud, "cloud_api", env_var)?,
                 region: schema::text(cloud, CLOUD_API, "region"),
                 endpoint,
                 language: schema::text(cloud, CLOUD_API, "language"),
@@ -356,6 +405,32 @@ impl Config {
         })
     }
 
+    /// This config with other credentials (the JSON `Client::update_credentials` takes:
+    /// `{"secret_key"?, "cloud_api"?: {"secret_id", "secret_key", "token"?} | {"from_env": true}}`).
+    /// A `cloud_api` object replaces all three Cloud API credentials at once, so an old
+    /// token never pairs with a new key.
+    pub fn with_credentials(&self, update: &Value) -> Result<Config> {
+        schema::validate(update, CREDENTIALS, "credentials", ErrorCode::InvalidConfig)?;
+        let (im, cloud) = (update.get("secret_key"), update.get("cloud_api").filter(|c| !c.is_null()));
+        if im.is_none_or(Value::is_null) && cloud.is_none() {
+            return Err(Error::invalid_config("credentials must name secret_key, cloud_api or both"));
+        }
+        let mut next = self.clone();
+        if let Some(key) = update.get("secret_key").and_then(Value::as_str) {
+            next.secret_key = Some(Secret::new(key));
+        }
+        if let Some(cloud) = cloud {
+            let creds = CloudCredentials::from_value(cloud, "credentials.cloud_api", env_var)?;
+            if creds.secret_id.is_none() || creds.secret_key.is_none() {
+                return Err(Error::invalid_config(
+                    "credentials.cloud_api needs secret_id and secret_key (or from_env: true)",
+                ));
+            }
+            next.cloud_api.credentials = creds;
+        }
+        Ok(next)
+    }
+
     /// The secret key, or an error naming the operation that needs it.
     pub fn require_secret_key(&self, op: &str) -> Result<&Secret> {
         self.secret_key.as_ref().ok_or_else(|| Error::invalid_config(format!("secret_key is required for {op}")))
@@ -363,9 +438,9 @@ impl Config {
 
     /// The Cloud API credentials, or an error naming the missing one.
     pub fn require_cloud_credentials(&self, op: &str) -> Result<(&str, &Secret)> {
-        let id = self.cloud_api.secret_id.as_deref();
+        let id = self.cloud_api.credentials.secret_id.as_deref();
         let id = id.ok_or_else(|| Error::invalid_config(format!("cloud_api.secret_id is required for {op}")))?;
-        let key = self.cloud_api.secret_key.as_ref();
+        let key = self.cloud_api.credentials.secret_key.as_ref();
         let key = key.ok_or_else(|| Error::invalid_config(format!("cloud_api.secret_key is required for {op}")))?;
         Ok((id, key))
     }

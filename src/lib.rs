@@ -14,6 +14,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod observe;
 pub(crate) mod pyjson;
 pub mod schema;
 pub mod secret;

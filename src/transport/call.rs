@@ -7,8 +7,10 @@
 //! once instead of at the end of its slice.
 
 use crate::error::{Error, ErrorCode};
+use crate::observe::{Level, Logger};
+use serde_json::{Map, Value};
 use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -85,6 +87,44 @@ impl Cancel {
     }
 }
 
+/// What one call did below the client, for its stats and log: requests sent, retries,
+/// time spent waiting for the rate limiter; and the logger the layers below write to.
+pub struct Probe {
+    op: &'static str,
+    logger: Arc<Logger>,
+    attempts: AtomicU32,
+    retries: AtomicU32,
+    limiter_wait_us: AtomicU64,
+}
+
+impl Probe {
+    /// A probe for one call of `op`.
+    pub fn new(op: &'static str, logger: &Arc<Logger>) -> Arc<Probe> {
+        Arc::new(Probe {
+            op,
+            logger: logger.clone(),
+            attempts: AtomicU32::new(0),
+            retries: AtomicU32::new(0),
+            limiter_wait_us: AtomicU64::new(0),
+        })
+    }
+
+    /// Requests attempted (every step of a composite call counts).
+    pub fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+
+    /// Attempts that were retries.
+    pub fn retries(&self) -> u32 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    /// Time spent waiting for the local rate limiter.
+    pub fn limiter_wait(&self) -> Duration {
+        Duration::from_micros(self.limiter_wait_us.load(Ordering::Relaxed))
+    }
+}
+
 /// The budget of one call.
 #[derive(Clone)]
 pub struct CallCtx {
@@ -92,11 +132,12 @@ pub struct CallCtx {
     budget: Duration,
     cancel: Option<Cancel>,
     poll: Option<Arc<Poll>>,
+    probe: Option<Arc<Probe>>,
 }
 
 impl std::fmt::Debug for CallCtx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CallCtx").field("budget", &self.budget).field("cancel", &self.cancel).finish()
+        f.debug_struct("CallCtx").field("budget", &self.budget).field("cancel", &self.cancel).finish_non_exhaustive()
     }
 }
 
@@ -104,7 +145,40 @@ impl CallCtx {
     /// A call that must finish within `budget` from now.
     pub fn new(budget: Duration, cancel: Option<&Cancel>) -> CallCtx {
         let poll = cancel.and_then(|c| c.shared().poll.clone());
-        CallCtx { deadline: Instant::now() + budget, budget, cancel: cancel.cloned(), poll }
+        CallCtx { deadline: Instant::now() + budget, budget, cancel: cancel.cloned(), poll, probe: None }
+    }
+
+    /// The same budget, reporting to `probe`.
+    pub fn with_probe(mut self, probe: Arc<Probe>) -> CallCtx {
+        self.probe = Some(probe);
+        self
+    }
+
+    /// Logs `event` at `level` with the fields `fill` adds and the call's operation (built
+    /// only when the level is enabled).
+    pub fn log(&self, level: Level, event: &str, fill: impl FnOnce(&mut Map<String, Value>)) {
+        if let Some(p) = self.probe.as_ref().filter(|p| p.logger.enabled(level)) {
+            p.logger.emit(level, event, |m| {
+                m.insert("op".into(), p.op.into());
+                fill(m);
+            });
+        }
+    }
+
+    /// Counts a request attempt (`retry`: it follows a failed one); returns its number in this call.
+    pub fn note_attempt(&self, retry: bool) -> u32 {
+        let Some(p) = &self.probe else { return 0 };
+        if retry {
+            p.retries.fetch_add(1, Ordering::Relaxed);
+        }
+        p.attempts.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Adds a wait for the local rate limiter.
+    pub fn note_limiter_wait(&self, d: Duration) {
+        if let Some(p) = &self.probe {
+            p.limiter_wait_us.fetch_add(d.as_micros() as u64, Ordering::Relaxed);
+        }
     }
 
     /// Time left before the deadline.

@@ -167,6 +167,12 @@ impl Conn {
         &self.io.tcp
     }
 
+    /// For a TLS connection, whether its handshake resumed an earlier session.
+    pub fn tls_resumed(&self) -> Option<bool> {
+        let kind = self.tls.as_ref()?.handshake_kind()?;
+        Some(kind == rustls::HandshakeKind::Resumed)
+    }
+
     /// Runs the TLS handshake of `tls` over this connection.
     pub fn start_tls(&mut self, tls: ClientConnection, ctx: &CallCtx, patience: Duration) -> Result<(), Stop> {
         let mut tls = Box::new(tls);

@@ -20,7 +20,7 @@ pub mod im;
 mod pool;
 pub mod proxy;
 pub(crate) mod ratelimit;
-mod rawjson;
+pub(crate) mod rawjson;
 pub(crate) mod retry;
 pub mod tls;
 
@@ -29,6 +29,7 @@ pub use pool::PoolCounters;
 pub use retry::RetryClass;
 
 use crate::error::{Error, ErrorCode};
+use crate::observe::Level;
 use conn::{Conn, Stop};
 use connect::OpenError;
 use http1::{ReadError, Target};
@@ -72,6 +73,17 @@ pub enum Reach {
     Unknown,
     /// Tencent answered with a definite result.
     Answered,
+}
+
+impl Reach {
+    /// Its name in log events.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reach::NotSent => "not_sent",
+            Reach::Unknown => "unknown",
+            Reach::Answered => "answered",
+        }
+    }
 }
 
 /// A failed attempt: the error plus how far it got.
@@ -165,6 +177,15 @@ impl Http {
                 Some(c) => c,
                 None => self.open(&target, proxy, ctx)?,
             };
+            ctx.log(Level::Debug, "connection", |m| {
+                m.insert("host".into(), target.host.clone().into());
+                m.insert("port".into(), target.port.into());
+                m.insert("reused".into(), reused.into());
+                m.insert("via_proxy".into(), proxy.is_some().into());
+                if !reused {
+                    m.insert("tls_resumed".into(), conn.tls_resumed().into());
+                }
+            });
             let attached = ctx.attach(conn.socket());
             if let Err(stop) = conn.write_all(&wire, ctx, patience, "sending the request") {
                 // A pooled connection the server had closed: the request did not get
@@ -179,6 +200,10 @@ impl Http {
             drop(attached);
             return match response {
                 Ok(r) => {
+                    ctx.log(Level::Debug, "response", |m| {
+                        m.insert("http_status".into(), r.status.into());
+                        m.insert("bytes".into(), r.body.len().into());
+                    });
                     if r.reusable {
                         self.pool.put(key, conn);
                     }
@@ -370,6 +395,11 @@ pub fn random_u32() -> u32 {
     h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
     h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
     h.finish() as u32
+}
+
+/// Current unix time in milliseconds (log timestamps).
+pub fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Current unix time in seconds.

@@ -50,6 +50,11 @@ impl RateLimiter {
     pub fn acquire(&self, key: &str, per_second: u32, max_wait: Duration, ctx: &CallCtx) -> Result<(), Error> {
         let wait = self.reserve(key, per_second, max_wait.min(ctx.remaining()), Instant::now())?;
         if !wait.is_zero() {
+            ctx.note_limiter_wait(wait);
+            ctx.log(crate::observe::Level::Debug, "rate_limiter_wait", |m| {
+                m.insert("bucket".into(), key.into());
+                m.insert("wait_ms".into(), serde_json::json!(wait.as_secs_f64() * 1000.0));
+            });
             ctx.sleep(wait, "waiting for the local rate limiter")?;
         }
         Ok(())

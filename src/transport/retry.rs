@@ -3,6 +3,8 @@
 use super::{random_u32, CallCtx, Failure, Reach};
 use crate::config::RetryConfig;
 use crate::error::{Error, ErrorCode};
+use crate::observe::Level;
+use serde_json::json;
 use std::time::Duration;
 
 /// How an operation may be retried.
@@ -81,15 +83,42 @@ where
             e.attempts = n - 1;
             return Err(e);
         }
+        ctx.note_attempt(n > 1);
         match attempt(n) {
             Ok(v) => return Ok(Outcome::Done(v)),
             Err(f) => {
                 if class == RetryClass::Ending && outcome_unknown && f.error.code == ErrorCode::NotFound {
+                    ctx.log(Level::Info, "already_ended", |m| {
+                        m.insert("attempt".into(), n.into());
+                        m.insert("request_id".into(), f.error.request_id.clone().into());
+                    });
                     return Ok(Outcome::AlreadyEnded { request_id: f.error.request_id });
                 }
                 let delay = backoff(policy, n);
                 let budget_left = ctx.check_quick("retrying").is_ok() && delay < ctx.remaining();
-                if n >= max_attempts || !should_retry(class, &f) || !budget_left {
+                let retry = n < max_attempts && should_retry(class, &f) && budget_left;
+                ctx.log(if retry { Level::Warn } else { Level::Debug }, "attempt_failed", |m| {
+                    m.insert("attempt".into(), n.into());
+                    m.insert("code".into(), f.error.code.as_i32().into());
+                    m.insert("message".into(), f.error.message.clone().into());
+                    m.insert("service_code".into(), f.error.service_code.clone().into());
+                    m.insert("request_id".into(), f.error.request_id.clone().into());
+                    m.insert("reach".into(), f.reach.name().into());
+                    m.insert(
+                        "decision".into(),
+                        match (retry, n >= max_attempts, should_retry(class, &f)) {
+                            (true, _, _) => "retry",
+                            (false, true, true) => "give_up_attempts",
+                            (false, _, false) => "give_up_not_retryable",
+                            (false, false, true) => "give_up_deadline",
+                        }
+                        .into(),
+                    );
+                    if retry {
+                        m.insert("backoff_ms".into(), json!(delay.as_millis() as u64));
+                    }
+                });
+                if !retry {
                     let mut e = f.error;
                     e.attempts = n;
                     return Err(e);
