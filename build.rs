@@ -40,22 +40,21 @@ fn abi_version(dir: &std::path::Path) -> Result<String, String> {
     Ok(format!("\n/* Bumped only on a breaking change of the C ABI; compare with tccall_abi_version(). */\n#define TCCALL_ABI_VERSION {n}\n"))
 }
 
-/// The result codes as `#define`s, read from the one table in src/error.rs (its lines
-/// `Variant = number, "TCCALL_NAME", c"description";`), so the header, `tccall_strerror`
-/// and the Rust enum cannot disagree.
-fn result_codes(dir: &std::path::Path) -> Result<String, String> {
-    let src = std::fs::read_to_string(dir.join("src/error.rs")).map_err(|e| e.to_string())?;
-    let mut out = String::from(
-        "\n/* Result codes: 0 is success; the others come in blocks (1xx input, 2xx network, 3xx Tencent,\n   4xx auth, 5xx webhook, 9xx internal) and are never renumbered. tccall_strerror() names each. */\n",
-    );
+/// `#define`s from a table of lines `Variant = number, "TCCALL_NAME", c"description";`
+/// (or `"description"`) in `file`: the result codes of src/error.rs and the log levels of
+/// src/observe.rs, so the header and the Rust enums cannot disagree.
+fn table_defines(dir: &std::path::Path, file: &str, heading: &str, at_least: usize) -> Result<String, String> {
+    let src = std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string())?;
+    let mut out = format!("\n{heading}\n");
     let mut count = 0;
     for line in src.lines() {
         let Some((_, rest)) = line.trim().split_once(" = ") else { continue };
         let mut parts = rest.splitn(3, ", ");
         let (Some(num), Some(name), Some(desc)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let desc = desc.strip_prefix('c').unwrap_or(desc);
         let (Some(name), Some(desc)) = (
             name.strip_prefix("\"TCCALL_").and_then(|n| n.strip_suffix('"')),
-            desc.strip_prefix("c\"").and_then(|d| d.strip_suffix("\";")),
+            desc.strip_prefix('"').and_then(|d| d.strip_suffix("\";")),
         ) else {
             continue;
         };
@@ -65,8 +64,8 @@ fn result_codes(dir: &std::path::Path) -> Result<String, String> {
         out.push_str(&format!("/* {desc} */\n#define TCCALL_{name} {num}\n"));
         count += 1;
     }
-    if count < 20 {
-        return Err(format!("found only {count} result codes in src/error.rs"));
+    if count < at_least {
+        return Err(format!("found only {count} table lines in {file}"));
     }
     Ok(out)
 }
@@ -81,7 +80,18 @@ fn generate(dir: &std::path::Path) -> Result<String, String> {
         major * 1_000_000 + minor * 1_000 + patch
     );
     defines.push_str(&abi_version(dir)?);
-    defines.push_str(&result_codes(dir)?);
+    defines.push_str(&table_defines(
+        dir,
+        "src/error.rs",
+        "/* Result codes: 0 is success; the others come in blocks (1xx input, 2xx network, 3xx Tencent,\n   4xx auth, 5xx webhook, 9xx internal) and are never renumbered. tccall_strerror() names each. */",
+        20,
+    )?);
+    defines.push_str(&table_defines(
+        dir,
+        "src/observe.rs",
+        "/* Log levels for tccall_client_set_log_callback (0 turns logging off). */",
+        4,
+    )?);
     config.after_includes = Some(defines);
     let bindings =
         cbindgen::Builder::new().with_crate(dir).with_config(config).generate().map_err(|e| e.to_string())?;

@@ -11,12 +11,14 @@
 
 mod call;
 mod exports;
+mod observe;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 pub mod signals;
 
 pub use call::*;
 pub use exports::*;
+pub use observe::*;
 #[cfg(feature = "sandbox")]
 pub use sandbox::*;
 

@@ -75,6 +75,16 @@
 /* internal error (a caught panic); please report it */
 #define TCCALL_E_INTERNAL 901
 
+/* Log levels for tccall_client_set_log_callback (0 turns logging off). */
+/* error */
+#define TCCALL_LOG_ERROR 1
+/* warn */
+#define TCCALL_LOG_WARN 2
+/* info */
+#define TCCALL_LOG_INFO 3
+/* debug */
+#define TCCALL_LOG_DEBUG 4
+
 
 /*
  What a field may hold.
@@ -106,6 +116,12 @@ typedef struct tccall_sandbox tccall_sandbox;
  A poll callback (see `tccall_cancel_set_poll`): return nonzero to cancel the call.
  */
 typedef int32_t (*tccall_poll_fn)(void *userdata);
+
+/*
+ A log callback (see `tccall_client_set_log_callback`): `event_json` is one event, valid
+ only during the call.
+ */
+typedef void (*tccall_log_fn)(void *userdata, int32_t level, const char *event_json);
 
 #ifdef __cplusplus
 extern "C" {
@@ -593,6 +609,54 @@ int32_t tccall_client_sign_im_request(const tccall_client *client, const char *r
  `client` must be NULL or a live handle; `request_json` NULL or NUL-terminated; out pointers NULL or writable.
  */
 int32_t tccall_client_sign_cloud_api_request(const tccall_client *client, const char *request_json, char **out_json, char **out_err);
+
+/*
+ Sends the client's log events at `level` and below (`TCCALL_LOG_ERROR` 1 to
+ `TCCALL_LOG_DEBUG` 4) to `callback(userdata, level, event_json)`; `callback` NULL or
+ `level` 0 turns logging off. Events are JSON objects, one per call (`"call"`), per failed
+ attempt with the retry decision, per rate-limiter wait, connection and response (debug),
+ each with `ts_ms`, `level`, `event` and `op`; they never contain a key, UserSig, token,
+ `Authorization` value, URL query or proxy password. The callback runs on the thread
+ making the call, inside it (keep it short); it must be callable from any thread. After
+ logging is turned off, a call already emitting may deliver one more event: keep
+ `userdata` alive until calls in flight have returned. With logging off an event costs one
+ atomic load. Returns `TCCALL_OK`, `TCCALL_E_NULL_ARGUMENT` or `TCCALL_E_INVALID_REQUEST`
+ (level out of range).
+
+ # Safety
+ `client` must be NULL or a live handle; `callback` must be safe to call with `userdata`
+ from any thread, until logging is turned off or the client is freed.
+ */
+int32_t tccall_client_set_log_callback(const tccall_client *client, int32_t level, tccall_log_fn callback, void *userdata);
+
+/*
+ The client's counters since it was made, as JSON in `*out_json` (free with
+ `tccall_string_free`): `{"operations": {"<op>": {"calls", "ok", "errors": {"<code>": n},
+ "retries", "already_ended", "limiter_waits", "limiter_wait_ms", "latency_ms": {"p50",
+ "p90", "p99", "max"}}}, "connections": {"opened", "reused", "tls_handshakes",
+ "fork_resets"}, "admin_usersig_mints"}`; operations never called are left out. Latency
+ percentiles come from a fixed log-scale histogram (each at most 25 % above the true
+ value). Always on; thread-safe. Returns `TCCALL_OK` or `TCCALL_E_NULL_ARGUMENT`.
+
+ # Safety
+ `client` must be NULL or a live handle; `out_json` NULL or writable.
+ */
+int32_t tccall_client_stats(const tccall_client *client, char **out_json);
+
+/*
+ Swaps the client's credentials while other threads call: `credentials_json` is
+ `{"secret_key"?: "...", "cloud_api"?: {"secret_id", "secret_key", "token"?} | {"from_env": true}}`.
+ A `cloud_api` object replaces the secret id, key and token together (`from_env` reads
+ `TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SESSION_TOKEN` now).
+ Calls in flight finish with the credentials they started with; later calls use the new
+ ones, and a new admin UserSig is minted with the new key. On failure nothing changes and
+ `*out_err` names the problem (`TCCALL_E_INVALID_CONFIG`, `TCCALL_E_INVALID_JSON`).
+
+ # Safety
+ `client` must be NULL or a live handle; `credentials_json` NULL or NUL-terminated;
+ `out_err` NULL or writable.
+ */
+int32_t tccall_client_update_credentials(const tccall_client *client, const char *credentials_json, char **out_err);
 
 #if defined(TCCALL_SANDBOX)
 /*
