@@ -87,7 +87,8 @@ fn main() {
         status: 200,
         body: br#"{"Response":{"RequestId":"eac6b301-a322-493a-8e36-83b295459397"}}"#.to_vec(),
     };
-    let hook_cfg = Config::from_json(r#"{"sdk_app_id": 1400000001, "webhook": {"token": "xxxxyyyy"}}"#).unwrap().webhook;
+    let hook_cfg =
+        Config::from_json(r#"{"sdk_app_id": 1400000001, "webhook": {"token": "xxxxyyyy"}}"#).unwrap().webhook;
     let hook_query = "SdkAppid=1400000001&CallbackCommand=Call.CallbackAfterEndCall&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112";
     let hook_body = br#"{"CallbackCommand":"Call.CallbackAfterEndCall","CallRecord":{"CallId":"055662e1-bc8a-469c-a334-1126c8c17d58","Caller_Account":"10001","MediaType":"Audio","CallType":"SingleCall","StartTime":1741231146,"EndTime":1741231296,"AcceptTime":0,"CallResult":"NotAnswer","CalleeList_Account":["10001","user2"],"RoomId":"roomid-1434","RoomIdType":2},"EventTime":1703589922780}"#;
 
