@@ -5,6 +5,7 @@
 //!     cargo bench --bench e2e -- --quick      # shorter, for CI smoke runs
 //!     cargo bench --bench e2e -- --rss 100000 # RSS before/after 100k calls
 //!     cargo bench --bench e2e -- --json       # machine-readable (tests/bench/compare.py)
+//!     cargo bench --bench e2e -- --observe    # client CPU per call with logging off/info/debug
 //!     cargo bench --bench e2e -- --threads 1 --sandbox-config FILE   # one cell, against a running
 //!                                             # sandbox whose client config JSON is in FILE
 
@@ -213,6 +214,26 @@ fn main() {
     if args.iter().any(|a| a == "--profile-tccall") {
         let f = load(1, secs, || assert_eq!(client.dismiss(&req), 302));
         println!("{:.0} calls", f.ops_per_s * secs);
+        return;
+    }
+    // --observe: client CPU per call with logging off, at info and at debug (stats are always on).
+    if args.iter().any(|a| a == "--observe") {
+        unsafe extern "C" fn discard(_: *mut std::ffi::c_void, _: i32, event: *const c_char) {
+            std::hint::black_box(unsafe { CStr::from_ptr(event) }.to_bytes().len());
+        }
+        println!("dismiss_room through the C ABI, 1 thread, {secs} s per row (stats always on)");
+        println!("{:>10} | {:>8} {:>8} {:>8} {:>8}", "logging", "op/s", "p50 us", "p99 us", "cpu us");
+        for (name, level) in [
+            ("off", 0),
+            ("info", tccall::observe::Level::Info as i32),
+            ("debug", tccall::observe::Level::Debug as i32),
+            ("off", 0),
+        ] {
+            let cb: tccall_log_fn = if level == 0 { None } else { Some(discard) };
+            assert_eq!(unsafe { tccall_client_set_log_callback(client.0, level, cb, null_mut()) }, 0);
+            let f = load(1, secs, || assert_eq!(client.dismiss(&req), 302));
+            println!("{name:>10} | {:>8.0} {:>8.1} {:>8.1} {:>8.1}", f.ops_per_s, f.p50_us, f.p99_us, f.cpu_us);
+        }
         return;
     }
     if args.iter().any(|a| a == "--profile-floor") {

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use tccall::api::{trtc, CloudTarget, ImTarget};
 use tccall::auth::{tc3, usersig};
 use tccall::config::Config;
+use tccall::observe::{Level, Stats};
+use tccall::transport::call::Probe;
 use tccall::transport::{cloud, im, HttpResponse};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -92,7 +94,32 @@ fn main() {
     let hook_query = "SdkAppid=1400000001&CallbackCommand=Call.CallbackAfterEndCall&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI&Sign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&RequestTime=1669872112";
     let hook_body = br#"{"CallbackCommand":"Call.CallbackAfterEndCall","CallRecord":{"CallId":"055662e1-bc8a-469c-a334-1126c8c17d58","Caller_Account":"10001","MediaType":"Audio","CallType":"SingleCall","StartTime":1741231146,"EndTime":1741231296,"AcceptTime":0,"CallResult":"NotAnswer","CalleeList_Account":["10001","user2"],"RoomId":"roomid-1434","RoomIdType":2},"EventTime":1703589922780}"#;
 
+    // The observability path of one call: a signing-only operation (no I/O) through
+    // Client::call, with logging off, at info and at debug; and the stats alone.
+    let sign_client = |level: Option<Level>| {
+        let c = tccall::Client::from_json(&json!({"sdk_app_id": 1400000000, "secret_key": KEY}).to_string()).unwrap();
+        if let Some(l) = level {
+            c.set_logger(l, Some(std::sync::Arc::new(|_: Level, e: &str| drop(black_box(e.len())))));
+        }
+        c
+    };
+    let (off, info, debug) = (sign_client(None), sign_client(Some(Level::Info)), sign_client(Some(Level::Debug)));
+    let sign_req = json!({"path": "v4/call_engine_http_srv/end_call", "body": {"CallId": "c"}});
+    let signed_call = |c: &tccall::Client| drop(black_box(c.call("sign_im_request", black_box(&sign_req)).unwrap()));
+    let stats = Stats::default();
+    let logger = std::sync::Arc::new(tccall::observe::Logger::default());
+    let op = tccall::api::find("end_call").unwrap();
     let benches: Vec<(&str, Bench<'_>)> = vec![
+        ("call_log_off", Box::new(|| signed_call(&off))),
+        ("call_log_info", Box::new(|| signed_call(&info))),
+        ("call_log_debug", Box::new(|| signed_call(&debug))),
+        (
+            "stats_record",
+            Box::new(|| {
+                let probe = Probe::new("end_call", &logger);
+                stats.record(op, Ok(false), &probe, black_box(Duration::from_micros(830)));
+            }),
+        ),
         (
             "usersig_generate",
             Box::new(|| {
