@@ -21,6 +21,8 @@ _LIB_NAMES = {"linux": "libtccall.so", "darwin": "libtccall.dylib", "win32": "tc
 
 # int32_t (*tccall_poll_fn)(void *userdata)
 POLL_FN = ctypes.CFUNCTYPE(c_int32, c_void_p)
+# void (*tccall_log_fn)(void *userdata, int32_t level, const char *event_json)
+LOG_FN = ctypes.CFUNCTYPE(None, c_void_p, c_int32, c_char_p)
 
 
 def _library_path() -> str:
@@ -54,6 +56,10 @@ def _load() -> ctypes.CDLL:
         "tccall_client_parse_trtc_webhook": ([c_void_p, c_char_p, c_char_p, c_char_p, c_size_t, out, out], c_int32),
         # client, op_name, request_json, options_json, cancel, out_json, out_err
         "tccall_client_call": ([c_void_p, c_char_p, c_char_p, c_char_p, c_void_p, out, out], c_int32),
+        # client, level, callback (None: off), userdata
+        "tccall_client_set_log_callback": ([c_void_p, c_int32, LOG_FN, c_void_p], c_int32),
+        "tccall_client_stats": ([c_void_p, out], c_int32),
+        "tccall_client_update_credentials": ([c_void_p, c_char_p, out], c_int32),
         "tccall_cancel_new": ([], c_void_p),
         "tccall_cancel_cancel": ([c_void_p], None),
         "tccall_cancel_set_poll": ([c_void_p, POLL_FN, c_void_p, c_uint32], c_int32),
@@ -95,7 +101,7 @@ LOCAL_OPERATIONS = frozenset(op["name"] for op in OPERATION_TABLE if op["family"
 DECLARED = frozenset(
     ["tccall_version", "tccall_abi_version", "tccall_operations", "tccall_strerror", "tccall_string_free",
      "tccall_client_new", "tccall_client_free", "tccall_client_parse_webhook", "tccall_client_parse_trtc_webhook",
-     "tccall_client_call",
+     "tccall_client_call", "tccall_client_set_log_callback", "tccall_client_stats", "tccall_client_update_credentials",
      "tccall_cancel_new", "tccall_cancel_cancel", "tccall_cancel_set_poll", "tccall_cancel_free",
      "tccall_sandbox_start", "tccall_sandbox_info", "tccall_sandbox_control", "tccall_sandbox_free"]
     + [op["c_function"] for op in OPERATION_TABLE]

@@ -8,10 +8,11 @@ from ctypes import byref, c_void_p
 from typing import Any, Mapping, Sequence, Union
 
 from . import _ffi
+from . import _log
 from ._cancel import CancelToken, call_interruptibly, interruptible
 from ._managed import Managed
 from .errors import from_json
-from .types import Mute, Room, TerminateCallResult, TrtcWebhookEvent, WebhookEvent
+from .types import ClientStats, Mute, Room, TerminateCallResult, TrtcWebhookEvent, WebhookEvent
 
 JSON = dict[str, Any]
 RoomId = Union[int, str]
@@ -114,6 +115,8 @@ class Client(Managed):
         if rc != 0:
             _raise(rc, err)
         self._init_handle(handle.value)
+        self._logging = _log.LogState()  # see tccall._log: the tccall logger's level, followed per call
+        self._logging.sync(handle.value, _log.threshold())
 
     def _free(self, handle: int) -> None:
         _ffi.lib.tccall_client_free(handle)
@@ -150,6 +153,8 @@ class Client(Managed):
         out, err = c_void_p(), c_void_p()
         handle = self._acquire()
         try:
+            if self._logging.threshold != _log.threshold():  # the tccall logger's level changed
+                self._logging.sync(handle, _log.threshold())
             if local or not interruptible():
                 token = cancel._ptr if cancel is not None else None
                 rc = _ffi.lib.tccall_client_call(handle, op, request, options, token, byref(out), byref(err))
@@ -550,3 +555,63 @@ class Client(Managed):
         in ``http.server``, ``(request.headers, request.get_data())`` in Flask,
         ``(request.headers, await request.body())`` in Starlette."""
         return self.parse_trtc_webhook(_header(headers, "Sign"), _header(headers, "SdkAppId"), body)
+
+    # -- operating the client -------------------------------------------------------
+
+    @property
+    def log_level(self) -> int:
+        """The level the library currently sends events at (``TCCALL_LOG_*``: 0 off, 1 error,
+        2 warn, 3 info, 4 debug): the most verbose level ``logging.getLogger("tccall")`` is
+        enabled for, as of this client's last call."""
+        return self._logging.level
+
+    def stats(self) -> ClientStats:
+        """The client's counters since it was made (always on, thread-safe):
+        ``{"operations": {op: {"calls", "ok", "errors": {"<code>": n}, "retries",
+        "already_ended", "limiter_waits", "limiter_wait_ms", "latency_ms": {"p50", "p90",
+        "p99", "max"}}}, "connections": {"opened", "reused", "tls_handshakes", "fork_resets"},
+        "admin_usersig_mints"}`` (:class:`tccall.types.ClientStats`). Operations never
+        called are left out."""
+        out = c_void_p()
+        handle = self._acquire()
+        try:
+            rc = _ffi.lib.tccall_client_stats(handle, byref(out))
+        finally:
+            self._release()
+        if rc != 0:
+            _ffi.take_bytes(out)
+            raise from_json(None, rc)
+        return json.loads(_ffi.take_bytes(out) or b"{}")
+
+    def update_credentials(
+        self,
+        credentials: Mapping[str, Any] | None = None,
+        *,
+        secret_key: str | None = None,
+        cloud_api: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Swaps the client's credentials while other threads call: the IM ``secret_key``,
+        the Cloud API credentials, or both (``cloud_api`` is ``{"secret_id", "secret_key",
+        "token"?}`` or ``{"from_env": True}``, and replaces the id, key and token together).
+        Pass them as keywords or as one dict ``{"secret_key"?, "cloud_api"?}``.
+
+        Calls in flight finish with the credentials they started with; later calls use the
+        new ones (a new admin UserSig is minted with the new key). On failure nothing changes
+        and :class:`tccall.InvalidArgument` is raised (code 105 for a bad or empty update).
+        """
+        if credentials is not None and (secret_key is not None or cloud_api is not None):
+            raise TypeError("pass the credentials either as a dict or as keywords, not both")
+        if credentials is None:
+            credentials = _drop_none(
+                {"secret_key": secret_key, "cloud_api": dict(cloud_api) if cloud_api is not None else None}
+            )
+        err = c_void_p()
+        handle = self._acquire()
+        try:
+            if self._logging.threshold != _log.threshold():
+                self._logging.sync(handle, _log.threshold())
+            rc = _ffi.lib.tccall_client_update_credentials(handle, _dumps(dict(credentials)), byref(err))
+        finally:
+            self._release()
+        if rc != 0:
+            _raise(rc, err)

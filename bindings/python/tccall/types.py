@@ -168,3 +168,46 @@ class TrtcWebhookEvent(TypedDict):
     signature_verified: bool
     duplicate: bool
     reply: str
+
+
+class LatencySummary(TypedDict):
+    """Call latency in milliseconds, from a fixed log-scale histogram (each percentile at most
+    25 % above the true value)."""
+
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+
+class OperationStats(TypedDict):
+    """One operation's counters (``Client.stats()["operations"]["end_call"]``). ``errors``
+    counts failed calls by result code, as a string (``{"302": 1}``; ``tccall.Code`` names
+    them); ``retries`` counts attempts beyond the first."""
+
+    calls: int
+    ok: int
+    errors: Dict[str, int]
+    retries: int
+    already_ended: int
+    limiter_waits: int
+    limiter_wait_ms: float
+    latency_ms: LatencySummary
+
+
+class ConnectionStats(TypedDict):
+    """The connection pool's counters."""
+
+    opened: int
+    reused: int
+    tls_handshakes: int
+    fork_resets: int
+
+
+class ClientStats(TypedDict):
+    """``Client.stats()``: counters since the client was made. Operations never called are
+    left out of ``operations``."""
+
+    operations: Dict[str, OperationStats]
+    connections: ConnectionStats
+    admin_usersig_mints: int

@@ -159,7 +159,8 @@ def test_every_header_symbol_is_wrapped():
         assert ("timeout" in params and "cancel" in params) == network, (op, list(params))
         assert (op["name"] in _ffi.LOCAL_OPERATIONS) == (not network)
     direct = {"tccall_client_new", "tccall_client_free", "tccall_client_parse_webhook",
-              "tccall_client_parse_trtc_webhook", "tccall_client_call"}
+              "tccall_client_parse_trtc_webhook", "tccall_client_call", "tccall_client_set_log_callback",
+              "tccall_client_stats", "tccall_client_update_credentials"}
     exports = {s for s in symbols if s.startswith("tccall_client_")}
     assert exports == direct | {op["c_function"] for op in table}
     assert {op["name"] for op in table if op["family"] == "composite"} >= {"terminate_call"}
