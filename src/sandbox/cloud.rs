@@ -36,13 +36,19 @@ use crate::transport::unix_now;
 use serde_json::{json, Map, Value};
 
 /// The actions served.
-pub const ACTIONS: &[&str] = &[
-    "DismissRoom",
-    "DismissRoomByStrRoomId",
-    "RemoveUser",
-    "RemoveUserByStrRoomId",
-    "SetUserBlocked",
-    "SetUserBlockedByStrRoomId",
+pub const ACTIONS: &[Spec] = &[
+    Spec::new("DismissRoom", Op::Dismiss, true, "RoomId", &["SdkAppId", "RoomId"]),
+    Spec::new("DismissRoomByStrRoomId", Op::Dismiss, false, "RoomId", &["SdkAppId", "RoomId"]),
+    Spec::new("RemoveUser", Op::Remove, true, "RoomId", &["SdkAppId", "RoomId", "UserIds"]),
+    Spec::new("RemoveUserByStrRoomId", Op::Remove, false, "RoomId", &["SdkAppId", "RoomId", "UserIds"]),
+    Spec::new("SetUserBlocked", Op::Block, true, "RoomId", &["SdkAppId", "RoomId", "UserId", "IsMute"]),
+    Spec::new(
+        "SetUserBlockedByStrRoomId",
+        Op::Block,
+        false,
+        "StrRoomId",
+        &["SdkAppId", "StrRoomId", "UserId", "IsMute"],
+    ),
 ];
 /// The only version served.
 pub const VERSION: &str = "2019-07-22";
@@ -88,7 +94,7 @@ const SIGNATURE_FAILURE: &str =
     "The provided credentials could not be validated. Please check your signature is correct.";
 
 /// Verifies the TC3 signature and the common headers; returns the action.
-fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError> {
+fn authenticate(sh: &Shared, req: &Request) -> Result<&'static Spec, CloudError> {
     let cfg = &sh.config;
     if req.method != "POST" && req.method != "GET" {
         return fail("UnsupportedProtocol", format!("{} is not supported; use GET or POST", req.method));
@@ -134,8 +140,10 @@ fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError
     }
 
     let action = match req.header("x-tc-action") {
-        Some(a) if ACTIONS.contains(&a) => a,
-        Some(a) => return fail("InvalidAction", format!("The requested action `{a}` does not exist.")),
+        Some(a) => match ACTIONS.iter().find(|s| s.name == a) {
+            Some(spec) => spec,
+            None => return fail("InvalidAction", format!("The requested action `{a}` does not exist.")),
+        },
         None => return fail("MissingParameter", "The request is missing a required parameter `X-TC-Action`."),
     };
     match req.header("x-tc-version") {
@@ -150,11 +158,14 @@ fn authenticate<'r>(sh: &Shared, req: &'r Request) -> Result<&'r str, CloudError
             return fail("MissingParameter", "The request is missing a required parameter `X-TC-Region`.")
         }
         Some(r) if !cfg.regions.iter().any(|x| x == r) => {
-            return fail("UnsupportedRegion", format!("The action `{action}` does not support the region `{r}`."))
+            return fail(
+                "UnsupportedRegion",
+                format!("The action `{}` does not support the region `{r}`.", action.name),
+            )
         }
         Some(_) => {}
     }
-    if sh.over_limit(action, cfg.cloud_api_per_second) {
+    if sh.over_limit(action.name, cfg.cloud_api_per_second) {
         return fail("RequestLimitExceeded", "Your requests exceed the frequency limit.");
     }
     Ok(action)
@@ -194,14 +205,19 @@ fn params(req: &Request) -> Result<(Map<String, Value>, bool), CloudError> {
 
 /// What an action does.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Op {
+pub enum Op {
+    /// `DismissRoom*`.
     Dismiss,
+    /// `RemoveUser*`.
     Remove,
+    /// `SetUserBlocked*`.
     Block,
 }
 
-/// An action's parameters: the room's kind and parameter name, and what else it takes.
-struct Spec {
+/// An action: its name, the room's kind and parameter name, and what else it takes.
+pub struct Spec {
+    /// The `X-TC-Action` name.
+    pub name: &'static str,
     op: Op,
     numeric: bool,
     /// `RoomId`, or `StrRoomId` for `SetUserBlockedByStrRoomId` (§4.11).
@@ -209,17 +225,16 @@ struct Spec {
     params: &'static [&'static str],
 }
 
-fn spec(action: &str) -> Spec {
-    let (op, numeric, room_param, params): (Op, bool, &str, &[&str]) = match action {
-        "DismissRoom" => (Op::Dismiss, true, "RoomId", &["SdkAppId", "RoomId"]),
-        "DismissRoomByStrRoomId" => (Op::Dismiss, false, "RoomId", &["SdkAppId", "RoomId"]),
-        "RemoveUser" => (Op::Remove, true, "RoomId", &["SdkAppId", "RoomId", "UserIds"]),
-        "RemoveUserByStrRoomId" => (Op::Remove, false, "RoomId", &["SdkAppId", "RoomId", "UserIds"]),
-        "SetUserBlocked" => (Op::Block, true, "RoomId", &["SdkAppId", "RoomId", "UserId", "IsMute"]),
-        "SetUserBlockedByStrRoomId" => (Op::Block, false, "StrRoomId", &["SdkAppId", "StrRoomId", "UserId", "IsMute"]),
-        _ => unreachable!("authenticate checks the action"),
-    };
-    Spec { op, numeric, room_param, params }
+impl Spec {
+    const fn new(
+        name: &'static str,
+        op: Op,
+        numeric: bool,
+        room_param: &'static str,
+        params: &'static [&'static str],
+    ) -> Spec {
+        Spec { name, op, numeric, room_param, params }
+    }
 }
 
 /// An unsigned integer parameter: a JSON number, or a decimal string in a GET query.
@@ -230,9 +245,9 @@ fn uint(v: &Value, from_query: bool) -> Option<u64> {
     }
 }
 
-fn act(sh: &Shared, req: &Request, action: &str) -> Result<(), CloudError> {
+fn act(sh: &Shared, req: &Request, spec: &Spec) -> Result<(), CloudError> {
     let (p, from_query) = params(req)?;
-    let spec = spec(action);
+    let action = spec.name;
     if let Some(k) = p.keys().find(|k| !spec.params.contains(&k.as_str())) {
         return fail("UnknownParameter", format!("The parameter `{k}` is not recognized."));
     }

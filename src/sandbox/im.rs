@@ -63,7 +63,7 @@ pub fn error_reply(code: i64, info: &str, request_id: &str) -> Reply {
 pub fn handle(sh: &Shared, req: &Request) -> Handled {
     let request_id = request_id();
     let path = req.path.trim_start_matches('/');
-    match gateway(sh, req, path).and_then(|body| route(sh, path, &body)) {
+    match gateway(sh, req, path).and_then(|(api, body)| route(sh, api, &body)) {
         Ok(payload) => {
             let mut env = json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "", "RequestId": request_id});
             match payload {
@@ -78,7 +78,7 @@ pub fn handle(sh: &Shared, req: &Request) -> Handled {
 }
 
 /// Authenticates the request and returns its body object.
-fn gateway(sh: &Shared, req: &Request, path: &str) -> Result<Map<String, Value>, ImError> {
+fn gateway(sh: &Shared, req: &Request, path: &str) -> Result<(&'static Api, Map<String, Value>), ImError> {
     let cfg = &sh.config;
     let Some(params) = query::pairs(&req.query) else { return fail(60002, "the URL query could not be parsed") };
     let get = |k: &str| query::get(&params, k);
@@ -120,29 +120,41 @@ fn gateway(sh: &Shared, req: &Request, path: &str) -> Result<Map<String, Value>,
         Ok(Value::Object(m)) => m,
         _ => return fail(60003, "the request body is not a JSON object (send {} for no parameters)"),
     };
-    if api_code(path).is_none() {
+    let Some(api) = api(path) else {
         return fail(60009, format!("{path} is not a REST API; check the URL path"));
-    }
+    };
     if sh.over_limit(path, cfg.im_per_second) {
         return fail(60007, format!("REST API frequency limit exceeded ({}/s for {path})", cfg.im_per_second));
     }
-    Ok(body)
+    Ok((api, body))
 }
 
-/// The private invalid-parameter code of a known API path.
-fn api_code(path: &str) -> Option<i64> {
-    Some(match path {
-        "v4/call_engine_http_srv/end_call"
-        | "v4/call_engine_http_srv/get_call_info"
-        | "v4/call_engine_http_srv/start_call_by_robot"
-        | "v4/call_record_http_srv/get_record_by_callid"
-        | "v4/call_record_http_srv/get_record_by_filter" => 101002,
-        "v4/call_config/set_callback" | "v4/call_config/get_callback" | "v4/call_config/delete_callback" => 100002,
-        "v4/desk_http_svc/end_session"
-        | "v4/desk_http_svc/get_session_state"
-        | "v4/desk_http_svc/describe_im_cdr_list" => 141004,
-        _ => return None,
-    })
+/// A REST API the sandbox serves: its path, its private invalid-parameter code, and what
+/// it does to the world.
+struct Api {
+    /// The URL path, e.g. `v4/call_engine_http_srv/end_call`.
+    path: &'static str,
+    code: i64,
+    run: fn(&Body<'_>, &mut state::World, u64, u64) -> Result<Payload, ImError>,
+}
+
+/// Every IM REST API served: the one table of paths.
+const APIS: &[Api] = &[
+    Api { path: "v4/call_engine_http_srv/end_call", code: 101002, run: end_call },
+    Api { path: "v4/call_engine_http_srv/get_call_info", code: 101002, run: get_call_info },
+    Api { path: "v4/call_engine_http_srv/start_call_by_robot", code: 101002, run: start_call_by_robot },
+    Api { path: "v4/call_record_http_srv/get_record_by_callid", code: 101002, run: record_by_callid },
+    Api { path: "v4/call_record_http_srv/get_record_by_filter", code: 101002, run: records_by_filter },
+    Api { path: "v4/call_config/set_callback", code: 100002, run: set_callback },
+    Api { path: "v4/call_config/get_callback", code: 100002, run: get_callback },
+    Api { path: "v4/call_config/delete_callback", code: 100002, run: delete_callback },
+    Api { path: "v4/desk_http_svc/end_session", code: 141004, run: end_session },
+    Api { path: "v4/desk_http_svc/get_session_state", code: 141004, run: session_state },
+    Api { path: "v4/desk_http_svc/describe_im_cdr_list", code: 141004, run: cdr_list },
+];
+
+fn api(path: &str) -> Option<&'static Api> {
+    APIS.iter().find(|a| a.path == path)
 }
 
 /// Typed reads of body fields; a wrong type or a missing required field is the
@@ -197,75 +209,74 @@ impl<'a> Body<'a> {
     }
 }
 
-fn route(sh: &Shared, path: &str, body: &Map<String, Value>) -> Result<Payload, ImError> {
-    let b = Body { map: body, code: api_code(path).expect("checked by the gateway") };
-    sh.with_world(|world| dispatch(&b, path, world))
+fn route(sh: &Shared, api: &Api, body: &Map<String, Value>) -> Result<Payload, ImError> {
+    let b = Body { map: body, code: api.code };
+    let (now, now_ms) = (unix_now(), super::log::now_ms());
+    sh.with_world(|world| (api.run)(&b, world, now, now_ms))
 }
 
-fn dispatch(b: &Body<'_>, path: &str, world: &mut state::World) -> Result<Payload, ImError> {
-    let (now, now_ms) = (unix_now(), super::log::now_ms());
-    match path.rsplit('/').next().unwrap_or("") {
-        "end_call" => {
-            let id = b.req_str("CallId")?;
-            world
-                .end_call(id, None, now, now_ms)
-                .map(|_| Payload::Empty)
-                .or_else(|_| fail(101004, format!("call {id} does not exist or has ended")))
-        }
-        "get_call_info" => {
-            let id = b.req_str("CallId")?;
-            match world.call_info(id) {
-                Some(info) => Ok(Payload::Response(info)),
-                None => fail(101004, format!("call {id} does not exist or has ended")),
-            }
-        }
-        "start_call_by_robot" => start_call_by_robot(b, world, now, now_ms),
-        "get_record_by_callid" => {
-            let id = b.req_str("CallId")?;
-            match world.record(id) {
-                Some(r) => Ok(Payload::Response(json!({"CallRecord": r}))),
-                None => fail(101050, format!("no record of call {id}")),
-            }
-        }
-        "get_record_by_filter" => records_by_filter(b, world, now),
-        "set_callback" => {
-            let url = b.req_str("Url")?;
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return fail(100002, "Url must start with http:// or https://");
-            }
-            let mut commands = b.str_list("CallbackCommandList", true)?.unwrap_or_default();
-            if commands.is_empty() {
-                return fail(100002, "CallbackCommandList must not be empty");
-            }
-            // Any `Call.` command is stored (the list may grow); webhooks go out only for the
-            // ones the sandbox emits (state::CALLBACK_COMMANDS).
-            if let Some(bad) = commands.iter().find(|c| !state::is_call_command(c)) {
-                return fail(100002, format!("{bad} is not a Call callback command (Call.<name>)"));
-            }
-            let mut seen = std::collections::HashSet::new();
-            commands.retain(|c| seen.insert(c.clone()));
-            world.callback = Some(CallbackConfig { url: url.into(), commands });
-            Ok(Payload::Empty)
-        }
-        "get_callback" => match &world.callback {
-            Some(c) => Ok(Payload::Response(json!({"Url": c.url, "CallbackCommandList": c.commands}))),
-            None => fail(100301, "the callback configuration does not exist; create it first"),
-        },
-        "delete_callback" => {
-            world.callback = None;
-            Ok(Payload::Empty)
-        }
-        "end_session" => {
-            let id = b.req_str("SessionId")?;
-            world
-                .end_session(id, now, now_ms)
-                .map(|_| Payload::Empty)
-                .or_else(|_| fail(141005, format!("session {id} does not exist or has already finished")))
-        }
-        "get_session_state" => session_state(b, world),
-        "describe_im_cdr_list" => cdr_list(b, world),
-        _ => unreachable!("api_code knows every path"),
+fn end_call(b: &Body<'_>, world: &mut state::World, now: u64, now_ms: u64) -> Result<Payload, ImError> {
+    let id = b.req_str("CallId")?;
+    world
+        .end_call(id, None, now, now_ms)
+        .map(|_| Payload::Empty)
+        .or_else(|_| fail(101004, format!("call {id} does not exist or has ended")))
+}
+
+fn get_call_info(b: &Body<'_>, world: &mut state::World, _: u64, _: u64) -> Result<Payload, ImError> {
+    let id = b.req_str("CallId")?;
+    match world.call_info(id) {
+        Some(info) => Ok(Payload::Response(info)),
+        None => fail(101004, format!("call {id} does not exist or has ended")),
     }
+}
+
+fn record_by_callid(b: &Body<'_>, world: &mut state::World, _: u64, _: u64) -> Result<Payload, ImError> {
+    let id = b.req_str("CallId")?;
+    match world.record(id) {
+        Some(r) => Ok(Payload::Response(json!({"CallRecord": r}))),
+        None => fail(101050, format!("no record of call {id}")),
+    }
+}
+
+fn set_callback(b: &Body<'_>, world: &mut state::World, _: u64, _: u64) -> Result<Payload, ImError> {
+    let url = b.req_str("Url")?;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return fail(100002, "Url must start with http:// or https://");
+    }
+    let mut commands = b.str_list("CallbackCommandList", true)?.unwrap_or_default();
+    if commands.is_empty() {
+        return fail(100002, "CallbackCommandList must not be empty");
+    }
+    // Any `Call.` command is stored (the list may grow); webhooks go out only for the
+    // ones the sandbox emits (state::CALLBACK_COMMANDS).
+    if let Some(bad) = commands.iter().find(|c| !state::is_call_command(c)) {
+        return fail(100002, format!("{bad} is not a Call callback command (Call.<name>)"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    commands.retain(|c| seen.insert(c.clone()));
+    world.callback = Some(CallbackConfig { url: url.into(), commands });
+    Ok(Payload::Empty)
+}
+
+fn get_callback(_: &Body<'_>, world: &mut state::World, _: u64, _: u64) -> Result<Payload, ImError> {
+    match &world.callback {
+        Some(c) => Ok(Payload::Response(json!({"Url": c.url, "CallbackCommandList": c.commands}))),
+        None => fail(100301, "the callback configuration does not exist; create it first"),
+    }
+}
+
+fn delete_callback(_: &Body<'_>, world: &mut state::World, _: u64, _: u64) -> Result<Payload, ImError> {
+    world.callback = None;
+    Ok(Payload::Empty)
+}
+
+fn end_session(b: &Body<'_>, world: &mut state::World, now: u64, now_ms: u64) -> Result<Payload, ImError> {
+    let id = b.req_str("SessionId")?;
+    world
+        .end_session(id, now, now_ms)
+        .map(|_| Payload::Empty)
+        .or_else(|_| fail(141005, format!("session {id} does not exist or has already finished")))
 }
 
 fn start_call_by_robot(b: &Body<'_>, world: &mut state::World, now: u64, now_ms: u64) -> Result<Payload, ImError> {
@@ -338,7 +349,7 @@ fn start_call_by_robot(b: &Body<'_>, world: &mut state::World, now: u64, now_ms:
     Ok(Payload::Response(json!({"CallId": call_id, "CallResult": results})))
 }
 
-fn records_by_filter(b: &Body<'_>, world: &state::World, now: u64) -> Result<Payload, ImError> {
+fn records_by_filter(b: &Body<'_>, world: &mut state::World, now: u64, _: u64) -> Result<Payload, ImError> {
     let code = b.code;
     let week_ago = now.saturating_sub(7 * 86_400);
     let non_neg = |k: &str| -> Result<Option<u64>, ImError> {
@@ -375,7 +386,7 @@ fn records_by_filter(b: &Body<'_>, world: &state::World, now: u64) -> Result<Pay
     Ok(Payload::Response(json!({"TotalNum": all.len(), "Page": page, "CallRecordList": list})))
 }
 
-fn session_state(b: &Body<'_>, world: &state::World) -> Result<Payload, ImError> {
+fn session_state(b: &Body<'_>, world: &mut state::World, _: u64, _: u64) -> Result<Payload, ImError> {
     let id = b.opt_str("SessionId")?.filter(|s| !s.is_empty());
     let client = b.opt_str("ClientUserId")?.filter(|s| !s.is_empty());
     let service = b.opt_str("CustomerServiceId")?.filter(|s| !s.is_empty());
@@ -403,7 +414,7 @@ fn session_state(b: &Body<'_>, world: &state::World) -> Result<Payload, ImError>
     Ok(Payload::Top(top))
 }
 
-fn cdr_list(b: &Body<'_>, world: &state::World) -> Result<Payload, ImError> {
+fn cdr_list(b: &Body<'_>, world: &mut state::World, _: u64, _: u64) -> Result<Payload, ImError> {
     let code = b.code;
     let ts = |k: &str| -> Result<u64, ImError> {
         match b.opt_int(k)? {
@@ -440,7 +451,8 @@ mod tests {
 
     fn run(world: &mut World, path: &str, body: Value) -> Result<Payload, ImError> {
         let map = body.as_object().expect("an object").clone();
-        dispatch(&Body { map: &map, code: api_code(path).unwrap() }, path, world)
+        let api = api(path).expect("a served path");
+        (api.run)(&Body { map: &map, code: api.code }, world, unix_now(), crate::sandbox::log::now_ms())
     }
 
     fn code(r: Result<Payload, ImError>) -> i64 {
