@@ -94,7 +94,15 @@ const SIGNATURE_FAILURE: &str =
     "The provided credentials could not be validated. Please check your signature is correct.";
 
 /// Verifies the TC3 signature and the common headers; returns the action.
+/// Checks the request as Tencent's gateway does, in its order: the signature, then the
+/// action, version, region and rate limit.
 fn authenticate(sh: &Shared, req: &Request) -> Result<&'static Spec, CloudError> {
+    check_signature(sh, req)?;
+    check_target(sh, req)
+}
+
+/// The method, `Authorization`, timestamp window, and the TC3 signature with an accepted key.
+fn check_signature(sh: &Shared, req: &Request) -> Result<(), CloudError> {
     let cfg = &sh.config;
     if req.method != "POST" && req.method != "GET" {
         return fail("UnsupportedProtocol", format!("{} is not supported; use GET or POST", req.method));
@@ -138,7 +146,12 @@ fn authenticate(sh: &Shared, req: &Request) -> Result<&'static Spec, CloudError>
     if tc3::signature_matches(&auth, &received, secret_key) != Ok(true) {
         return fail("AuthFailure.SignatureFailure", SIGNATURE_FAILURE);
     }
+    Ok(())
+}
 
+/// The action, version and region the request names, and the action's rate limit.
+fn check_target(sh: &Shared, req: &Request) -> Result<&'static Spec, CloudError> {
+    let cfg = &sh.config;
     let action = match req.header("x-tc-action") {
         Some(a) => match ACTIONS.iter().find(|s| s.name == a) {
             Some(spec) => spec,

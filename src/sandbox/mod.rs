@@ -206,6 +206,34 @@ pub struct Shared {
     stopping: Condvar,
 }
 
+/// The request log's entry for an API request, and what faults match on (the IM path or
+/// the Cloud API action).
+fn log_entry(req: &Request, family: Family) -> (Map<String, Value>, String) {
+    let mut entry = Map::new();
+    entry.insert("method".into(), req.method.clone().into());
+    entry.insert("connection".into(), req.connection.into());
+    entry.insert("tls".into(), req.tls.into());
+    let target = match family {
+        Family::Im => {
+            let path = req.path.trim_start_matches('/').to_string();
+            let identifier =
+                query::pairs(&req.query).and_then(|q| q.into_iter().find(|(k, _)| k == "identifier").map(|(_, v)| v));
+            entry.insert("kind".into(), "im".into());
+            entry.insert("path".into(), path.clone().into());
+            entry.insert("identifier".into(), identifier.into());
+            path
+        }
+        Family::Cloud => {
+            let action = req.header("x-tc-action").unwrap_or("").to_string();
+            entry.insert("kind".into(), "cloud".into());
+            entry.insert("action".into(), action.clone().into());
+            entry.insert("region".into(), req.header("x-tc-region").into());
+            action
+        }
+    };
+    (entry, target)
+}
+
 impl Shared {
     /// "Now" for signature checks: the frozen time when configured, else the real clock.
     pub fn auth_now(&self) -> u64 {
@@ -281,28 +309,7 @@ impl Shared {
             return Outcome::Reply(Reply::json(status, &v));
         }
         let family = if req.path == "/" { Family::Cloud } else { Family::Im };
-        let mut entry = Map::new();
-        entry.insert("method".into(), req.method.clone().into());
-        entry.insert("connection".into(), req.connection.into());
-        entry.insert("tls".into(), req.tls.into());
-        let target = match family {
-            Family::Im => {
-                let path = req.path.trim_start_matches('/').to_string();
-                let identifier = query::pairs(&req.query)
-                    .and_then(|q| q.into_iter().find(|(k, _)| k == "identifier").map(|(_, v)| v));
-                entry.insert("kind".into(), "im".into());
-                entry.insert("path".into(), path.clone().into());
-                entry.insert("identifier".into(), identifier.into());
-                path
-            }
-            Family::Cloud => {
-                let action = req.header("x-tc-action").unwrap_or("").to_string();
-                entry.insert("kind".into(), "cloud".into());
-                entry.insert("action".into(), action.clone().into());
-                entry.insert("region".into(), req.header("x-tc-region").into());
-                action
-            }
-        };
+        let (mut entry, target) = log_entry(req, family);
         let fault = self.faults.take(family, &target);
         entry.insert("fault".into(), fault.as_ref().map(FaultKind::name).into());
         let mut finish = |status: Option<u16>, code: Value, ok: bool, request_id: Option<&str>| {
