@@ -99,13 +99,14 @@ impl Pool {
 
     /// Returns a connection for reuse (the oldest is dropped beyond the per-host limit).
     pub fn put(&self, key: PoolKey, mut conn: Conn) {
-        if conn.pid != std::process::id() {
+        // `state()` knows this process's pid (one getpid per take or put, not two).
+        let mut s = self.state();
+        if conn.pid != s.pid {
             std::mem::forget(conn);
             return;
         }
         let now = Instant::now();
         conn.idle_since = now;
-        let mut s = self.state();
         let list = s.idle.entry(key).or_default();
         // Oldest first: drop the expired ones and any beyond the per-host limit.
         let expired = list.iter().take_while(|c| now.saturating_duration_since(c.idle_since) >= self.max_idle).count();
