@@ -90,12 +90,16 @@ func StartSandbox(config any) (*Sandbox, error) {
 	return s, nil
 }
 
-// NewClient returns a Client configured for the sandbox over HTTP (NewClient(s.ClientConfig)).
-func (s *Sandbox) NewClient() (*Client, error) { return NewClient(s.ClientConfig) }
+// NewClient returns a Client configured for the sandbox over HTTP (NewClient(s.ClientConfig, opts...)).
+func (s *Sandbox) NewClient(opts ...ClientOption) (*Client, error) {
+	return NewClient(s.ClientConfig, opts...)
+}
 
 // NewHTTPSClient returns a Client configured for the sandbox over HTTPS, trusting its CA
-// (NewClient(s.HTTPSClientConfig)).
-func (s *Sandbox) NewHTTPSClient() (*Client, error) { return NewClient(s.HTTPSClientConfig) }
+// (NewClient(s.HTTPSClientConfig, opts...)).
+func (s *Sandbox) NewHTTPSClient(opts ...ClientOption) (*Client, error) {
+	return NewClient(s.HTTPSClientConfig, opts...)
+}
 
 // Control calls a control endpoint in-process, e.g. Control("POST", "/_sandbox/calls",
 // map[string]any{"caller": "alice", "callees": []string{"bob"}}), and returns its JSON

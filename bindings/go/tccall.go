@@ -61,7 +61,8 @@ const defaultTotalMs = 30000
 type Client struct {
 	ptr     *C.tccall_client // freed only by guard.close, after every call has left
 	guard   guard
-	totalMs int64 // the config's timeouts.total_ms: a context deadline only shortens it
+	totalMs int64    // the config's timeouts.total_ms: a context deadline only shortens it
+	log     *logSink // nil without WithLogHandler
 }
 
 // NewClient creates a client from a tccall config: a map or struct (marshalled to JSON),
@@ -71,7 +72,12 @@ type Client struct {
 //		"cloud_api": map[string]any{"secret_id": "...", "secret_key": "..."}})
 //
 // No network I/O happens here. Invalid configs fail with [ErrInvalidArgument] (code 105).
-func NewClient(config any) (*Client, error) {
+// Options: [WithLogHandler] sends the library's log events to a [log/slog] handler.
+func NewClient(config any, opts ...ClientOption) (*Client, error) {
+	var o clientOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if got := LibraryABIVersion(); got != ABIVersion {
 		return nil, &Error{Code: CodeInternal, Name: "TCCALL_E_INTERNAL", Message: fmt.Sprintf(
 			"native library ABI version %d does not match this package's %d; rebuild libtccall", got, ABIVersion)}
@@ -88,6 +94,10 @@ func NewClient(config any) (*Client, error) {
 		return nil, takeError(rc, cerr)
 	}
 	c := &Client{ptr: ptr, guard: newGuard(), totalMs: totalMs(text)}
+	if o.logHandler != nil {
+		c.log = newLogSink(o.logHandler)
+		c.log.register(ptr)
+	}
 	runtime.SetFinalizer(c, (*Client).Close)
 	return c, nil
 }
@@ -113,6 +123,9 @@ func totalMs(config string) int64 {
 func (c *Client) Close() error {
 	c.guard.close(func() {
 		C.tccall_client_free(c.ptr)
+		if c.log != nil {
+			c.log.handle.Delete() // the library holds it no more
+		}
 		runtime.SetFinalizer(c, nil)
 	})
 	return nil
@@ -200,6 +213,7 @@ func (c *Client) run(ctx context.Context, op *operation, text string) (json.RawM
 	if err := ctx.Err(); err != nil {
 		return nil, contextError(err)
 	}
+	logCtx := ctx // the caller's, for the log handler, even for a local operation
 	if !op.network {
 		ctx = context.Background()
 	}
@@ -237,7 +251,15 @@ func (c *Client) run(ctx context.Context, op *operation, text string) (json.RawM
 	}
 
 	var out, cerr *C.char
-	rc := C.tccall_client_call(ptr, op.cname, creq, copts, token, &out, &cerr)
+	var rc C.int32_t
+	if c.log != nil {
+		c.log.follow(ptr)
+	}
+	if c.log != nil && c.log.level.Load() != 0 {
+		rc = callWithContext(logCtx, ptr, op.cname, creq, copts, token, &out, &cerr)
+	} else {
+		rc = C.tccall_client_call(ptr, op.cname, creq, copts, token, &out, &cerr)
+	}
 	runtime.KeepAlive(c)
 	if rc != C.TCCALL_OK {
 		e := parseError(int(rc), takeBytes(cerr))
