@@ -1,6 +1,7 @@
 /* Links libtccall and exercises the C ABI: versions, UserSig generation and
  * verification, client creation, a request-validation failure, every free path,
- * and a loop of many calls so leaks show under valgrind / ASan.
+ * the log callback, stats and credential updates, and a loop of many (logged) calls so
+ * leaks show under valgrind / ASan.
  * Built as C99 and as C++ with -Wall -Wextra -Werror; the header is included twice
  * to check its include guard. */
 #include "tccall.h"
@@ -88,6 +89,148 @@ static void test_webhook(tccall_client *client) {
     tccall_string_free(err);
 }
 
+/* What the log callback saw. */
+struct log_sink {
+    int events;
+    int by_level[5];
+    int calls, failed_attempts, retries, minted, updated;
+    int leaks; /* events holding a secret or a signature */
+    int bad;   /* events that are not what the callback's level says */
+};
+
+static const char *SECRET = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+static void collect(void *userdata, int32_t level, const char *event_json) {
+    struct log_sink *s = (struct log_sink *)userdata;
+    static const char *names[5] = {"", "\"level\":\"error\"", "\"level\":\"warn\"", "\"level\":\"info\"",
+                                   "\"level\":\"debug\""};
+    s->events++;
+    if (level < 1 || level > 4 || event_json == NULL || strstr(event_json, names[level]) == NULL ||
+        strncmp(event_json, "{", 1) != 0 || strstr(event_json, "\"ts_ms\":") == NULL) {
+        s->bad++;
+        return;
+    }
+    s->by_level[level]++;
+    if (strstr(event_json, "\"event\":\"call\"") != NULL) s->calls++;
+    if (strstr(event_json, "\"event\":\"attempt_failed\"") != NULL) s->failed_attempts++;
+    if (strstr(event_json, "\"decision\":\"retry\"") != NULL) s->retries++;
+    if (strstr(event_json, "\"event\":\"admin_usersig_minted\"") != NULL) s->minted++;
+    if (strstr(event_json, "\"event\":\"credentials_updated\"") != NULL) s->updated++;
+    if (strstr(event_json, SECRET) != NULL || strstr(event_json, "other-secret-key") != NULL ||
+        strstr(event_json, "usersig=") != NULL || strstr(event_json, "eJyr") != NULL ||
+        strstr(event_json, "Authorization") != NULL || strstr(event_json, "TC3-HMAC") != NULL) {
+        s->leaks++;
+    }
+}
+
+/* Nothing listens on the endpoint: every network call fails to connect (after one retry). */
+static const char *UNREACHABLE =
+    "{\"sdk_app_id\": 1400000000,"
+    " \"secret_key\": \"5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e\","
+    " \"im_endpoint\": \"http://127.0.0.1:9\","
+    " \"retry\": {\"max_attempts\": 2, \"base_delay_ms\": 1, \"max_delay_ms\": 2}}";
+
+static void test_log_callback(void) {
+    tccall_client *client = NULL;
+    char *out = NULL, *err = NULL;
+    struct log_sink sink;
+    memset(&sink, 0, sizeof sink);
+    CHECK(tccall_client_new(UNREACHABLE, &client, NULL) == TCCALL_OK);
+    if (client == NULL) return;
+    CHECK(tccall_client_set_log_callback(NULL, TCCALL_LOG_DEBUG, collect, &sink) == TCCALL_E_NULL_ARGUMENT);
+    CHECK(tccall_client_set_log_callback(client, 5, collect, &sink) == TCCALL_E_INVALID_REQUEST);
+    CHECK(tccall_client_set_log_callback(client, -1, collect, &sink) == TCCALL_E_INVALID_REQUEST);
+
+    /* Debug: a failed network call logs each attempt, the retry decision, the mint and the call. */
+    CHECK(tccall_client_set_log_callback(client, TCCALL_LOG_DEBUG, collect, &sink) == TCCALL_OK);
+    CHECK(tccall_client_get_call_info(client, "{\"CallId\": \"c1\"}", &out, &err) == TCCALL_E_CONNECT);
+    CHECK(out == NULL && err != NULL && strstr(err, "\"attempts\":2") != NULL);
+    tccall_string_free(err);
+    err = NULL;
+    CHECK(sink.failed_attempts == 2 && sink.retries == 1 && sink.minted == 1 && sink.calls == 1);
+    CHECK(sink.by_level[TCCALL_LOG_ERROR] == 1 && sink.by_level[TCCALL_LOG_WARN] == 1);
+    CHECK(sink.by_level[TCCALL_LOG_DEBUG] == 2); /* the final attempt_failed and the mint */
+    /* A local call succeeds at info; an invalid request fails at warn. */
+    CHECK(tccall_client_gen_usersig(client, "{\"user_id\": \"u\"}", &out, NULL) == TCCALL_OK);
+    tccall_string_free(out);
+    out = NULL;
+    CHECK(tccall_client_end_call(client, "{\"CallId\": 42}", NULL, NULL) == TCCALL_E_INVALID_REQUEST);
+    CHECK(sink.calls == 3 && sink.by_level[TCCALL_LOG_INFO] == 1 && sink.by_level[TCCALL_LOG_WARN] == 2);
+
+    /* Info: no debug event is delivered. */
+    CHECK(tccall_client_set_log_callback(client, TCCALL_LOG_INFO, collect, &sink) == TCCALL_OK);
+    int debug = sink.by_level[TCCALL_LOG_DEBUG];
+    CHECK(tccall_client_get_call_info(client, "{\"CallId\": \"c1\"}", NULL, NULL) == TCCALL_E_CONNECT);
+    CHECK(sink.by_level[TCCALL_LOG_DEBUG] == debug && sink.calls == 4 && sink.retries == 2);
+
+    /* Off: level 0, or a NULL callback. */
+    int seen = sink.events;
+    CHECK(tccall_client_set_log_callback(client, 0, collect, &sink) == TCCALL_OK);
+    CHECK(tccall_client_gen_usersig(client, "{\"user_id\": \"u\"}", NULL, NULL) == TCCALL_OK);
+    CHECK(tccall_client_set_log_callback(client, TCCALL_LOG_DEBUG, NULL, &sink) == TCCALL_OK);
+    CHECK(tccall_client_get_call_info(client, "{\"CallId\": \"c1\"}", NULL, NULL) == TCCALL_E_CONNECT);
+    CHECK(sink.events == seen);
+    CHECK(sink.leaks == 0 && sink.bad == 0);
+
+    /* Stats: what the calls above did. */
+    CHECK(tccall_client_stats(NULL, &out) == TCCALL_E_NULL_ARGUMENT);
+    CHECK(tccall_client_stats(client, NULL) == TCCALL_OK);
+    CHECK(tccall_client_stats(client, &out) == TCCALL_OK);
+    CHECK(out != NULL && strstr(out, "\"get_call_info\":{\"calls\":3,\"ok\":0,\"errors\":{\"202\":3},\"retries\":3") != NULL);
+    CHECK(out != NULL && strstr(out, "\"gen_usersig\":{\"calls\":2,\"ok\":2") != NULL);
+    CHECK(out != NULL && strstr(out, "\"end_call\":{\"calls\":1,\"ok\":0,\"errors\":{\"104\":1}") != NULL);
+    CHECK(out != NULL && strstr(out, "\"latency_ms\":{\"p50\":") != NULL && strstr(out, "\"connections\":{") != NULL);
+    CHECK(out != NULL && strstr(out, "\"admin_usersig_mints\":1") != NULL && strstr(out, "dismiss_room") == NULL);
+    tccall_string_free(out);
+    out = NULL;
+    tccall_client_free(client);
+}
+
+static void test_update_credentials(tccall_client *client) {
+    char *out = NULL, *err = NULL;
+    const char *sig = "{\"user_id\": \"xiaojun\", \"time\": 1700000000}";
+    char before[1024] = "";
+    struct log_sink sink;
+    memset(&sink, 0, sizeof sink);
+    CHECK(tccall_client_set_log_callback(client, TCCALL_LOG_INFO, collect, &sink) == TCCALL_OK);
+
+    CHECK(tccall_client_update_credentials(NULL, "{\"secret_key\": \"k\"}", &err) == TCCALL_E_NULL_ARGUMENT);
+    tccall_string_free(err);
+    err = NULL;
+    CHECK(tccall_client_update_credentials(client, NULL, NULL) == TCCALL_E_NULL_ARGUMENT);
+    CHECK(tccall_client_update_credentials(client, "{", &err) == TCCALL_E_INVALID_JSON);
+    CHECK(err != NULL && strstr(err, "\"code\":103") != NULL && strstr(err, "not valid JSON") != NULL);
+    tccall_string_free(err);
+    err = NULL;
+    CHECK(tccall_client_update_credentials(client, "{}", &err) == TCCALL_E_INVALID_CONFIG);
+    CHECK(err != NULL && strstr(err, "secret_key, cloud_api or both") != NULL);
+    tccall_string_free(err);
+    err = NULL;
+    CHECK(tccall_client_update_credentials(client, "{\"cloud_api\": {\"secret_id\": \"AKID2\"}}", NULL) ==
+          TCCALL_E_INVALID_CONFIG);
+
+    /* A new key signs the next UserSig; the old one back signs as before. */
+    CHECK(tccall_client_gen_usersig(client, sig, &out, NULL) == TCCALL_OK);
+    if (out != NULL && strlen(out) < sizeof before) strcpy(before, out);
+    tccall_string_free(out);
+    out = NULL;
+    CHECK(before[0] != '\0');
+    CHECK(tccall_client_update_credentials(client, "{\"secret_key\": \"other-secret-key\"}", &err) == TCCALL_OK);
+    CHECK(err == NULL);
+    CHECK(tccall_client_gen_usersig(client, sig, &out, NULL) == TCCALL_OK);
+    CHECK(out != NULL && strcmp(out, before) != 0);
+    tccall_string_free(out);
+    out = NULL;
+    CHECK(tccall_client_update_credentials(
+              client, "{\"secret_key\": \"5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e\"}",
+              NULL) == TCCALL_OK);
+    CHECK(tccall_client_gen_usersig(client, sig, &out, NULL) == TCCALL_OK);
+    CHECK(out != NULL && strcmp(out, before) == 0);
+    tccall_string_free(out);
+    CHECK(sink.updated == 2 && sink.leaks == 0 && sink.bad == 0);
+    CHECK(tccall_client_set_log_callback(client, 0, NULL, NULL) == TCCALL_OK);
+}
+
 static void test_many_calls(tccall_client *client, int n) {
     for (int i = 0; i < n; i++) {
         char *out = NULL, *err = NULL;
@@ -114,7 +257,14 @@ int main(int argc, char **argv) {
     }
     test_usersig_and_validation(client);
     test_webhook(client);
+    test_log_callback();
+    test_update_credentials(client);
+    /* The loop logs every call, so event strings show up under valgrind / ASan too. */
+    struct log_sink sink;
+    memset(&sink, 0, sizeof sink);
+    CHECK(tccall_client_set_log_callback(client, TCCALL_LOG_DEBUG, collect, &sink) == TCCALL_OK);
     test_many_calls(client, loops);
+    CHECK(sink.calls == 2 * loops && sink.leaks == 0 && sink.bad == 0);
     tccall_client_free(client);
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures == 0 ? 0 : 1;
