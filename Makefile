@@ -13,6 +13,9 @@ CFLAGS  := -Wall -Wextra -Werror -Iinclude
 BUILD   := build
 # Libraries the Rust staticlib needs (from `rustc --print native-static-libs`).
 STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# The C ABI version (src/ffi/mod.rs, also read by build.rs): the shared library's SONAME is
+# libtccall.so.$(ABI), so programs linked with -ltccall need that name at run time.
+ABI     := $(shell sed -n 's/^pub const TCCALL_ABI_VERSION: u32 = \([0-9]*\);$$/\1/p' src/ffi/mod.rs)
 
 .PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare fuzz
 
@@ -21,6 +24,7 @@ test: test-rust test-c test-python test-go test-interop examples
 
 lib:
 	$(CARGO) build --lib
+	ln -sf libtccall.so $(TARGET)/libtccall.so.$(ABI)
 
 test-rust:
 	$(CARGO) test
@@ -121,6 +125,7 @@ GO_EXAMPLE := examples/go/quickstart
 go-lib: lib
 	mkdir -p $(GO_LIB)
 	cp $(TARGET)/libtccall.a $(TARGET)/libtccall.so $(GO_LIB)/
+	ln -sf libtccall.so $(GO_LIB)/libtccall.so.$(ABI)
 
 # gofmt must list nothing; then vet, the race-enabled suite (static), and the suite once
 # more linked dynamically with the tccall_debug tag (a GC before every native call).

@@ -11,6 +11,12 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=CI");
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    // The shared library's SONAME is libtccall.so.<TCCALL_ABI_VERSION>, so a program records
+    // `NEEDED libtccall.so.1` and a breaking ABI change gets a new name (libcurl.so.4 style).
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        let abi = abi_number(&dir).expect("TCCALL_ABI_VERSION in src/ffi/mod.rs");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libtccall.so.{abi}");
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("tccall.h");
     let header = match generate(&dir) {
         Ok(h) => h,
@@ -29,14 +35,19 @@ fn main() {
     }
 }
 
-/// `#define TCCALL_ABI_VERSION n`, read from `pub const TCCALL_ABI_VERSION: u32 = n;` in src/ffi/mod.rs.
-fn abi_version(dir: &std::path::Path) -> Result<String, String> {
+/// `n` of `pub const TCCALL_ABI_VERSION: u32 = n;` in src/ffi/mod.rs (the Makefile reads it too).
+fn abi_number(dir: &std::path::Path) -> Result<u32, String> {
     let src = std::fs::read_to_string(dir.join("src/ffi/mod.rs")).map_err(|e| e.to_string())?;
-    let n = src
-        .lines()
+    src.lines()
         .find_map(|l| l.strip_prefix("pub const TCCALL_ABI_VERSION: u32 = "))
         .and_then(|rest| rest.strip_suffix(';'))
-        .ok_or("src/ffi/mod.rs has no TCCALL_ABI_VERSION")?;
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| "src/ffi/mod.rs has no TCCALL_ABI_VERSION".to_string())
+}
+
+/// `#define TCCALL_ABI_VERSION n`, from [`abi_number`].
+fn abi_version(dir: &std::path::Path) -> Result<String, String> {
+    let n = abi_number(dir)?;
     Ok(format!("\n/* Bumped only on a breaking change of the C ABI; compare with tccall_abi_version(). */\n#define TCCALL_ABI_VERSION {n}\n"))
 }
 
