@@ -17,7 +17,7 @@ STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 # libtccall.so.$(ABI), so programs linked with -ltccall need that name at run time.
 ABI     := $(shell sed -n 's/^pub const TCCALL_ABI_VERSION: u32 = \([0-9]*\);$$/\1/p' src/ffi/mod.rs)
 
-.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare fuzz
+.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare fuzz wheel sdist
 
 test: test-rust test-c test-python test-go test-interop examples
 	@echo "all test suites passed"
@@ -51,15 +51,47 @@ test-c: lib | $(BUILD)
 test-python: lib test-python-install
 	cd bindings/python && TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(PYTHON) -m pytest -q tests
 
-# `pip install ./bindings/python` builds the release library into the wheel; the installed
-# package must work from a directory outside the repository.
-test-python-install: | $(BUILD)
-	$(PYTHON) -m venv --system-site-packages $(BUILD)/pyenv
-	$(BUILD)/pyenv/bin/pip install -q --disable-pip-version-check ./bindings/python
-	cd /tmp && env -u TCCALL_LIBRARY $(CURDIR)/$(BUILD)/pyenv/bin/python -c \
-		"import tccall, pathlib; c = tccall.Client({'sdk_app_id': 1, 'secret_key': 'k'}); \
-		assert c.gen_usersig('u')['usersig']; assert 'site-packages' in pathlib.Path(tccall.__file__).as_posix(); \
-		print('installed tccall', tccall.__version__, 'works from', pathlib.Path.cwd())"
+# --- Python wheel (bindings/python, setuptools-rust) -----------------------------------------
+# build/pybuild holds the pinned build tools (bindings/python/build-requirements.txt). The
+# library is linked against glibc $(WHEEL_GLIBC) by cargo-zigbuild (zig from PyPI), into
+# target/$(WHEEL_TARGET)/release (cached there, apart from the host's target/release), and
+# auditwheel tags the wheel manylinux (grafting any library outside the manylinux set).
+PYBUILD      := $(BUILD)/pybuild
+WHEEL_TARGET := x86_64-unknown-linux-gnu
+WHEEL_GLIBC  := 2.17
+WHEEL_PLAT   := manylinux_2_17_x86_64
+WHEEL_DIR    := target/wheels
+
+$(PYBUILD)/.installed: bindings/python/build-requirements.txt | $(BUILD)
+	$(PYTHON) -m venv $(PYBUILD)
+	$(PYBUILD)/bin/pip install -q --disable-pip-version-check -r $<
+	touch $@
+
+# The manylinux wheel in target/wheels/; `auditwheel show` prints its tag.
+wheel: $(PYBUILD)/.installed
+	rm -rf $(BUILD)/wheel-raw $(WHEEL_DIR)/tccall-*.whl
+	cd bindings/python && PATH=$(CURDIR)/$(PYBUILD)/bin:$$PATH CARGO=cargo-zigbuild \
+		CARGO_BUILD_TARGET=$(WHEEL_TARGET).$(WHEEL_GLIBC) CARGO_TARGET_DIR=$(CURDIR)/target \
+		python -m build --wheel --no-isolation --outdir $(CURDIR)/$(BUILD)/wheel-raw . >$(CURDIR)/$(BUILD)/wheel.log 2>&1 \
+		|| { tail -40 $(CURDIR)/$(BUILD)/wheel.log; exit 1; }
+	rm -rf bindings/python/build
+	PATH=$(CURDIR)/$(PYBUILD)/bin:$$PATH auditwheel repair --plat $(WHEEL_PLAT) -w $(WHEEL_DIR) $(BUILD)/wheel-raw/tccall-*.whl
+	$(PYBUILD)/bin/auditwheel show $(WHEEL_DIR)/tccall-*.whl
+	@ls -l $(WHEEL_DIR)/tccall-*.whl
+
+# The sdist (target/wheels/tccall-*.tar.gz) carries the crate's sources under rust/.
+sdist: $(PYBUILD)/.installed
+	rm -f $(WHEEL_DIR)/tccall-*.tar.gz
+	cd bindings/python && $(CURDIR)/$(PYBUILD)/bin/python -m build --sdist --no-isolation --outdir $(CURDIR)/$(WHEEL_DIR) .
+
+# The wheel as a user gets it (bindings/python/tests/installed/check_wheel.sh): a fresh venv in
+# a temporary directory outside the repository, cargo off PATH, runs the Python quickstarts (sync
+# and async) and a pytest that finds the tccall_sandbox fixture through the pytest11 entry point.
+# vermin checks that the package calls nothing of the standard library newer than 3.8 (and
+# tests/test_py38.py that nothing evaluated at run time needs a newer Python).
+test-python-install: wheel
+	$(PYBUILD)/bin/vermin -q --no-tips --violations --target=3.8- bindings/python/tccall
+	bindings/python/tests/installed/check_wheel.sh $(WHEEL_DIR)/tccall-*.whl $(PYTHON)
 
 # Tencent's official Python SDK and UserSig library against the sandbox (installed from PyPI).
 test-interop: lib | $(BUILD)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from ctypes import byref, c_void_p
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Dict, Mapping, Sequence, Union
 
 from . import _ffi
 from . import _log
@@ -14,7 +14,7 @@ from ._managed import Managed
 from .errors import from_json
 from .types import ClientStats, Mute, Room, TerminateCallResult, TrtcWebhookEvent, WebhookEvent
 
-JSON = dict[str, Any]
+JSON = Dict[str, Any]  # typing.Dict: this line runs, and requires-python is 3.8
 RoomId = Union[int, str]
 
 
