@@ -194,6 +194,7 @@ def _on_event(_userdata: Any, c_lvl: int, text: bytes) -> None:
 
 # One callback for every client and the life of the process (never collected).
 CALLBACK = _ffi.LOG_FN(_on_event)
+NO_CALLBACK = _ffi.LOG_FN()  # NULL: logging off
 
 
 class LogState:
@@ -214,7 +215,7 @@ class LogState:
                 return
             level = c_level(now)
             if level != self.level:
-                rc = _ffi.lib.tccall_client_set_log_callback(handle, level, CALLBACK if level else None, None)
+                rc = _ffi.lib.tccall_client_set_log_callback(handle, level, CALLBACK if level else NO_CALLBACK, None)
                 if rc != 0:  # pragma: no cover - only NULL handle or bad level, both impossible here
                     return
                 self.level = level

@@ -308,6 +308,10 @@ def test_disabled_logging_never_calls_the_callback(sandbox, tccall_logger, monke
             assert client.log_level == 4
         finally:
             logging.getLogger().setLevel(logging.WARNING)
+        lg.setLevel(logging.CRITICAL)  # and off again: the callback is unregistered
+        seen = len(calls)
+        run(client)
+        assert client.log_level == 0 and len(calls) == seen
 
 
 def test_a_failing_handler_or_filter_does_not_break_the_call(sandbox, tccall_logger, capsys):
