@@ -12,6 +12,7 @@ from .errors import (
     Cancelled,
     ClientClosed,
     Code,
+    ConnectError,
     Error,
     InternalError,
     InvalidArgument,
@@ -30,6 +31,8 @@ from .types import Mute, Room, RoomIdType
 
 __version__ = _lib.tccall_version().decode()
 
+# tccall.TimeoutError is not in __all__: `from tccall import *` must not shadow the builtin
+# TimeoutError (which it subclasses, so `except TimeoutError` catches it anyway).
 __all__ = [
     "ABI_VERSION",
     "AppConfigError",
@@ -39,6 +42,7 @@ __all__ = [
     "Client",
     "ClientClosed",
     "Code",
+    "ConnectError",
     "Error",
     "InternalError",
     "InvalidArgument",
@@ -50,7 +54,6 @@ __all__ = [
     "RoomIdType",
     "ServiceError",
     "ServiceUnavailable",
-    "TimeoutError",
     "TransportError",
     "UsersigExpired",
     "UsersigInvalid",

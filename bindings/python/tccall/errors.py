@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from enum import IntEnum
 from typing import Any
@@ -67,6 +68,10 @@ class Error(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.info!r})"
 
+    def __reduce__(self):
+        # Rebuilt from the error JSON, so it survives pickling (multiprocessing, concurrent.futures).
+        return (type(self), (self.info,))
+
 
 class InvalidArgument(Error, ValueError):
     """1xx: NULL, bad UTF-8, bad JSON, an invalid request or config, input too large."""
@@ -83,8 +88,17 @@ class TransportError(Error):
     """2xx: timeout, connection, TLS, proxy, HTTP status, unreadable response."""
 
 
-class TimeoutError(TransportError):  # noqa: A001 - mirrors TCCALL_E_TIMEOUT
-    """201: connect or request timed out (after retries)."""
+class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - mirrors TCCALL_E_TIMEOUT
+    """201: the call's deadline passed (``timeout=``, or the config's ``timeouts``), retries included.
+
+    Also a builtin :class:`TimeoutError`, so ``except TimeoutError`` catches it along with
+    ``asyncio.timeout``'s. It is left out of ``tccall.__all__``: ``from tccall import *`` does
+    not shadow the builtin."""
+
+
+class ConnectError(TransportError, ConnectionError):
+    """202 (no connection: DNS, refused, reset) and 204 (the proxy failed); also a builtin
+    :class:`ConnectionError`."""
 
 
 class Cancelled(TransportError):
@@ -139,6 +153,8 @@ class InternalError(Error):
 
 _BY_CODE = {
     Code.TIMEOUT: TimeoutError,
+    Code.CONNECT: ConnectError,
+    Code.PROXY: ConnectError,
     Code.CANCELLED: Cancelled,
     Code.NOT_FOUND: NotFound,
     Code.RATE_LIMITED: RateLimited,

@@ -213,6 +213,7 @@ def test_codes_match_the_header():
         assert _ffi.lib.tccall_strerror(value) != _ffi.lib.tccall_strerror(99999), name
     classes = {
         tccall.Code.TIMEOUT: tccall.TimeoutError, tccall.Code.CANCELLED: tccall.Cancelled,
+        tccall.Code.CONNECT: tccall.ConnectError, tccall.Code.PROXY: tccall.ConnectError,
         tccall.Code.NOT_FOUND: tccall.NotFound, tccall.Code.RATE_LIMITED: tccall.RateLimited,
         tccall.Code.SERVICE_UNAVAILABLE: tccall.ServiceUnavailable,
         tccall.Code.REMOTE_INVALID_PARAMETER: tccall.RemoteInvalidParameter,
