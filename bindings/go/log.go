@@ -9,6 +9,7 @@ import "C"
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -153,29 +154,28 @@ type logEvent struct {
 
 // parseEvent decodes an event, keeping its field order. ts_ms becomes the record's time and
 // level its level; null fields are left out; numbers are int64 when whole, else float64.
+// Events are flat objects of strings, numbers and booleans (a list at most), so a small
+// scanner reads them; anything else goes through encoding/json.
 func parseEvent(text string) (*logEvent, error) {
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // {
-		return nil, err
-	}
 	ev := &logEvent{time: time.Now(), attrs: make([]slog.Attr, 0, 12), fields: make(map[string]any, 12)}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
+	p := eventScanner{s: text}
+	if !p.skip('{') {
+		return nil, errBadEvent
+	}
+	for first := true; ; first = false {
+		if p.skip('}') {
+			return ev, nil
 		}
-		key, _ := tok.(string)
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
+		if !first && !p.skip(',') {
+			return nil, errBadEvent
 		}
-		if n, ok := v.(json.Number); ok {
-			if i, err := n.Int64(); err == nil {
-				v = i
-			} else if f, err := n.Float64(); err == nil {
-				v = f
-			}
+		key, ok := p.str()
+		if !ok || !p.skip(':') {
+			return nil, errBadEvent
+		}
+		v, ok := p.value()
+		if !ok {
+			return nil, errBadEvent
 		}
 		switch {
 		case key == "ts_ms":
@@ -189,7 +189,96 @@ func parseEvent(text string) (*logEvent, error) {
 		ev.fields[key] = v
 		ev.attrs = append(ev.attrs, slog.Any(key, v))
 	}
-	return ev, nil
+}
+
+var errBadEvent = errors.New("tccall: unreadable log event")
+
+// eventScanner reads one JSON object's top level.
+type eventScanner struct {
+	s string
+	i int
+}
+
+func (p *eventScanner) space() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\n' || p.s[p.i] == '\t' || p.s[p.i] == '\r') {
+		p.i++
+	}
+}
+
+func (p *eventScanner) skip(c byte) bool {
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// str reads a string; one with escapes goes through encoding/json.
+func (p *eventScanner) str() (string, bool) {
+	p.space()
+	if p.i >= len(p.s) || p.s[p.i] != '"' {
+		return "", false
+	}
+	start, escaped := p.i, false
+	for p.i++; p.i < len(p.s); p.i++ {
+		switch p.s[p.i] {
+		case '\\':
+			escaped = true
+			p.i++
+		case '"':
+			p.i++
+			if !escaped {
+				return p.s[start+1 : p.i-1], true
+			}
+			var out string
+			err := json.Unmarshal([]byte(p.s[start:p.i]), &out)
+			return out, err == nil
+		}
+	}
+	return "", false
+}
+
+// value reads one value: string, number, true, false, null, or (through encoding/json) an
+// array or object.
+func (p *eventScanner) value() (any, bool) {
+	p.space()
+	if p.i >= len(p.s) {
+		return nil, false
+	}
+	switch c := p.s[p.i]; {
+	case c == '"':
+		return p.str()
+	case c == '[' || c == '{':
+		dec := json.NewDecoder(strings.NewReader(p.s[p.i:]))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		p.i += int(dec.InputOffset())
+		return v, true
+	case strings.HasPrefix(p.s[p.i:], "true"):
+		p.i += 4
+		return true, true
+	case strings.HasPrefix(p.s[p.i:], "false"):
+		p.i += 5
+		return false, true
+	case strings.HasPrefix(p.s[p.i:], "null"):
+		p.i += 4
+		return nil, true
+	default:
+		start := p.i
+		for p.i < len(p.s) && strings.IndexByte("+-0123456789.eE", p.s[p.i]) >= 0 {
+			p.i++
+		}
+		num := p.s[start:p.i]
+		if i, err := strconv.ParseInt(num, 10, 64); err == nil {
+			return i, true
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		return f, err == nil && num != ""
+	}
 }
 
 func (e *logEvent) str(key string) string {
@@ -321,20 +410,27 @@ var pkgPrefix = func() string {
 
 // callerPC is the pc of the innermost frame outside the runtime and this package (its
 // tests count as outside): the code that called the tccall method. The callback runs on
-// that goroutine, below the cgo call.
+// that goroutine, below the cgo call. Whether a pc is inside is cached per pc.
 func callerPC() uintptr {
-	var pcs [48]uintptr
+	var pcs [32]uintptr
 	n := runtime.Callers(3, pcs[:]) // runtime.Callers, callerPC, tccallGoLog
-	frames := runtime.CallersFrames(pcs[:n])
-	for {
-		f, more := frames.Next()
-		inside := strings.HasPrefix(f.Function, "runtime.") || strings.HasPrefix(f.Function, "_cgoexp_") ||
-			(strings.HasPrefix(f.Function, pkgPrefix) && !strings.HasSuffix(f.File, "_test.go"))
-		if !inside && f.Function != "" {
-			return f.PC + 1 // a return address, as slog.Logger records (it subtracts one)
-		}
-		if !more {
-			return 0
+	for _, pc := range pcs[:n] {
+		if !pcInside(pc) {
+			return pc
 		}
 	}
+	return 0
+}
+
+var insidePCs sync.Map // pc -> bool
+
+func pcInside(pc uintptr) bool {
+	if v, ok := insidePCs.Load(pc); ok {
+		return v.(bool)
+	}
+	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	inside := f.Function == "" || strings.HasPrefix(f.Function, "runtime.") || strings.HasPrefix(f.Function, "_cgoexp_") ||
+		(strings.HasPrefix(f.Function, pkgPrefix) && !strings.HasSuffix(f.File, "_test.go"))
+	insidePCs.Store(pc, inside)
+	return inside
 }

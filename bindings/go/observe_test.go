@@ -626,3 +626,29 @@ func BenchmarkLogging(b *testing.B) {
 		c.Close()
 	}
 }
+
+func TestParseEventKeepsOrderAndTypes(t *testing.T) {
+	ev, err := parseEvent(`{"ts_ms":1700000000123,"level":"warn","event":"attempt_failed","op":"end_call",` +
+		`"message":"say \"hi\"\n\u00e9","code":-205,"wait_ms":1.5e1,"reused":false,"ok":true,"request_id":null,` +
+		`"fields":["secret_key","cloud_api"],"obj":{"a":[1,{"b":"]"}]},"last":"x"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, a := range ev.attrs {
+		keys = append(keys, a.Key)
+	}
+	if strings.Join(keys, ",") != "event,op,message,code,wait_ms,reused,ok,fields,obj,last" {
+		t.Fatalf("keys %v", keys)
+	}
+	f := ev.fields
+	if f["message"] != "say \"hi\"\né" || f["code"] != int64(-205) || f["wait_ms"] != 15.0 || f["reused"] != false ||
+		f["ok"] != true || f["last"] != "x" || len(f["fields"].([]any)) != 2 || !ev.time.Equal(time.UnixMilli(1700000000123)) {
+		t.Fatalf("fields %#v", f)
+	}
+	for _, bad := range []string{``, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1 "b":2}`, `{"a":tru}`, `{"a":"x`, `[1]`} {
+		if _, err := parseEvent(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
