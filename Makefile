@@ -19,7 +19,7 @@ ABI     := $(shell sed -n 's/^pub const TCCALL_ABI_VERSION: u32 = \([0-9]*\);$$/
 
 .PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare fuzz wheel sdist
 
-test: test-rust test-c test-python test-go test-interop examples
+test: test-rust test-c test-python test-go test-interop examples test-install
 	@echo "all test suites passed"
 
 lib:
@@ -132,6 +132,28 @@ example-c: lib | $(BUILD)
 
 example-python: lib
 	TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(PYTHON) examples/python/quickstart.py
+
+# --- Release artifacts: make install (C), go-lib and go-module (Go); see packaging/ ----------
+# Two variants from one source: production (--no-default-features: no emulator) and sandbox
+# (--features sandbox), each in its own cargo target directory (target/nosandbox/, target/),
+# staged stripped in target/dist/<triple>/<variant>/ by packaging/release-lib.sh.
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+SANDBOX    ?= 0
+VARIANT    := $(if $(filter 1 yes true,$(SANDBOX)),sandbox,production)
+
+.PHONY: install test-install
+
+# The release library (SANDBOX=1: with the emulator), its header, tccall.pc and the CMake
+# package under PREFIX (README, "Install").
+install:
+	packaging/release-lib.sh $(VARIANT)
+	packaging/install.sh $(VARIANT) "$(DESTDIR)" "$(PREFIX)" "$(LIBDIR)" "$(INCLUDEDIR)"
+
+# Both variants installed into temporary prefixes; the README's C install commands run there.
+test-install:
+	tests/install/run.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
