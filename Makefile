@@ -132,6 +132,7 @@ example-c: lib | $(BUILD)
 
 example-python: lib
 	TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(PYTHON) examples/python/quickstart.py
+	TCCALL_LIBRARY=$(CURDIR)/$(TARGET)/libtccall.so $(PYTHON) examples/python/quickstart_async.py
 
 # --- Release artifacts: make install (C), go-lib and go-module (Go); see packaging/ ----------
 # Two variants from one source: production (--no-default-features: no emulator) and sandbox

@@ -20,7 +20,9 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings" / "python"))
+_repo = Path(__file__).resolve().parents[2] if len(Path(__file__).resolve().parents) > 2 else None
+if _repo is not None and (_repo / "bindings" / "python" / "tccall").is_dir():
+    sys.path.insert(0, str(_repo / "bindings" / "python"))  # run from a checkout; else the installed tccall
 
 import tccall  # noqa: E402
 from tccall.testing import Sandbox  # noqa: E402

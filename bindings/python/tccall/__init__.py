@@ -6,6 +6,7 @@ A thin ctypes wrapper over the tccall C ABI; all logic lives in the Rust core.
 from ._ffi import ABI_VERSION, lib as _lib
 from ._cancel import CancelToken
 from .client import Client
+from ._async import AsyncClient
 from .errors import (
     AppConfigError,
     AuthError,
@@ -36,6 +37,7 @@ __version__ = _lib.tccall_version().decode()
 __all__ = [
     "ABI_VERSION",
     "AppConfigError",
+    "AsyncClient",
     "AuthError",
     "CancelToken",
     "Cancelled",

@@ -11,7 +11,7 @@ repo=$(cd "$(dirname "$0")/../../../.." && pwd)
 
 tmp=$(mktemp -d /tmp/tccall-wheel.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-cp "$repo/examples/python/quickstart.py" \
+cp "$repo/examples/python/quickstart.py" "$repo/examples/python/quickstart_async.py" \
    "$repo/bindings/python/tests/installed/test_plugin.py" "$tmp/"
 cd "$tmp"
 
@@ -29,7 +29,7 @@ where = pathlib.Path(tccall.__file__).resolve()
 assert "venv" in where.parts and (where.parent / "libtccall.so").is_file(), where
 print(f"installed tccall {tccall.__version__} (Python {__import__('sys').version.split()[0]}) in {where.parent}")
 PY
-for story in quickstart; do
+for story in quickstart quickstart_async; do
     if ! venv/bin/python "$story.py" >"$story.log" 2>&1; then cat "$story.log"; exit 1; fi
     echo "$story.py: $(tail -1 "$story.log")"
 done
