@@ -1,6 +1,8 @@
 //! Operating a client: its log events (secret-free under every fault), its counters, and
 //! credential rotation under load against a sandbox that revokes the old keys.
 
+#![cfg(feature = "sandbox")]
+
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

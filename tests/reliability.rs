@@ -1,6 +1,8 @@
 //! Reliability against the sandbox: concurrency under injected faults with every end
 //! accounted for exactly once, the local rate limiter, and the admin UserSig re-mint.
 
+#![cfg(feature = "sandbox")]
+
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

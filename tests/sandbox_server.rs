@@ -4,6 +4,8 @@
 //! The tests here measure the whole process (threads, resident memory), so they run one
 //! at a time.
 
+#![cfg(feature = "sandbox")]
+
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
