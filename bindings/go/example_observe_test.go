@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	tccall "github.com/tccall/tccall-go"
+	tccall "github.com/tccall/tccall/bindings/go"
 )
 
 // The library's log events as slog records. Here a text handler at debug keeps only the

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	tccall "github.com/tccall/tccall-go"
+	tccall "github.com/tccall/tccall/bindings/go"
 )
 
 // UserSig generation is local and deterministic for a fixed time.

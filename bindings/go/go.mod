@@ -1,3 +1,3 @@
-module github.com/tccall/tccall-go
+module github.com/tccall/tccall/bindings/go
 
 go 1.22

@@ -400,10 +400,10 @@ func (e *logEvent) message() string {
 	return e.str("event")
 }
 
-// pkgPrefix is this package's function-name prefix ("github.com/tccall/tccall-go.").
+// pkgPrefix is this package's function-name prefix ("github.com/tccall/tccall/bindings/go.").
 var pkgPrefix = func() string {
 	pc, _, _, _ := runtime.Caller(0)
-	fn := runtime.FuncForPC(pc).Name() // "github.com/tccall/tccall-go.init.func1"
+	fn := runtime.FuncForPC(pc).Name() // "github.com/tccall/tccall/bindings/go.init.func1"
 	slash := strings.LastIndexByte(fn, '/')
 	return fn[:slash+1+strings.IndexByte(fn[slash+1:], '.')+1]
 }()

@@ -19,7 +19,7 @@ import (
 	"net/http"
 	"time"
 
-	tccall "github.com/tccall/tccall-go"
+	tccall "github.com/tccall/tccall/bindings/go"
 )
 
 // trtcKey is the TRTC callback key (set in the TRTC console; here, in the sandbox).
