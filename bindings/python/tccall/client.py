@@ -12,7 +12,26 @@ from . import _log
 from ._cancel import CancelToken, call_interruptibly, interruptible
 from ._managed import Managed
 from .errors import from_json
-from .types import ClientStats, Mute, Room, TerminateCallResult, TrtcWebhookEvent, WebhookEvent
+from .types import (
+    CallbackConfig,
+    CallInfoResult,
+    CallRecordPage,
+    CallRecordResult,
+    ClientStats,
+    DeskSessionList,
+    DeskSessionState,
+    Mute,
+    PrivateMapKey,
+    RequestResult,
+    Room,
+    SignedRequest,
+    StartCallResult,
+    TerminateCallResult,
+    TrtcWebhookEvent,
+    UserSig,
+    UserSigCheck,
+    WebhookEvent,
+)
 
 JSON = Dict[str, Any]  # typing.Dict: this line runs, and requires-python is 3.8
 RoomId = Union[int, str]
@@ -103,7 +122,14 @@ class Client(Managed):
 
     Every network method takes keyword-only ``timeout`` (seconds, one deadline for the
     whole call) and ``cancel`` (a :class:`tccall.CancelToken`); see :meth:`call`. On the
-    main thread, Ctrl-C interrupts a blocked call within 100 ms.
+    main thread, Ctrl-C interrupts a blocked call within 100 ms. For asyncio, use
+    :class:`tccall.AsyncClient` (the same methods as coroutines).
+
+    Results are plain dicts: Tencent's answers keep Tencent's field names (``CallInfo``,
+    ``RequestId``), tccall's own results are snake_case; each method's return annotation
+    names its :mod:`tccall.types` ``TypedDict`` (``CallInfoResult``, ``RequestResult``, ...).
+    Failures raise :class:`tccall.Error` subclasses chosen by result code (``NotFound``,
+    ``TimeoutError``, ``AuthError``, ...).
     """
 
     _what = "client"
@@ -180,7 +206,7 @@ class Client(Managed):
 
     # -- Call (TUICallKit) -----------------------------------------------------
 
-    def end_call(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
+    def end_call(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> RequestResult:
         """Force-ends a call. Raises :class:`tccall.NotFound` if it does not exist or already ended."""
         return self.call("end_call", {"CallId": call_id}, timeout=timeout, cancel=cancel)
 
@@ -207,7 +233,7 @@ class Client(Managed):
             req["dismiss_room"] = False
         return self.call("terminate_call", req, timeout=timeout, cancel=cancel)  # type: ignore[return-value]
 
-    def get_call_info(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
+    def get_call_info(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> CallInfoResult:
         """Live status of a call: ``{"CallInfo": {...}, "UserList": [...], "RequestId": ...}``."""
         return self.call("get_call_info", {"CallId": call_id}, timeout=timeout, cancel=cancel)
 
@@ -224,7 +250,7 @@ class Client(Managed):
         offline_push_info: Mapping[str, Any] | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> StartCallResult:
         """Starts a call from a robot account; returns ``{"CallId", "CallResult": [...]}``.
 
         ``media_type`` is ``"Audio"`` (the default) or ``"Video"``; ``timeout_ms`` is the
@@ -253,7 +279,7 @@ class Client(Managed):
             cancel=cancel,
         )
 
-    def get_call_record(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
+    def get_call_record(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> CallRecordResult:
         """The record of an ended call (``{"CallRecord": {...}}``)."""
         return self.call("get_call_record", {"CallId": call_id}, timeout=timeout, cancel=cancel)
 
@@ -268,7 +294,7 @@ class Client(Managed):
         call_type: str | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> CallRecordPage:
         """Call records of the last 7 days: ``{"TotalNum", "Page", "CallRecordList"}``."""
         return self.call(
             "search_call_records",
@@ -293,16 +319,16 @@ class Client(Managed):
         *,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> RequestResult:
         """Creates or overwrites the Call webhook configuration."""
         req = {"Url": url, "CallbackCommandList": list(commands)}
         return self.call("set_callback_config", req, timeout=timeout, cancel=cancel)
 
-    def get_callback_config(self, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
+    def get_callback_config(self, *, timeout: float | None = None, cancel: CancelToken | None = None) -> CallbackConfig:
         """The Call webhook configuration (raises :class:`tccall.NotFound` when none)."""
         return self.call("get_callback_config", {}, timeout=timeout, cancel=cancel)
 
-    def delete_callback_config(self, *, timeout: float | None = None, cancel: CancelToken | None = None) -> JSON:
+    def delete_callback_config(self, *, timeout: float | None = None, cancel: CancelToken | None = None) -> RequestResult:
         """Deletes the Call webhook configuration."""
         return self.call("delete_callback_config", {}, timeout=timeout, cancel=cancel)
 
@@ -320,7 +346,7 @@ class Client(Managed):
         room_id_type: int | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> RequestResult:
         """Dismisses a TRTC room, removing everyone (DismissRoom for a numeric room,
         DismissRoomByStrRoomId for a string one). Raises :class:`tccall.NotFound` when there is
         no such room. Pass a call's room as ``tccall.Room.from_call_info(info)``."""
@@ -334,7 +360,7 @@ class Client(Managed):
         room_id_type: int | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> RequestResult:
         """Removes up to 10 users from a TRTC room (RemoveUser / RemoveUserByStrRoomId)."""
         req = {**_room(room_id, room_id_type), "UserIds": list(user_ids)}
         return self.call("remove_users", req, timeout=timeout, cancel=cancel)
@@ -348,7 +374,7 @@ class Client(Managed):
         room_id_type: int | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> RequestResult:
         """Mutes or unmutes a user in a TRTC room (SetUserBlocked / SetUserBlockedByStrRoomId).
 
         ``mute`` is a :class:`tccall.Mute`: ``Mute.ALL`` blocks audio and video, ``Mute.AUDIO``
@@ -365,7 +391,7 @@ class Client(Managed):
         *,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> RequestResult:
         """Ends a Desk session handed to an agent."""
         return self.call("end_desk_session", {"SessionId": session_id}, timeout=timeout, cancel=cancel)
 
@@ -377,7 +403,7 @@ class Client(Managed):
         customer_service_id: str | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> DeskSessionState:
         """A Desk session's state, by ``session_id`` or by ``client_user_id`` + ``customer_service_id``."""
         return self.call(
             "get_desk_session_state",
@@ -398,7 +424,7 @@ class Client(Managed):
         client_user_id: str | None = None,
         timeout: float | None = None,
         cancel: CancelToken | None = None,
-    ) -> JSON:
+    ) -> DeskSessionList:
         """Desk session records: ``{"TotalCount", "IMCdrList"}``."""
         return self.call(
             "list_desk_sessions",
@@ -419,14 +445,14 @@ class Client(Managed):
 
     def gen_usersig(
         self, user_id: str, expire: int | None = None, *, userbuf: bytes | None = None, time: int | None = None
-    ) -> JSON:
+    ) -> UserSig:
         """A UserSig for ``user_id``: ``{"usersig", "expire_at"}`` (default validity 180 days)."""
         import base64
 
         ub = base64.b64encode(userbuf).decode() if userbuf is not None else None
         return self.call("gen_usersig", _drop_none({"user_id": user_id, "expire_s": expire, "userbuf_b64": ub, "time": time}))
 
-    def verify_usersig(self, user_id: str, usersig: str, *, now: int | None = None) -> JSON:
+    def verify_usersig(self, user_id: str, usersig: str, *, now: int | None = None) -> UserSigCheck:
         """Verifies a UserSig; raises :class:`tccall.UsersigExpired` or :class:`tccall.UsersigInvalid`."""
         return self.call("verify_usersig", _drop_none({"user_id": user_id, "usersig": usersig, "now": now}))
 
@@ -439,7 +465,7 @@ class Client(Managed):
         privilege_map: int | None = None,
         expire: int | None = None,
         time: int | None = None,
-    ) -> JSON:
+    ) -> PrivateMapKey:
         """A TRTC PrivateMapKey for a numeric ``room_id`` or a string ``room_str``
         (``privilege_map`` defaults to 255, every right)."""
         return self.call(
@@ -487,7 +513,7 @@ class Client(Managed):
         req = _cloud_request(action, params, service, version, region, endpoint)
         return self.call("cloud_api_request", req, timeout=timeout, cancel=cancel)
 
-    def sign_im_request(self, path: str, body: Mapping[str, Any] | None = None) -> JSON:
+    def sign_im_request(self, path: str, body: Mapping[str, Any] | None = None) -> SignedRequest:
         """Builds (does not send) a signed IM REST request: ``{"method", "url", "headers", "body"}``."""
         return self.call("sign_im_request", _drop_none({"path": path, "body": dict(body) if body is not None else None}))
 
@@ -502,7 +528,7 @@ class Client(Managed):
         endpoint: str | None = None,
         timestamp: int | None = None,
         body: str | None = None,
-    ) -> JSON:
+    ) -> SignedRequest:
         """Builds (does not send) a TC3-signed Cloud API request (``body``: an exact JSON string to sign)."""
         req = _cloud_request(action, params, service, version, region, endpoint)
         return self.call("sign_cloud_api_request", _drop_none({**req, "timestamp": timestamp, "body": body}))

@@ -211,3 +211,166 @@ class ClientStats(TypedDict):
     operations: Dict[str, OperationStats]
     connections: ConnectionStats
     admin_usersig_mints: int
+
+
+# -- results of the operations ----------------------------------------------------------------
+# Tencent's answers keep Tencent's field names and may gain fields, so these are total=False:
+# every listed key is typed, none is promised. `already_ended` is tccall's own: an ending
+# operation whose retry found the target gone after an earlier attempt's outcome was unknown.
+
+
+class RequestResult(TypedDict, total=False):
+    """The result of an operation that returns nothing but Tencent's ``RequestId``: ``end_call``,
+    ``dismiss_room``, ``remove_users``, ``block_user``, ``end_desk_session``,
+    ``set_callback_config``, ``delete_callback_config``. ``already_ended`` is ``True`` when an
+    ending operation's retry found the call, room or session already gone."""
+
+    RequestId: str
+    already_ended: bool
+
+
+class CalleeResult(TypedDict, total=False):
+    """One callee of ``start_call_by_robot`` (``ResultCode`` 0: rung)."""
+
+    Callee_Account: str
+    ResultCode: int
+
+
+class StartCallResult(TypedDict, total=False):
+    """``start_call_by_robot``: the new call's ``CallId`` and one entry per callee."""
+
+    CallId: str
+    CallResult: List[CalleeResult]
+    RequestId: str
+
+
+class CallInfo(TypedDict, total=False):
+    """A live call (``get_call_info()["CallInfo"]``); ``RoomId`` + ``RoomIdType`` name its TRTC
+    room (``tccall.Room.from_call_info``)."""
+
+    CallId: str
+    MediaType: str
+    ChatGroupId: str
+    RoomId: str
+    RoomIdType: int
+
+
+class CallMember(TypedDict, total=False):
+    """A member of a live call and its state (``Calling``, ``Answer``, ...)."""
+
+    User_Account: str
+    Status: str
+
+
+class CallInfoResult(TypedDict, total=False):
+    """``get_call_info``: the call and its members."""
+
+    CallInfo: CallInfo
+    UserList: List[CallMember]
+    RequestId: str
+
+
+class CallRecord(TypedDict, total=False):
+    """The record of an ended call (times in seconds since the epoch)."""
+
+    CallId: str
+    Caller_Account: str
+    MediaType: str
+    CallType: str
+    StartTime: int
+    EndTime: int
+    AcceptTime: int
+    CallResult: str
+    CalleeList_Account: List[str]
+    RoomId: str
+    RoomIdType: int
+
+
+class CallRecordResult(TypedDict, total=False):
+    """``get_call_record``."""
+
+    CallRecord: CallRecord
+    RequestId: str
+
+
+class CallRecordPage(TypedDict, total=False):
+    """``search_call_records``: one page of records and the total count."""
+
+    TotalNum: int
+    Page: int
+    CallRecordList: List[CallRecord]
+    RequestId: str
+
+
+class CallbackConfig(TypedDict, total=False):
+    """``get_callback_config``: where Call webhooks go and which commands are sent."""
+
+    Url: str
+    CallbackCommandList: List[str]
+    RequestId: str
+
+
+class DeskSessionState(TypedDict, total=False):
+    """``get_desk_session_state``."""
+
+    SessionId: str
+    CurrentState: str
+    AgentId: str
+    RequestId: str
+
+
+class DeskSession(TypedDict, total=False):
+    """One Desk session record (``Duration`` in seconds, ``Timestamp`` its start)."""
+
+    SessionId: str
+    AgentGroupId: str
+    AgentGroupName: str
+    AgentId: str
+    ChannelType: str
+    ClientUserId: str
+    ClientUserNickName: str
+    Duration: int
+    EndStatus: str
+    SatisfactionSelected: int
+    Timestamp: int
+
+
+class DeskSessionList(TypedDict, total=False):
+    """``list_desk_sessions``."""
+
+    TotalCount: int
+    IMCdrList: List[DeskSession]
+    RequestId: str
+
+
+class UserSig(TypedDict):
+    """``gen_usersig``: the UserSig and when it expires (seconds since the epoch)."""
+
+    usersig: str
+    expire_at: int
+
+
+class UserSigCheck(TypedDict):
+    """``verify_usersig`` of a valid UserSig (an invalid one raises): its expiry and its
+    userbuf, base64 (``None`` without one)."""
+
+    valid: bool
+    expire_at: int
+    userbuf_b64: Optional[str]
+
+
+class PrivateMapKey(TypedDict):
+    """``gen_private_map_key``."""
+
+    private_map_key: str
+    expire_at: int
+
+
+class SignedRequest(TypedDict):
+    """``sign_im_request`` / ``sign_cloud_api_request``: a request to send yourself, exactly as
+    built (``body`` is the signed JSON text)."""
+
+    method: str
+    url: str
+    headers: Dict[str, str]
+    body: str
