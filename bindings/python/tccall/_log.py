@@ -197,20 +197,33 @@ CALLBACK = _ffi.LOG_FN(_on_event)
 NO_CALLBACK = _ffi.LOG_FN()  # NULL: logging off
 
 
+# Serializes re-registrations (rare: only when the logger's level changed). One lock for all
+# clients, made afresh in a forked child, where a thread that held it no longer exists.
+_sync_lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    global _sync_lock
+    _sync_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 class LogState:
     """A client's registration: the logger threshold it was made for and the C level."""
 
-    __slots__ = ("threshold", "level", "lock")
+    __slots__ = ("threshold", "level")
 
     def __init__(self) -> None:
         self.threshold = -1  # never registered
         self.level = 0
-        self.lock = threading.Lock()
 
     def sync(self, handle: int, now: int) -> None:
         """Registers the callback at the level ``now`` calls for (``now`` from :func:`threshold`).
         Only called when it differs from the last one; ``handle`` is held by the caller."""
-        with self.lock:
+        with _sync_lock:
             if now == self.threshold:
                 return
             level = c_level(now)
