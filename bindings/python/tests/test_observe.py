@@ -362,3 +362,23 @@ def test_records_carry_the_callers_location(sandbox, tccall_logger):
     (r,) = cap.records
     assert (r.pathname, r.lineno, r.funcName) == (__file__, line, "test_records_carry_the_callers_location")
     assert r.getMessage().startswith("gen_usersig ok in ")
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals go to the main thread")
+def test_the_callback_never_raises_into_c_and_keeps_ctrl_c(monkeypatch, capsys):
+    def bug(level, text):
+        raise ValueError("formatting bug")
+
+    monkeypatch.setattr(_log, "emit", bug)
+    _log._on_event(None, 3, b"{}")  # reported, not raised
+    assert "formatting bug" in capsys.readouterr().err
+
+    def interrupted(level, text):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_log, "emit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _log._on_event(None, 3, b"{}")  # swallowed here, re-armed for the interpreter
+        for _ in range(100000):
+            time.sleep(0)
+        pytest.fail("the re-armed Ctrl-C never fired")
