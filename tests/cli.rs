@@ -592,6 +592,14 @@ fn every_subcommand_has_help() {
         assert_eq!(r.status, 0, "{args:?}: {r:?}");
         assert!(!r.stdout.is_empty(), "{args:?}");
     }
+    // The README's exit-status table is the one --help prints.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let rows: Vec<&str> = top.stdout.lines().skip_while(|l| !l.starts_with("Exit status")).skip(1).collect();
+    assert_eq!(rows.len(), 9, "{}", top.stdout);
+    for row in rows {
+        let (status, meaning) = row.trim().split_once("  ").unwrap();
+        assert!(readme.contains(&format!("| {status} | {meaning} |")), "README lacks exit status {status}: {meaning}");
+    }
     let dismiss = run(tccall(&["dismiss-room", "--help"])).stdout;
     assert!(dismiss.contains("--room-id <RoomId>") && dismiss.contains("--room-id-type <RoomIdType>"), "{dismiss}");
 }
