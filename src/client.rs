@@ -220,7 +220,9 @@ impl Client {
         self.stats.record(op, outcome, &probe, took);
         let level = match &result {
             Ok(_) => Level::Info,
-            Err(e) if e.code.as_i32() < 200 => Level::Warn,
+            // The caller's input, or a target that is not there (often expected: a call that
+            // ended on its own) is a warning; the network, Tencent or the credentials failing is an error.
+            Err(e) if e.code.as_i32() < 200 || e.code == ErrorCode::NotFound => Level::Warn,
             Err(_) => Level::Error,
         };
         self.logger.emit(level, "call", |m| {
@@ -317,6 +319,7 @@ impl Client {
         *slot = Some(AdminSig { sig: Secret::new(sig.clone()), renew_at: now + ttl - ttl / 10 });
         self.stats.admin_usersig_mints.fetch_add(1, Ordering::Relaxed);
         self.logger.emit(Level::Debug, "admin_usersig_minted", |m| {
+            m.insert("op".into(), op.into());
             m.insert("identifier".into(), config.admin_user_id.clone().into());
             m.insert("valid_s".into(), ttl.into());
             m.insert("forced".into(), force_new.into());
