@@ -33,6 +33,11 @@ def _library_path() -> str:
     return str(Path(__file__).resolve().parent / name)
 
 
+def library_path() -> str:
+    """The path libtccall was loaded from."""
+    return _library_path()
+
+
 def _load() -> ctypes.CDLL:
     path = _library_path()
     try:

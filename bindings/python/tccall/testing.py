@@ -37,6 +37,11 @@ class Sandbox(Managed):
     _what = "sandbox"
 
     def __init__(self, config: Mapping[str, Any] | None = None):
+        if not hasattr(_ffi.lib, "tccall_sandbox_start"):
+            raise RuntimeError(
+                f"tccall: the library at {_ffi.library_path()} was built without the sandbox "
+                "(cargo feature \"sandbox\"; TCCALL_NO_SANDBOX=1 for the wheel)"
+            )
         handle, err = c_void_p(), c_void_p()
         rc = _ffi.lib.tccall_sandbox_start(json.dumps(dict(config or {})).encode(), byref(handle), byref(err))
         if rc != 0:

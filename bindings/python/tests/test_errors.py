@@ -49,3 +49,14 @@ def test_errors_survive_pickling():
     assert type(back) is tccall.NotFound and back.info == err.info and str(back) == str(err)
     timeout = pickle.loads(pickle.dumps(from_json(None, 201)))
     assert isinstance(timeout, TimeoutError) and timeout.code == 201
+
+
+def test_a_library_without_the_sandbox_says_so(monkeypatch):
+    import tccall.testing
+
+    class NoSandbox:  # a libtccall built with --no-default-features has no tccall_sandbox_*
+        pass
+
+    monkeypatch.setattr(tccall.testing._ffi, "lib", NoSandbox())
+    with pytest.raises(RuntimeError, match="built without the sandbox"):
+        tccall.testing.Sandbox()
