@@ -9,23 +9,29 @@ use crate::transport::tls::{self, TlsConfig};
 use serde_json::Value;
 use std::time::Duration;
 
-/// The Chat (IM) REST data centers: name, domain, backup domain.
-pub const IM_REGIONS: &[(&str, &str, &str)] = &[
-    ("china", "console.tim.qq.com", "adminapi.my-imcloud.com"),
-    ("singapore", "adminapisgp.im.qcloud.com", "adminapisgp.my-imcloud.com"),
-    ("seoul", "adminapikr.im.qcloud.com", "adminapikr.my-imcloud.com"),
-    ("frankfurt", "adminapiger.im.qcloud.com", "adminapiger.my-imcloud.com"),
-    ("usa", "adminapiusa.im.qcloud.com", "adminapiusa.my-imcloud.com"),
-    ("jakarta", "adminapiidn.im.qcloud.com", "adminapiidn.my-imcloud.com"),
-    ("tokyo", "adminapijpn.im.qcloud.com", "adminapijpn.my-imcloud.com"),
-];
+/// Defines `IM_REGIONS` and the list of its names (for the config schema) from one table.
+macro_rules! im_regions {
+    ($($name:literal: $domain:literal, backup $backup:literal;)*) => {
+        /// The Chat (IM) REST data centers: name, domain, backup domain.
+        pub const IM_REGIONS: &[(&str, &str, &str)] = &[$(($name, $domain, $backup)),*];
+        const REGION_NAMES: &[&str] = &[$($name),*];
+    };
+}
+
+im_regions! {
+    "china": "console.tim.qq.com", backup "adminapi.my-imcloud.com";
+    "singapore": "adminapisgp.im.qcloud.com", backup "adminapisgp.my-imcloud.com";
+    "seoul": "adminapikr.im.qcloud.com", backup "adminapikr.my-imcloud.com";
+    "frankfurt": "adminapiger.im.qcloud.com", backup "adminapiger.my-imcloud.com";
+    "usa": "adminapiusa.im.qcloud.com", backup "adminapiusa.my-imcloud.com";
+    "jakarta": "adminapiidn.im.qcloud.com", backup "adminapiidn.my-imcloud.com";
+    "tokyo": "adminapijpn.im.qcloud.com", backup "adminapijpn.my-imcloud.com";
+}
 
 /// TRTC Cloud API endpoint presets: the Chinese site and the international site.
 pub const CLOUD_API_ENDPOINTS: &[(&str, &str)] =
     &[("china", "https://trtc.tencentcloudapi.com"), ("intl", "https://trtc.intl.tencentcloudapi.com")];
 
-/// The names of `IM_REGIONS`, in its order (a test keeps the two together).
-const REGION_NAMES: &[&str] = &["china", "singapore", "seoul", "frankfurt", "usa", "jakarta", "tokyo"];
 const DURATION_MS: Kind = Kind::Int { min: 1, max: 3_600_000 };
 
 // The config's fields and, in `.or(..)`, their defaults: the one place each default is written.
@@ -499,8 +505,6 @@ mod tests {
 
     #[test]
     fn every_region_maps_to_its_domain() {
-        let names: Vec<&str> = IM_REGIONS.iter().map(|(n, _, _)| *n).collect();
-        assert_eq!(names, REGION_NAMES);
         for (name, domain, backup) in IM_REGIONS {
             let c = Config::from_json(&format!(r#"{{"sdk_app_id": 1, "im_region": "{name}"}}"#)).unwrap();
             assert_eq!(c.im_endpoint, format!("https://{domain}"));

@@ -163,7 +163,7 @@ pub unsafe extern "C" fn tccall_client_parse_trtc_webhook(
     out_json: *mut *mut c_char,
     out_err: *mut *mut c_char,
 ) -> i32 {
-    let work = |c: &tccall_client| {
+    let parse = |c: &tccall_client| {
         // SAFETY: NULL or NUL-terminated, per the caller's contract (both headers).
         let (sign, app) =
             unsafe { (read_opt_str(sign_header, "sign_header")?, read_opt_str(sdkappid_header, "sdkappid_header")?) };
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn tccall_client_parse_trtc_webhook(
         c.inner.parse_trtc_webhook(sign, app, bytes).map(|v| v.to_string())
     };
     // SAFETY: forwarded caller contract.
-    unsafe { with_handle(client, "client", out_json, out_err, work) }
+    unsafe { with_handle(client, "client", out_json, out_err, parse) }
 }
 
 /// Force-ends a call (`v4/call_engine_http_srv/end_call`).

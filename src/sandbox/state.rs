@@ -778,6 +778,16 @@ mod tests {
         (t, room, user.map(String::from))
     }
 
+    /// Events in `room` written as "101 u1, 103 u1, 102": a type, then the user if any.
+    fn seq(room: Value, text: &str) -> Vec<(u64, Value, Option<String>)> {
+        let one = |e: &str| {
+            let mut parts = e.split_whitespace();
+            let t = parts.next().and_then(|t| t.parse().ok()).expect("an event type");
+            ev(t, room.clone(), parts.next())
+        };
+        text.split(',').map(one).collect()
+    }
+
     #[test]
     fn rooms_report_their_life_as_trtc_events() {
         let mut w = world_with_hooks();
@@ -786,18 +796,7 @@ mod tests {
         w.create_room(RoomKey::Num(1234), vec!["u1".into(), "u2".into()], 0);
         w.remove_users(&RoomKey::Num(1234), &["u1".into(), "nobody".into()], 1, 0).unwrap();
         w.dismiss_room(&RoomKey::Num(1234), 1, 0).unwrap();
-        let n = || json!(1234);
-        assert_eq!(
-            room_events(&mut w),
-            [
-                ev(101, n(), Some("u1")),
-                ev(103, n(), Some("u1")),
-                ev(103, n(), Some("u2")),
-                ev(104, n(), Some("u1")),
-                ev(104, n(), Some("u2")),
-                ev(102, n(), None)
-            ]
-        );
+        assert_eq!(room_events(&mut w), seq(json!(1234), "101 u1, 103 u1, 103 u2, 104 u1, 104 u2, 102"));
         // Replacing a room's users: those gone exit, the new ones enter; no second 101.
         w.create_room(RoomKey::Str("r".into()), vec!["a".into(), "b".into()], 0);
         room_events(&mut w);
@@ -808,18 +807,7 @@ mod tests {
         let id = call(&mut w, &["b"], Some(RoomKey::Str("call-room".into())));
         w.member_action(&id, "b", "Answer", None, 101, 0).unwrap();
         w.member_action(&id, "b", "Hangup", None, 102, 0).unwrap();
-        let r = || json!("call-room");
-        assert_eq!(
-            room_events(&mut w),
-            [
-                ev(101, r(), Some("a")),
-                ev(103, r(), Some("a")),
-                ev(103, r(), Some("b")),
-                ev(104, r(), Some("b")),
-                ev(104, r(), Some("a")),
-                ev(102, r(), None)
-            ]
-        );
+        assert_eq!(room_events(&mut w), seq(json!("call-room"), "101 a, 103 a, 103 b, 104 b, 104 a, 102"));
         // end_call: everyone still in exits, then 102; an unanswered callee never entered.
         let id = call(&mut w, &["b", "c"], Some(RoomKey::Num(5)));
         w.member_action(&id, "b", "Answer", None, 101, 0).unwrap();

@@ -93,15 +93,11 @@ impl TrtcCallback {
     }
 }
 
-/// One event to deliver, its body serialised once.
-#[derive(Clone)]
+/// One event to deliver, its body serialised once (Debug shows no key: `TrtcCallback` hides it).
+#[derive(Clone, Debug)]
 pub struct TrtcEvent {
-    /// Where it goes.
-    pub url: String,
-    /// The key its `Sign` is computed with, if any.
-    pub key: Option<String>,
-    /// Deliveries of these same bytes.
-    pub repeat: u32,
+    /// Where it goes, signed with what, how many times (the callback setting it was made under).
+    pub to: TrtcCallback,
     /// `EventType`.
     pub event_type: u64,
     /// `EventInfo.RoomId` (a number or a string).
@@ -110,22 +106,8 @@ pub struct TrtcEvent {
     pub user: Option<String>,
     /// `EventInfo.UniqueId`.
     pub unique_id: u64,
-    /// The exact body bytes.
-    pub body: Vec<u8>,
-}
-
-impl fmt::Debug for TrtcEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TrtcEvent")
-            .field("url", &self.url)
-            .field("signed", &self.key.is_some())
-            .field("repeat", &self.repeat)
-            .field("event_type", &self.event_type)
-            .field("room", &self.room)
-            .field("user", &self.user)
-            .field("unique_id", &self.unique_id)
-            .finish()
-    }
+    /// The exact body (JSON text).
+    pub body: String,
 }
 
 /// An event of group 1 (room events) for `cfg`, at `now_ms`.
@@ -145,14 +127,12 @@ pub fn event(cfg: &TrtcCallback, event_type: u64, room: &RoomKey, user: Option<&
     let body = json!({"EventGroupId": 1, "EventType": event_type, "CallbackTs": super::log::now_ms().max(now_ms),
                       "EventInfo": info});
     TrtcEvent {
-        url: cfg.url.clone(),
-        key: cfg.key.clone(),
-        repeat: cfg.repeat,
+        to: cfg.clone(),
         event_type,
         room: room_id,
         user: user.map(String::from),
         unique_id,
-        body: layout(&body).into_bytes(),
+        body: layout(&body),
     }
 }
 
@@ -224,8 +204,8 @@ mod tests {
     fn events_carry_the_room_kind_and_unique_ids() {
         let cfg = TrtcCallback::new("http://h/t".into(), Some("abc123".into()), 2).unwrap();
         let e = event(&cfg, ENTER_ROOM, &RoomKey::Num(1234), Some("u1"), 1_700_000_000_123);
-        let body: Value = serde_json::from_slice(&e.body).unwrap();
-        assert!(e.body.starts_with(b"{\n\t\"EventGroupId\":\t1,\n\t\"EventType\":\t103,\n\t\"CallbackTs\":\t"));
+        let body: Value = serde_json::from_str(&e.body).unwrap();
+        assert!(e.body.starts_with("{\n\t\"EventGroupId\":\t1,\n\t\"EventType\":\t103,\n\t\"CallbackTs\":\t"));
         let info = &body["EventInfo"];
         assert_eq!((info["RoomId"].as_u64(), info["UserId"].as_str()), (Some(1234), Some("u1")));
         assert_eq!(
@@ -236,11 +216,11 @@ mod tests {
         assert_eq!((info["UserType"].as_u64(), info["Reason"].as_u64()), (Some(3), Some(1)));
         assert_eq!(info["UniqueId"].as_u64(), Some(e.unique_id));
         let d = event(&cfg, DISMISS_ROOM, &RoomKey::Str("1234".into()), None, 1_700_000_000_123);
-        let body: Value = serde_json::from_slice(&d.body).unwrap();
+        let body: Value = serde_json::from_str(&d.body).unwrap();
         assert_eq!(body["EventInfo"]["RoomId"], "1234");
         assert!(body["EventInfo"].get("UserId").is_none() && body["EventInfo"].get("Role").is_none());
         assert!(d.unique_id > e.unique_id, "unique even within one millisecond");
-        assert_eq!((d.repeat, d.key.as_deref()), (2, Some("abc123")));
+        assert_eq!((d.to.repeat, d.to.key.as_deref()), (2, Some("abc123")));
         assert!(!format!("{d:?}{cfg:?}").contains("abc123"), "Debug hides the key");
     }
 

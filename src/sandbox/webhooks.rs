@@ -155,12 +155,12 @@ impl Worker {
             }
             Delivery::Trtc(e) => {
                 let mut headers = vec![("Content-Type", "application/json".to_string())];
-                if let Some(key) = &e.key {
-                    headers.push(("Sign", trtc_sign(key, &e.body)));
+                if let Some(key) = &e.to.key {
+                    headers.push(("Sign", trtc_sign(key, e.body.as_bytes())));
                 }
                 headers.push(("SdkAppId", self.signing.sdk_app_id.to_string()));
-                let req = HttpRequest { method: "POST", url: e.url.clone(), headers, body: e.body.clone() };
-                for attempt in 1..=e.repeat {
+                let req = HttpRequest { method: "POST", url: e.to.url.clone(), headers, body: e.body.clone().into_bytes() };
+                for attempt in 1..=e.to.repeat {
                     self.post(&req, trtc_entry(e, attempt));
                 }
             }
@@ -204,8 +204,8 @@ fn trtc_entry(e: &TrtcEvent, attempt: u32) -> Map<String, Value> {
     entry.insert("user".into(), e.user.clone().into());
     entry.insert("unique_id".into(), e.unique_id.into());
     entry.insert("attempt".into(), attempt.into());
-    entry.insert("signed".into(), e.key.is_some().into());
-    entry.insert("url".into(), e.url.clone().into());
+    entry.insert("signed".into(), e.to.key.is_some().into());
+    entry.insert("url".into(), e.to.url.clone().into());
     entry
 }
 

@@ -201,22 +201,25 @@ mod tests {
     fn success_and_errors() {
         let v = decode_response(&resp(r#"{"Response":{"RequestId":"r-1"}}"#)).unwrap();
         assert_eq!(serde_json::from_str::<serde_json::Value>(&v).unwrap(), json!({"RequestId": "r-1"}));
-        let cases = [
-            ("FailedOperation.RoomNotExist", ErrorCode::NotFound, false),
-            ("ResourceNotFound", ErrorCode::NotFound, false),
-            ("ResourceNotFound.RoomNotExist", ErrorCode::NotFound, false),
-            ("RequestLimitExceeded", ErrorCode::RateLimited, true),
-            ("RequestLimitExceeded.UinLimitExceeded", ErrorCode::RateLimited, true),
-            ("InternalError", ErrorCode::ServiceUnavailable, true),
-            ("InternalError.GetRoomCacheIpError", ErrorCode::ServiceUnavailable, true),
-            ("InvalidParameter.RoomId", ErrorCode::RemoteInvalidParameter, false),
-            ("MissingParameter.SdkAppId", ErrorCode::RemoteInvalidParameter, false),
-            ("AuthFailure.SignatureFailure", ErrorCode::AuthRejected, false),
-            ("AuthFailure.SignatureExpire", ErrorCode::AuthRejected, false),
-            ("UnauthorizedOperation.SdkAppId", ErrorCode::AuthRejected, false),
-            ("UnsupportedRegion", ErrorCode::Service, false),
+        // Tencent's error codes by the result code and retry decision they map to.
+        let cases: [(&[&str], ErrorCode, bool); 6] = [
+            (
+                &["FailedOperation.RoomNotExist", "ResourceNotFound", "ResourceNotFound.RoomNotExist"],
+                ErrorCode::NotFound,
+                false,
+            ),
+            (&["RequestLimitExceeded", "RequestLimitExceeded.UinLimitExceeded"], ErrorCode::RateLimited, true),
+            (&["InternalError", "InternalError.GetRoomCacheIpError"], ErrorCode::ServiceUnavailable, true),
+            (&["InvalidParameter.RoomId", "MissingParameter.SdkAppId"], ErrorCode::RemoteInvalidParameter, false),
+            (
+                &["AuthFailure.SignatureFailure", "AuthFailure.SignatureExpire", "UnauthorizedOperation.SdkAppId"],
+                ErrorCode::AuthRejected,
+                false,
+            ),
+            (&["UnsupportedRegion"], ErrorCode::Service, false),
         ];
-        for (code, kind, retryable) in cases {
+        for (code, kind, retryable) in cases.into_iter().flat_map(|(codes, k, r)| codes.iter().map(move |c| (*c, k, r)))
+        {
             let body = format!(r#"{{"Response":{{"Error":{{"Code":"{code}","Message":"m"}},"RequestId":"r-2"}}}}"#);
             let f = decode_response(&resp(&body)).unwrap_err();
             assert_eq!((f.error.code, f.error.retryable), (kind, retryable), "{code}");

@@ -15,15 +15,7 @@ pub type Refusal = (i64, String);
 pub fn check(token: &str, sdk_app_id: u64, key: &str, identifier: &str, now: u64) -> Result<(), Refusal> {
     let undecodable = |why: &str| (70003, format!("UserSig cannot be decoded: {why}"));
     // §6.1 step 5 reversed: * + , - / , _ =, then base64, then zlib.
-    let std_b64: String = token
-        .chars()
-        .map(|c| match c {
-            '*' => '+',
-            '-' => '/',
-            '_' => '=',
-            c => c,
-        })
-        .collect();
+    let std_b64 = token.replace('*', "+").replace('-', "/").replace('_', "=");
     let compressed = STANDARD.decode(std_b64.as_bytes()).map_err(|_| undecodable("not base64"))?;
     let mut text = Vec::new();
     flate2::read::ZlibDecoder::new(&compressed[..])
