@@ -159,7 +159,8 @@ impl Worker {
                     headers.push(("Sign", trtc_sign(key, e.body.as_bytes())));
                 }
                 headers.push(("SdkAppId", self.signing.sdk_app_id.to_string()));
-                let req = HttpRequest { method: "POST", url: e.to.url.clone(), headers, body: e.body.clone().into_bytes() };
+                let req =
+                    HttpRequest { method: "POST", url: e.to.url.clone(), headers, body: e.body.clone().into_bytes() };
                 for attempt in 1..=e.to.repeat {
                     self.post(&req, trtc_entry(e, attempt));
                 }
