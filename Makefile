@@ -96,9 +96,15 @@ sdist: $(PYBUILD)/.installed
 # and async) and a pytest that finds the tccall_sandbox fixture through the pytest11 entry point.
 # vermin checks that the package calls nothing of the standard library newer than 3.8 (and
 # tests/test_py38.py that nothing evaluated at run time needs a newer Python).
+# The same again with a second interpreter, Debian's PyPy 3.9 (.ci/run installs pypy3).
+PYPY ?= pypy3
 test-python-install: wheel
 	$(PYBUILD)/bin/vermin -q --no-tips --violations --target=3.8- bindings/python/tccall
 	bindings/python/tests/installed/check_wheel.sh $(WHEEL_DIR)/tccall-*.whl $(PYTHON)
+	@if command -v $(PYPY) >/dev/null; then \
+		echo "bindings/python/tests/installed/check_wheel.sh $(WHEEL_DIR)/tccall-*.whl $(PYPY)"; \
+		bindings/python/tests/installed/check_wheel.sh $(WHEEL_DIR)/tccall-*.whl $(PYPY); \
+	else echo "SKIPPED: the wheel on PyPy 3.9 (no $(PYPY); apt-get install pypy3 pypy3-venv)"; fi
 
 # Tencent's official Python SDK and UserSig library against the sandbox (installed from PyPI).
 test-interop: lib | $(BUILD)

@@ -20,15 +20,21 @@ from __future__ import annotations
 
 import os
 import threading
-from ctypes import PYFUNCTYPE, byref, c_int, c_void_p, pythonapi
+from ctypes import PYFUNCTYPE, byref, c_int, c_void_p
 from typing import Any
 
 from . import _ffi
 
 POLL_MS = 100
 
-# Runs pending signal handlers; a PYFUNCTYPE call raises what they raised.
-_check_signals = PYFUNCTYPE(c_int)(("PyErr_CheckSignals", pythonapi))
+# Runs pending signal handlers; a PYFUNCTYPE call raises what they raised. PyPy's ctypes has
+# no pythonapi: there a blocked call is not interruptible (Ctrl-C waits for it to end).
+try:
+    from ctypes import pythonapi
+
+    _check_signals: Any = PYFUNCTYPE(c_int)(("PyErr_CheckSignals", pythonapi))
+except (ImportError, AttributeError):  # pragma: no cover - PyPy
+    _check_signals = None
 
 
 class _Token:
@@ -84,7 +90,8 @@ _install_poller()
 
 def interruptible() -> bool:
     """Whether a call made now should carry the signal poll: on the main thread, not from a handler."""
-    return not _Main.busy and threading.get_ident() == threading.main_thread().ident
+    return (_check_signals is not None and not _Main.busy
+            and threading.get_ident() == threading.main_thread().ident)
 
 
 def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | None,

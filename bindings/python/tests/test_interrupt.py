@@ -16,6 +16,9 @@ import tccall
 
 PACKAGE_DIR = str(Path(tccall.__file__).resolve().parents[1])
 
+# PyPy's ctypes has no pythonapi, so calls there carry no signal poll (tccall._cancel).
+pytestmark = pytest.mark.skipif(tccall._cancel._check_signals is None, reason="no PyErr_CheckSignals (PyPy)")
+
 CHILD = textwrap.dedent("""
     import json, sys, time
     import tccall
