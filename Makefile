@@ -17,7 +17,7 @@ STATIC_LIBS := -lz -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 # libtccall.so.$(ABI), so programs linked with -ltccall need that name at run time.
 ABI     := $(shell sed -n 's/^pub const TCCALL_ABI_VERSION: u32 = \([0-9]*\);$$/\1/p' src/ffi/mod.rs)
 
-.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare fuzz wheel sdist
+.PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare fuzz wheel sdist test-python-sdist
 
 test: test-rust test-c test-python test-go test-interop examples test-install test-nosandbox
 	@echo "all test suites passed"
@@ -105,6 +105,13 @@ test-python-install: wheel
 		echo "bindings/python/tests/installed/check_wheel.sh $(WHEEL_DIR)/tccall-*.whl $(PYPY)"; \
 		bindings/python/tests/installed/check_wheel.sh $(WHEEL_DIR)/tccall-*.whl $(PYPY); \
 	else echo "SKIPPED: the wheel on PyPy 3.9 (no $(PYPY); apt-get install pypy3 pypy3-venv)"; fi
+	$(MAKE) --no-print-directory sdist >/dev/null
+	bindings/python/tests/installed/check_sdist.sh $(WHEEL_DIR)/tccall-*.tar.gz $(PYTHON) no-cargo
+
+# The sdist built with cargo in a fresh venv outside the repository (not in `make test`: it
+# compiles the crate again, about 35 s with target/'s dependencies, 2 minutes cold).
+test-python-sdist: sdist
+	CARGO_TARGET_DIR=$(CURDIR)/target bindings/python/tests/installed/check_sdist.sh $(WHEEL_DIR)/tccall-*.tar.gz $(PYTHON) cargo
 
 # Tencent's official Python SDK and UserSig library against the sandbox (installed from PyPI).
 test-interop: lib | $(BUILD)
