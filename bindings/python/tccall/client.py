@@ -47,8 +47,14 @@ def _drop_none(d: Mapping[str, Any]) -> JSON:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def _room(room_id: RoomId | Room, room_id_type: int | None) -> JSON:
-    """``RoomId`` and ``RoomIdType`` of a room request; a :class:`Room` carries both."""
+def _dict(value: Mapping[str, Any] | None) -> JSON | None:
+    """An optional mapping argument as a JSON object (None stays None: left out of the request)."""
+    return dict(value) if value is not None else None
+
+
+def _room(room_id: RoomId | Room | None, room_id_type: int | None) -> JSON:
+    """``RoomId`` and ``RoomIdType`` of a room request or a call's ``CallInfo`` (each left out
+    when None); a :class:`Room` carries both."""
     if isinstance(room_id, Room):
         if room_id_type is not None:
             raise TypeError("room_id_type is given twice: by the Room and as an argument")
@@ -81,7 +87,7 @@ def _cloud_request(
             "version": version,
             "action": action,
             "region": region,
-            "params": dict(params) if params is not None else None,
+            "params": _dict(params),
             "endpoint": endpoint,
         }
     )
@@ -204,11 +210,20 @@ class Client(Managed):
             _raise(rc, err)
         return json.loads(_ffi.take_bytes(out) or b"{}")
 
+    def _send(self, operation: str, timeout: float | None, cancel: CancelToken | None, **fields: Any) -> Any:
+        """Runs a network ``operation`` on the request of its ``fields`` that are not None
+        (left out, the core fills its defaults)."""
+        return self.call(operation, _drop_none(fields), timeout=timeout, cancel=cancel)
+
+    def _local(self, operation: str, **fields: Any) -> Any:
+        """Runs a local (no I/O) ``operation`` on the request of its ``fields`` that are not None."""
+        return self.call(operation, _drop_none(fields))
+
     # -- Call (TUICallKit) -----------------------------------------------------
 
     def end_call(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> RequestResult:
         """Force-ends a call. Raises :class:`tccall.NotFound` if it does not exist or already ended."""
-        return self.call("end_call", {"CallId": call_id}, timeout=timeout, cancel=cancel)
+        return self._send("end_call", timeout, cancel, CallId=call_id)
 
     def terminate_call(
         self,
@@ -228,14 +243,12 @@ class Client(Managed):
         (:class:`tccall.types.TerminateCallResult`). A failing step raises that step's error,
         whose message says which steps already took effect. ``timeout`` covers all steps.
         """
-        req: JSON = {"call_id": call_id}
-        if not dismiss_room:
-            req["dismiss_room"] = False
-        return self.call("terminate_call", req, timeout=timeout, cancel=cancel)  # type: ignore[return-value]
+        keep_room = None if dismiss_room else False  # True is the core's default: only False is sent
+        return self._send("terminate_call", timeout, cancel, call_id=call_id, dismiss_room=keep_room)
 
     def get_call_info(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> CallInfoResult:
         """Live status of a call: ``{"CallInfo": {...}, "UserList": [...], "RequestId": ...}``."""
-        return self.call("get_call_info", {"CallId": call_id}, timeout=timeout, cancel=cancel)
+        return self._send("get_call_info", timeout, cancel, CallId=call_id)
 
     def start_call_by_robot(
         self,
@@ -259,29 +272,16 @@ class Client(Managed):
         every network method, bounds this HTTP call. Not retried unless the request provably
         never reached Tencent.
         """
-        call_info = _drop_none(
-            {"MediaType": media_type, "RoomId": room_id,
-             "RoomIdType": int(room_id_type) if room_id_type is not None else None}
-        )
-        return self.call(
-            "start_call_by_robot",
-            _drop_none(
-                {
-                    "Robot_Account": robot_account,
-                    "CalleeList_Account": list(callee_accounts),
-                    "Timeout": timeout_ms,
-                    "UserData": user_data,
-                    "CallInfo": call_info,
-                    "OfflinePushInfo": dict(offline_push_info) if offline_push_info is not None else None,
-                }
-            ),
-            timeout=timeout,
-            cancel=cancel,
+        call_info = _drop_none({"MediaType": media_type, **_room(room_id, room_id_type)})
+        return self._send(
+            "start_call_by_robot", timeout, cancel,
+            Robot_Account=robot_account, CalleeList_Account=list(callee_accounts), Timeout=timeout_ms,
+            UserData=user_data, CallInfo=call_info, OfflinePushInfo=_dict(offline_push_info),
         )
 
     def get_call_record(self, call_id: str, *, timeout: float | None = None, cancel: CancelToken | None = None) -> CallRecordResult:
         """The record of an ended call (``{"CallRecord": {...}}``)."""
-        return self.call("get_call_record", {"CallId": call_id}, timeout=timeout, cancel=cancel)
+        return self._send("get_call_record", timeout, cancel, CallId=call_id)
 
     def search_call_records(
         self,
@@ -296,20 +296,9 @@ class Client(Managed):
         cancel: CancelToken | None = None,
     ) -> CallRecordPage:
         """Call records of the last 7 days: ``{"TotalNum", "Page", "CallRecordList"}``."""
-        return self.call(
-            "search_call_records",
-            _drop_none(
-                {
-                    "StartTime": start_time,
-                    "EndTime": end_time,
-                    "NumberPerPage": number_per_page,
-                    "Page": page,
-                    "CallResult": call_result,
-                    "CallType": call_type,
-                }
-            ),
-            timeout=timeout,
-            cancel=cancel,
+        return self._send(
+            "search_call_records", timeout, cancel, StartTime=start_time, EndTime=end_time,
+            NumberPerPage=number_per_page, Page=page, CallResult=call_result, CallType=call_type,
         )
 
     def set_callback_config(
@@ -321,16 +310,15 @@ class Client(Managed):
         cancel: CancelToken | None = None,
     ) -> RequestResult:
         """Creates or overwrites the Call webhook configuration."""
-        req = {"Url": url, "CallbackCommandList": list(commands)}
-        return self.call("set_callback_config", req, timeout=timeout, cancel=cancel)
+        return self._send("set_callback_config", timeout, cancel, Url=url, CallbackCommandList=list(commands))
 
     def get_callback_config(self, *, timeout: float | None = None, cancel: CancelToken | None = None) -> CallbackConfig:
         """The Call webhook configuration (raises :class:`tccall.NotFound` when none)."""
-        return self.call("get_callback_config", {}, timeout=timeout, cancel=cancel)
+        return self._send("get_callback_config", timeout, cancel)
 
     def delete_callback_config(self, *, timeout: float | None = None, cancel: CancelToken | None = None) -> RequestResult:
         """Deletes the Call webhook configuration."""
-        return self.call("delete_callback_config", {}, timeout=timeout, cancel=cancel)
+        return self._send("delete_callback_config", timeout, cancel)
 
     # -- TRTC rooms -------------------------------------------------------------
 
@@ -350,7 +338,7 @@ class Client(Managed):
         """Dismisses a TRTC room, removing everyone (DismissRoom for a numeric room,
         DismissRoomByStrRoomId for a string one). Raises :class:`tccall.NotFound` when there is
         no such room. Pass a call's room as ``tccall.Room.from_call_info(info)``."""
-        return self.call("dismiss_room", _room(room_id, room_id_type), timeout=timeout, cancel=cancel)
+        return self._send("dismiss_room", timeout, cancel, **_room(room_id, room_id_type))
 
     def remove_users(
         self,
@@ -362,8 +350,7 @@ class Client(Managed):
         cancel: CancelToken | None = None,
     ) -> RequestResult:
         """Removes up to 10 users from a TRTC room (RemoveUser / RemoveUserByStrRoomId)."""
-        req = {**_room(room_id, room_id_type), "UserIds": list(user_ids)}
-        return self.call("remove_users", req, timeout=timeout, cancel=cancel)
+        return self._send("remove_users", timeout, cancel, **_room(room_id, room_id_type), UserIds=list(user_ids))
 
     def block_user(
         self,
@@ -380,8 +367,7 @@ class Client(Managed):
         ``mute`` is a :class:`tccall.Mute`: ``Mute.ALL`` blocks audio and video, ``Mute.AUDIO``
         audio only, ``Mute.VIDEO`` video only, ``Mute.NONE`` lifts the block.
         """
-        req = {**_room(room_id, room_id_type), "UserId": user_id, "IsMute": int(mute)}
-        return self.call("block_user", req, timeout=timeout, cancel=cancel)
+        return self._send("block_user", timeout, cancel, **_room(room_id, room_id_type), UserId=user_id, IsMute=int(mute))
 
     # -- Contact Center (Desk) ----------------------------------------------------
 
@@ -393,7 +379,7 @@ class Client(Managed):
         cancel: CancelToken | None = None,
     ) -> RequestResult:
         """Ends a Desk session handed to an agent."""
-        return self.call("end_desk_session", {"SessionId": session_id}, timeout=timeout, cancel=cancel)
+        return self._send("end_desk_session", timeout, cancel, SessionId=session_id)
 
     def get_desk_session_state(
         self,
@@ -405,13 +391,9 @@ class Client(Managed):
         cancel: CancelToken | None = None,
     ) -> DeskSessionState:
         """A Desk session's state, by ``session_id`` or by ``client_user_id`` + ``customer_service_id``."""
-        return self.call(
-            "get_desk_session_state",
-            _drop_none(
-                {"SessionId": session_id, "ClientUserId": client_user_id, "CustomerServiceId": customer_service_id}
-            ),
-            timeout=timeout,
-            cancel=cancel,
+        return self._send(
+            "get_desk_session_state", timeout, cancel,
+            SessionId=session_id, ClientUserId=client_user_id, CustomerServiceId=customer_service_id,
         )
 
     def list_desk_sessions(
@@ -426,19 +408,9 @@ class Client(Managed):
         cancel: CancelToken | None = None,
     ) -> DeskSessionList:
         """Desk session records: ``{"TotalCount", "IMCdrList"}``."""
-        return self.call(
-            "list_desk_sessions",
-            _drop_none(
-                {
-                    "StartTimestamp": start_timestamp,
-                    "EndTimestamp": end_timestamp,
-                    "Limit": limit,
-                    "Offset": offset,
-                    "ClientUserId": client_user_id,
-                }
-            ),
-            timeout=timeout,
-            cancel=cancel,
+        return self._send(
+            "list_desk_sessions", timeout, cancel, StartTimestamp=start_timestamp, EndTimestamp=end_timestamp,
+            Limit=limit, Offset=offset, ClientUserId=client_user_id,
         )
 
     # -- tokens --------------------------------------------------------------------
@@ -450,11 +422,11 @@ class Client(Managed):
         import base64
 
         ub = base64.b64encode(userbuf).decode() if userbuf is not None else None
-        return self.call("gen_usersig", _drop_none({"user_id": user_id, "expire_s": expire, "userbuf_b64": ub, "time": time}))
+        return self._local("gen_usersig", user_id=user_id, expire_s=expire, userbuf_b64=ub, time=time)
 
     def verify_usersig(self, user_id: str, usersig: str, *, now: int | None = None) -> UserSigCheck:
         """Verifies a UserSig; raises :class:`tccall.UsersigExpired` or :class:`tccall.UsersigInvalid`."""
-        return self.call("verify_usersig", _drop_none({"user_id": user_id, "usersig": usersig, "now": now}))
+        return self._local("verify_usersig", user_id=user_id, usersig=usersig, now=now)
 
     def gen_private_map_key(
         self,
@@ -468,18 +440,9 @@ class Client(Managed):
     ) -> PrivateMapKey:
         """A TRTC PrivateMapKey for a numeric ``room_id`` or a string ``room_str``
         (``privilege_map`` defaults to 255, every right)."""
-        return self.call(
-            "gen_private_map_key",
-            _drop_none(
-                {
-                    "user_id": user_id,
-                    "room_id": room_id,
-                    "room_str": room_str,
-                    "privilege_map": privilege_map,
-                    "expire_s": expire,
-                    "time": time,
-                }
-            ),
+        return self._local(
+            "gen_private_map_key", user_id=user_id, room_id=room_id, room_str=room_str,
+            privilege_map=privilege_map, expire_s=expire, time=time,
         )
 
     # -- escape hatches -----------------------------------------------------------
@@ -493,8 +456,7 @@ class Client(Managed):
         cancel: CancelToken | None = None,
     ) -> JSON:
         """Any IM REST command, e.g. ``im_request("v4/openim/querystate", {...})``."""
-        req = _drop_none({"path": path, "body": dict(body) if body is not None else None})
-        return self.call("im_request", req, timeout=timeout, cancel=cancel)
+        return self._send("im_request", timeout, cancel, path=path, body=_dict(body))
 
     def cloud_api_request(
         self,
@@ -511,11 +473,11 @@ class Client(Managed):
         """Any Cloud API 3.0 action; returns the contents of ``Response``. ``service`` and
         ``version`` default to ``"trtc"`` and ``"2019-07-22"``."""
         req = _cloud_request(action, params, service, version, region, endpoint)
-        return self.call("cloud_api_request", req, timeout=timeout, cancel=cancel)
+        return self._send("cloud_api_request", timeout, cancel, **req)
 
     def sign_im_request(self, path: str, body: Mapping[str, Any] | None = None) -> SignedRequest:
         """Builds (does not send) a signed IM REST request: ``{"method", "url", "headers", "body"}``."""
-        return self.call("sign_im_request", _drop_none({"path": path, "body": dict(body) if body is not None else None}))
+        return self._local("sign_im_request", path=path, body=_dict(body))
 
     def sign_cloud_api_request(
         self,
@@ -531,7 +493,7 @@ class Client(Managed):
     ) -> SignedRequest:
         """Builds (does not send) a TC3-signed Cloud API request (``body``: an exact JSON string to sign)."""
         req = _cloud_request(action, params, service, version, region, endpoint)
-        return self.call("sign_cloud_api_request", _drop_none({**req, "timestamp": timestamp, "body": body}))
+        return self._local("sign_cloud_api_request", **req, timestamp=timestamp, body=body)
 
     # -- webhooks -------------------------------------------------------------------
 
@@ -628,9 +590,7 @@ class Client(Managed):
         if credentials is not None and (secret_key is not None or cloud_api is not None):
             raise TypeError("pass the credentials either as a dict or as keywords, not both")
         if credentials is None:
-            credentials = _drop_none(
-                {"secret_key": secret_key, "cloud_api": dict(cloud_api) if cloud_api is not None else None}
-            )
+            credentials = _drop_none({"secret_key": secret_key, "cloud_api": _dict(cloud_api)})
         err = c_void_p()
         handle = self._acquire()
         try:
