@@ -133,20 +133,26 @@ class TerminateCallResult(TypedDict):
     steps: List[TerminateStep]
 
 
-class WebhookEvent(TypedDict):
-    """A verified Call or Desk webhook (``parse_webhook``). Answer with ``reply`` (HTTP 200)."""
+class _VerifiedWebhook(TypedDict):
+    """What every parsed webhook carries: Tencent's body (``event``), the app it was for, whether
+    its signature was checked, whether it was seen before, and the ``reply`` to answer with."""
 
-    command: str
     event: Dict[str, Any]
     sdk_app_id: int
-    client_ip: Optional[str]
-    opt_platform: Optional[str]
     signature_verified: bool
     duplicate: bool
     reply: str
 
 
-class TrtcWebhookEvent(TypedDict):
+class WebhookEvent(_VerifiedWebhook):
+    """A verified Call or Desk webhook (``parse_webhook``). Answer with ``reply`` (HTTP 200)."""
+
+    command: str
+    client_ip: Optional[str]
+    opt_platform: Optional[str]
+
+
+class TrtcWebhookEvent(_VerifiedWebhook):
     """A verified TRTC room or media callback (``parse_trtc_webhook``).
 
     ``group`` is ``"room"``, ``"media"`` or ``"other"``; ``type`` Tencent's ``EventType``
@@ -163,11 +169,6 @@ class TrtcWebhookEvent(TypedDict):
     room_id: Optional[str]
     room_id_type: Optional[int]
     user_id: Optional[str]
-    event: Dict[str, Any]
-    sdk_app_id: int
-    signature_verified: bool
-    duplicate: bool
-    reply: str
 
 
 class LatencySummary(TypedDict):
@@ -219,13 +220,18 @@ class ClientStats(TypedDict):
 # operation whose retry found the target gone after an earlier attempt's outcome was unknown.
 
 
-class RequestResult(TypedDict, total=False):
+class _Answer(TypedDict, total=False):
+    """Tencent's answer to one request, which always names its ``RequestId``."""
+
+    RequestId: str
+
+
+class RequestResult(_Answer, total=False):
     """The result of an operation that returns nothing but Tencent's ``RequestId``: ``end_call``,
     ``dismiss_room``, ``remove_users``, ``block_user``, ``end_desk_session``,
     ``set_callback_config``, ``delete_callback_config``. ``already_ended`` is ``True`` when an
     ending operation's retry found the call, room or session already gone."""
 
-    RequestId: str
     already_ended: bool
 
 
@@ -236,23 +242,27 @@ class CalleeResult(TypedDict, total=False):
     ResultCode: int
 
 
-class StartCallResult(TypedDict, total=False):
+class StartCallResult(_Answer, total=False):
     """``start_call_by_robot``: the new call's ``CallId`` and one entry per callee."""
 
     CallId: str
     CallResult: List[CalleeResult]
-    RequestId: str
 
 
-class CallInfo(TypedDict, total=False):
-    """A live call (``get_call_info()["CallInfo"]``); ``RoomId`` + ``RoomIdType`` name its TRTC
-    room (``tccall.Room.from_call_info``)."""
+class _Call(TypedDict, total=False):
+    """What a live call and a call record both say: the call, its media, and its TRTC room
+    (``RoomId`` + ``RoomIdType``, see ``tccall.Room.from_call_info``)."""
 
     CallId: str
     MediaType: str
-    ChatGroupId: str
     RoomId: str
     RoomIdType: int
+
+
+class CallInfo(_Call, total=False):
+    """A live call (``get_call_info()["CallInfo"]``)."""
+
+    ChatGroupId: str
 
 
 class CallMember(TypedDict, total=False):
@@ -262,61 +272,52 @@ class CallMember(TypedDict, total=False):
     Status: str
 
 
-class CallInfoResult(TypedDict, total=False):
+class CallInfoResult(_Answer, total=False):
     """``get_call_info``: the call and its members."""
 
     CallInfo: CallInfo
     UserList: List[CallMember]
-    RequestId: str
 
 
-class CallRecord(TypedDict, total=False):
+class CallRecord(_Call, total=False):
     """The record of an ended call (times in seconds since the epoch)."""
 
-    CallId: str
     Caller_Account: str
-    MediaType: str
     CallType: str
     StartTime: int
     EndTime: int
     AcceptTime: int
     CallResult: str
     CalleeList_Account: List[str]
-    RoomId: str
-    RoomIdType: int
 
 
-class CallRecordResult(TypedDict, total=False):
+class CallRecordResult(_Answer, total=False):
     """``get_call_record``."""
 
     CallRecord: CallRecord
-    RequestId: str
 
 
-class CallRecordPage(TypedDict, total=False):
+class CallRecordPage(_Answer, total=False):
     """``search_call_records``: one page of records and the total count."""
 
     TotalNum: int
     Page: int
     CallRecordList: List[CallRecord]
-    RequestId: str
 
 
-class CallbackConfig(TypedDict, total=False):
+class CallbackConfig(_Answer, total=False):
     """``get_callback_config``: where Call webhooks go and which commands are sent."""
 
     Url: str
     CallbackCommandList: List[str]
-    RequestId: str
 
 
-class DeskSessionState(TypedDict, total=False):
+class DeskSessionState(_Answer, total=False):
     """``get_desk_session_state``."""
 
     SessionId: str
     CurrentState: str
     AgentId: str
-    RequestId: str
 
 
 class DeskSession(TypedDict, total=False):
@@ -335,12 +336,11 @@ class DeskSession(TypedDict, total=False):
     Timestamp: int
 
 
-class DeskSessionList(TypedDict, total=False):
+class DeskSessionList(_Answer, total=False):
     """``list_desk_sessions``."""
 
     TotalCount: int
     IMCdrList: List[DeskSession]
-    RequestId: str
 
 
 class UserSig(TypedDict):
