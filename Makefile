@@ -19,7 +19,7 @@ ABI     := $(shell sed -n 's/^pub const TCCALL_ABI_VERSION: u32 = \([0-9]*\);$$/
 
 .PHONY: test test-rust test-c test-python test-python-install test-go lint quickstart lib clean-build examples example-c example-python test-interop bench bench-compare fuzz wheel sdist test-python-sdist
 
-test: test-rust test-c test-python test-go test-interop examples test-install test-nosandbox
+test: test-rust test-c test-python test-go test-interop examples test-install test-nosandbox test-go-module
 	@echo "all test suites passed"
 
 lib:
@@ -191,22 +191,37 @@ clean-build:
 # --- Go wrapper (bindings/go) and its example (examples/go) ---------------------------------
 GO      ?= go
 GO_DIR  := bindings/go
-GO_LIB  := $(GO_DIR)/lib/linux_amd64
+GO_LIB  := $(GO_DIR)/lib/$(shell $(GO) env GOOS 2>/dev/null)_$(shell $(GO) env GOARCH 2>/dev/null)
+HOST_TRIPLE := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 GO_EXAMPLE := examples/go/quickstart
 
-.PHONY: go-lib example-go
+.PHONY: go-lib example-go go-module test-go-module
 
-# cgo links bindings/go/lib/linux_amd64/libtccall.a (static, the default); the .so is there
-# for the tccall_dynamic build tag.
-go-lib: lib
+# cgo links bindings/go/lib/<goos>_<goarch>/libtccall.a (static, the default): the release
+# library with the sandbox, stripped; libtccall_nosandbox.a is the production one
+# (-tags tccall_nosandbox) and the .so is there for the tccall_dynamic build tag.
+go-lib:
+	packaging/release-lib.sh sandbox
+	packaging/release-lib.sh production
 	mkdir -p $(GO_LIB)
-	cp $(TARGET)/libtccall.a $(TARGET)/libtccall.so $(GO_LIB)/
+	cp target/dist/$(HOST_TRIPLE)/sandbox/libtccall.a target/dist/$(HOST_TRIPLE)/sandbox/libtccall.so $(GO_LIB)/
+	cp target/dist/$(HOST_TRIPLE)/production/libtccall.a $(GO_LIB)/libtccall_nosandbox.a
 	ln -sf libtccall.so $(GO_LIB)/libtccall.so.$(ABI)
+
+# A self-contained module in target/go-module/ with the libraries for linux/amd64 and
+# linux/arm64 (cross-built; skipped with a message when the cross tools are missing).
+go-module:
+	packaging/go-module.sh
+
+# A consumer module outside the repository builds and runs against target/go-module/ with
+# cargo off PATH: the README's go.mod and main.go, vendored, tccall_nosandbox, CGO_ENABLED=0, arm64.
+test-go-module: go-module
+	tests/go-module/run.sh
 
 # gofmt must list nothing; then vet, the race-enabled suite (static), and the suite once
 # more linked dynamically with the tccall_debug tag (a GC before every native call).
 test-go: go-lib
-	@unformatted="$$(gofmt -l $(GO_DIR) examples/go)"; \
+	@unformatted="$$(gofmt -l $(GO_DIR) examples/go tests/go-module)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l lists:"; echo "$$unformatted"; exit 1; fi
 	cd $(GO_DIR) && $(GO) vet ./...
 	cd $(GO_DIR) && $(GO) test -race -count=1 ./...

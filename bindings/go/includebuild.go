@@ -8,4 +8,5 @@ package tccall
 import (
 	_ "github.com/tccall/tccall/bindings/go/include"
 	_ "github.com/tccall/tccall/bindings/go/lib/linux_amd64"
+	_ "github.com/tccall/tccall/bindings/go/lib/linux_arm64"
 )

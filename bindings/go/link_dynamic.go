@@ -8,6 +8,7 @@ package tccall
 
 /*
 #cgo linux,amd64 LDFLAGS: -L${SRCDIR}/lib/linux_amd64
+#cgo linux,arm64 LDFLAGS: -L${SRCDIR}/lib/linux_arm64
 #cgo LDFLAGS: -ltccall
 */
 import "C"

@@ -1,3 +1,5 @@
+//go:build !tccall_nosandbox
+
 package tccall
 
 /*
