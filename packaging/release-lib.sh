@@ -9,8 +9,11 @@
 # Two variants from one source:
 #   production  --no-default-features: the client only, no emulator, no tccall_sandbox_* export
 #   sandbox     --features sandbox: the client plus the local Tencent emulator (tests, quickstarts)
-# Each variant has its own cargo target directory (target/ and target/nosandbox/), so building
-# one never invalidates the other, and a second run is a no-op.
+# On the host each variant has its own cargo target directory (target/ and target/nosandbox/),
+# so building one never invalidates the other (target/release stays the sandbox build the
+# rest of the repository expects) and a second run is a no-op. A cross build uses target/ for
+# both: switching variants recompiles only this crate (~15 s, against ~75 s for a second cold
+# tree), and its only consumer, make go-module, copies each library right after building it.
 #
 # Another triple is cross-built as a static library only (a static library is not linked, so
 # no cross linker is needed), but ring compiles C and assembly: that needs the target's gcc
@@ -45,7 +48,8 @@ else
         echo "$triple skipped: ring needs the C cross compiler $gcc (apt-get install gcc-$arch-linux-gnu)" >&2
         exit 3
     fi
-    args+=(--target "$triple" --crate-type staticlib)
+    tdir=target
+    args=(rustc --release --lib "${features[@]}" --target-dir "$tdir" --target "$triple" --crate-type staticlib)
     out=$tdir/$triple/release
     strip=$arch-linux-gnu-strip
 fi
