@@ -1,7 +1,6 @@
 package tccall
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,43 +11,6 @@ import (
 	"sync"
 	"testing"
 )
-
-// The official demo key (tls-sig-api-v2) and app.
-const (
-	testKey   = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
-	testAppID = 1400000000
-)
-
-// bg is the context of calls a test does not bound.
-var bg = context.Background()
-
-// localClient returns a client for local operations; nothing listens on its endpoints.
-func localClient(t testing.TB) *Client {
-	t.Helper()
-	c, err := NewClient(map[string]any{
-		"sdk_app_id": testAppID, "secret_key": testKey,
-		"im_endpoint": "http://127.0.0.1:9", "retry": map[string]any{"max_attempts": 1},
-		"cloud_api": map[string]any{"secret_id": "AKIDexample", "secret_key": "cloudkey", "endpoint": "http://127.0.0.1:9"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// asError fails the test unless err is a *Error with the given code.
-func asError(t *testing.T, err error, code int) *Error {
-	t.Helper()
-	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not a *tccall.Error", err, err)
-	}
-	if e.Code != code {
-		t.Fatalf("code = %d, want %d: %v", e.Code, code, e)
-	}
-	return e
-}
 
 func TestVersion(t *testing.T) {
 	if Version() == "" || !strings.Contains(Version(), ".") {

@@ -23,18 +23,6 @@ func connections(t testing.TB) sandboxConnections {
 	return c
 }
 
-// withChanges copies a config map with top-level changes.
-func withChanges(cfg map[string]any, changes map[string]any) map[string]any {
-	out := make(map[string]any, len(cfg)+len(changes))
-	for k, v := range cfg {
-		out[k] = v
-	}
-	for k, v := range changes {
-		out[k] = v
-	}
-	return out
-}
-
 // Every family of operation over HTTPS, trusting only the sandbox's throwaway CA.
 func TestSandboxHTTPS(t *testing.T) {
 	if !strings.HasPrefix(sb.HTTPSBaseURL, "https://127.0.0.1:") || sb.HTTPSBaseURL[5:] != sb.BaseURL[4:] {

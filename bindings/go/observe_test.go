@@ -80,70 +80,21 @@ func eventsNamed(recs []slog.Record, name string) []slog.Record {
 	return out
 }
 
-// ownSandbox starts a sandbox for one test: faults and key rotations must not reach the
-// shared one.
-func ownSandbox(t testing.TB) *Sandbox {
-	t.Helper()
-	s, err := StartSandbox(map[string]any{"enforce_rate_limits": false})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func ownConfig(s *Sandbox, changes map[string]any) map[string]any {
-	cfg := map[string]any{}
-	for k, v := range s.ClientConfig {
-		cfg[k] = v
-	}
-	cloud := map[string]any{}
-	for k, v := range s.ClientConfig["cloud_api"].(map[string]any) {
-		cloud[k] = v
-	}
-	cfg["cloud_api"] = cloud
-	cfg["retry"] = map[string]any{"max_attempts": 3, "base_delay_ms": 1, "max_delay_ms": 5}
-	for k, v := range changes {
-		cfg[k] = v
-	}
-	return cfg
-}
-
-func mustControl(t testing.TB, s *Sandbox, method, path string, body any) {
-	t.Helper()
-	if _, err := s.Control(method, path, body); err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-}
-
-func ownCall(t testing.TB, s *Sandbox) string {
-	t.Helper()
-	raw, err := s.Control("POST", "/_sandbox/calls", map[string]any{"caller": "a", "callees": []string{"b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return regexp.MustCompile(`"CallId":"([^"]+)"`).FindStringSubmatch(string(raw))[1]
-}
-
 // A UserSig: zlib-deflated JSON in Tencent's base64 variant.
 var userSigShape = regexp.MustCompile(`eJ[A-Za-z0-9*_-]{40,}`)
 
 func TestLogFaultedRunAtDebugHasEveryDecisionAndNoSecret(t *testing.T) {
-	s := ownSandbox(t)
+	s := ownSandbox(t, nil)
 	const token = "STS-TOKEN-never-logged-4711"
 	cfg := ownConfig(s, map[string]any{"timeouts": map[string]any{"request_ms": 300, "total_ms": 5000}})
 	cfg["cloud_api"].(map[string]any)["token"] = token
 	secrets := []string{cfg["secret_key"].(string), cfg["cloud_api"].(map[string]any)["secret_key"].(string), token}
 	h := &captureHandler{level: slog.LevelDebug}
-	c, err := NewClient(cfg, WithLogHandler(h))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := newTestClient(t, cfg, WithLogHandler(h))
 	if lvl, on := c.LogLevel(); !on || lvl != slog.LevelDebug {
 		t.Fatalf("LogLevel() = %v, %v", lvl, on)
 	}
-	mustControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": 5, "users": []string{"x"}})
+	sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": 5, "users": []string{"x"}}, nil)
 	type marker struct{}
 	ctx := context.WithValue(context.Background(), marker{}, "this call")
 	for _, fault := range []map[string]any{
@@ -153,15 +104,15 @@ func TestLogFaultedRunAtDebugHasEveryDecisionAndNoSecret(t *testing.T) {
 		{"match": "*", "kind": "cloud_error", "code": "InternalError", "count": 1},
 		{"match": "end_call", "kind": "drop_after", "count": 1},
 	} {
-		mustControl(t, s, "DELETE", "/_sandbox/faults", nil)
-		mustControl(t, s, "POST", "/_sandbox/faults", fault)
+		sandboxControl(t, s, "DELETE", "/_sandbox/faults", nil, nil)
+		sandboxControl(t, s, "POST", "/_sandbox/faults", fault, nil)
 		id := ownCall(t, s)
 		c.GetCallInfo(ctx, id)
 		c.EndCall(ctx, id)
 		c.RemoveUsers(ctx, NumericRoom(5), []string{"nobody"})
 		c.DismissRoom(ctx, NumericRoom(6))
 	}
-	mustControl(t, s, "DELETE", "/_sandbox/faults", nil)
+	sandboxControl(t, s, "DELETE", "/_sandbox/faults", nil, nil)
 	if _, err := c.SignIMRequest("v4/call_engine_http_srv/end_call", map[string]any{}); err != nil { // holds a UserSig
 		t.Fatal(err)
 	}
@@ -278,12 +229,8 @@ func TestLogFaultedRunAtDebugHasEveryDecisionAndNoSecret(t *testing.T) {
 }
 
 func TestStatsCountKnownCalls(t *testing.T) {
-	s := ownSandbox(t)
-	c, err := NewClient(ownConfig(s, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	s := ownSandbox(t, nil)
+	c := ownClient(t, s, nil)
 	ctx := context.Background()
 	if st, err := c.Stats(); err != nil || len(st.Operations) != 0 {
 		t.Fatalf("%v %v", st, err)
@@ -294,11 +241,11 @@ func TestStatsCountKnownCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustControl(t, s, "POST", "/_sandbox/faults", map[string]any{"match": "end_call", "kind": "http_502", "count": 1})
+	sandboxControl(t, s, "POST", "/_sandbox/faults", map[string]any{"match": "end_call", "kind": "http_502", "count": 1}, nil)
 	if _, err := c.EndCall(ctx, ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	mustControl(t, s, "POST", "/_sandbox/faults", map[string]any{"match": "end_call", "kind": "drop_after", "count": 1})
+	sandboxControl(t, s, "POST", "/_sandbox/faults", map[string]any{"match": "end_call", "kind": "drop_after", "count": 1}, nil)
 	if r, err := c.EndCall(ctx, ids[1]); err != nil || !r.AlreadyEnded {
 		t.Fatalf("%v %v", r, err)
 	}
@@ -351,12 +298,8 @@ func TestStatsCountKnownCalls(t *testing.T) {
 }
 
 func TestUpdateCredentialsChecksItsInput(t *testing.T) {
-	s := ownSandbox(t)
-	c, err := NewClient(ownConfig(s, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	s := ownSandbox(t, nil)
+	c := ownClient(t, s, nil)
 	for _, bad := range []struct {
 		cred Credentials
 		want string
@@ -384,21 +327,13 @@ func TestUpdateCredentialsChecksItsInput(t *testing.T) {
 // client switches, the sandbox revokes the old ones. No call fails, calls succeed after the
 // revocation, and a client left on the old keys is refused.
 func TestRotationUnderLoadWithTheOldKeysRevoked(t *testing.T) {
-	s := ownSandbox(t)
+	s := ownSandbox(t, nil)
 	cfg := ownConfig(s, map[string]any{"rate_limit": map[string]any{"enabled": false}})
 	h := &captureHandler{level: slog.LevelInfo}
-	c, err := NewClient(cfg, WithLogHandler(h))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	stale, err := NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stale.Close()
+	c := newTestClient(t, cfg, WithLogHandler(h))
+	stale := newTestClient(t, cfg)
 	callID := ownCall(t, s)
-	mustControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": 77, "users": []string{"x"}})
+	sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": 77, "users": []string{"x"}}, nil)
 
 	var before, after atomic.Int64
 	var revoked, stop atomic.Bool
@@ -438,14 +373,14 @@ func TestRotationUnderLoadWithTheOldKeysRevoked(t *testing.T) {
 	}
 	waitFor(&before, 200)
 	keys := map[string]any{"secret_key": "rotated-im-key-2", "cloud_secret_id": "AKIDrotated2", "cloud_secret_key": "rotated-cloud-key-2"}
-	mustControl(t, s, "POST", "/_sandbox/credentials", keys)
+	sandboxControl(t, s, "POST", "/_sandbox/credentials", keys, nil)
 	if err := c.UpdateCredentials(Credentials{SecretKey: "rotated-im-key-2",
 		CloudAPI: &CloudAPICredentials{SecretID: "AKIDrotated2", SecretKey: "rotated-cloud-key-2"}}); err != nil {
 		t.Error(err)
 	}
 	time.Sleep(300 * time.Millisecond) // calls that started with the old keys finish
 	keys["revoke_others"] = true
-	mustControl(t, s, "POST", "/_sandbox/credentials", keys)
+	sandboxControl(t, s, "POST", "/_sandbox/credentials", keys, nil)
 	revoked.Store(true)
 	waitFor(&after, 200)
 	stop.Store(true)
@@ -481,7 +416,7 @@ func TestRotationUnderLoadWithTheOldKeysRevoked(t *testing.T) {
 }
 
 func TestLoggingDisabledNeverCallsTheCallback(t *testing.T) {
-	s := ownSandbox(t)
+	s := ownSandbox(t, nil)
 	ctx := context.WithValue(context.Background(), probeKey{}, true)
 	run := func(c *Client) {
 		t.Helper()
@@ -497,11 +432,7 @@ func TestLoggingDisabledNeverCallsTheCallback(t *testing.T) {
 	}
 
 	// No handler: nothing registered.
-	plain, err := NewClient(ownConfig(s, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plain.Close()
+	plain := ownClient(t, s, nil)
 	if _, on := plain.LogLevel(); on {
 		t.Fatal("logging on without a handler")
 	}
@@ -511,11 +442,7 @@ func TestLoggingDisabledNeverCallsTheCallback(t *testing.T) {
 	var lv slog.LevelVar
 	lv.Set(slog.LevelError + 4)
 	h := &captureHandler{level: &lv}
-	c, err := NewClient(ownConfig(s, nil), WithLogHandler(h))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := ownClient(t, s, nil, WithLogHandler(h))
 	if _, on := c.LogLevel(); on {
 		t.Fatal("registered for a handler enabled for nothing")
 	}
@@ -549,13 +476,9 @@ func TestLoggingDisabledNeverCallsTheCallback(t *testing.T) {
 }
 
 func TestAPanickingLogHandlerDoesNotBreakTheCall(t *testing.T) {
-	s := ownSandbox(t)
+	s := ownSandbox(t, nil)
 	h := &captureHandler{level: slog.LevelDebug, panics: true}
-	c, err := s.NewClient(WithLogHandler(h))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := ownClient(t, s, nil, WithLogHandler(h))
 	id := ownCall(t, s)
 	r, err := c.GetCallInfo(context.Background(), id)
 	if err != nil || r.CallInfo.CallID != id || h.handled.Load() == 0 {
@@ -565,7 +488,7 @@ func TestAPanickingLogHandlerDoesNotBreakTheCall(t *testing.T) {
 
 // The handler keeps working across many clients opened and closed while others log.
 func TestLogHandlerAcrossClose(t *testing.T) {
-	s := ownSandbox(t)
+	s := ownSandbox(t, nil)
 	h := &captureHandler{level: slog.LevelInfo}
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -592,11 +515,7 @@ func TestLogHandlerAcrossClose(t *testing.T) {
 
 // Per-call cost of logging through the wrapper: go test -run '^$' -bench Logging -benchtime 2s
 func BenchmarkLogging(b *testing.B) {
-	s, err := StartSandbox(map[string]any{"enforce_rate_limits": false})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := ownSandbox(b, nil)
 	cfg := ownConfig(s, map[string]any{"rate_limit": map[string]any{"enabled": false}})
 	call := ownCall(b, s)
 	ctx := context.Background()

@@ -7,88 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
-
-// sb is the one sandbox all tests in this file share (started by TestMain).
-var sb *Sandbox
-
-func TestMain(m *testing.M) {
-	var err error
-	sb, err = StartSandbox(nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting the sandbox:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	sb.Close()
-	os.Exit(code)
-}
-
-// sandboxConfig returns a copy of the sandbox's client config with fast retries and the
-// given top-level changes.
-func sandboxConfig(changes map[string]any) map[string]any {
-	cfg := make(map[string]any, len(sb.ClientConfig)+2)
-	for k, v := range sb.ClientConfig {
-		cfg[k] = v
-	}
-	cfg["retry"] = map[string]any{"max_attempts": 3, "base_delay_ms": 1, "max_delay_ms": 5}
-	for k, v := range changes {
-		cfg[k] = v
-	}
-	return cfg
-}
-
-func sandboxClient(t testing.TB, changes map[string]any) *Client {
-	t.Helper()
-	c, err := NewClient(sandboxConfig(changes))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-var seq atomic.Int64
-
-// unique returns a fresh name for this test run.
-func unique(prefix string) string {
-	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e9, seq.Add(1))
-}
-
-// control calls a control endpoint and decodes its answer into out (when not nil).
-func control(t testing.TB, method, path string, body, out any) {
-	t.Helper()
-	raw, err := sb.Control(method, path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
-		}
-	}
-}
-
-// createCall starts a call the way a client SDK would and returns its id.
-func createCall(t testing.TB, caller string, callees []string, room any) string {
-	t.Helper()
-	body := map[string]any{"caller": caller, "callees": callees, "media_type": "Video"}
-	if room != nil {
-		body["room_id"] = room
-	}
-	var out struct{ CallId string }
-	control(t, "POST", "/_sandbox/calls", body, &out)
-	if out.CallId == "" {
-		t.Fatal("no CallId")
-	}
-	return out.CallId
-}
 
 func TestSandboxInfo(t *testing.T) {
 	if !strings.HasPrefix(sb.BaseURL, "http://127.0.0.1:") {
@@ -324,14 +248,8 @@ type sandboxRoom struct {
 // sandboxRooms reads the sandbox's rooms, keyed "n:1234" (numeric) or "s:1234" (string).
 func sandboxRooms(t testing.TB, s *Sandbox) map[string]sandboxRoom {
 	t.Helper()
-	raw, err := s.Control("GET", "/_sandbox/state", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var state struct{ Rooms []sandboxRoom }
-	if err := json.Unmarshal(raw, &state); err != nil {
-		t.Fatal(err)
-	}
+	sandboxControl(t, s, "GET", "/_sandbox/state", nil, &state)
 	rooms := map[string]sandboxRoom{}
 	for _, r := range state.Rooms {
 		switch id := r.RoomID.(type) {
@@ -347,29 +265,17 @@ func sandboxRooms(t testing.TB, s *Sandbox) map[string]sandboxRoom {
 // get_call_info reports the call's room as "4321" with RoomIdType 1: CallInfo.Room() is
 // numeric room 4321, which DismissRoom dismisses, while string room "4321" stays.
 func TestSandboxCallRoomGoesStraightToDismissRoom(t *testing.T) {
-	s, err := StartSandbox(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	c, err := s.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	s := ownSandbox(t, nil)
+	c := ownClient(t, s, nil)
 	started, err := c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
 		CallInfo: RobotCallInfo{RoomID: "4321", RoomIDType: RoomIDNumeric}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := sandboxRooms(t, s)["n:4321"]; !ok { // a sandbox that does not create the call's room
-		if _, err := s.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": 4321, "users": []string{"robot"}}); err != nil {
-			t.Fatal(err)
-		}
+		sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": 4321, "users": []string{"robot"}}, nil)
 	}
-	if _, err := s.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": "4321", "users": []string{"bystander"}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": "4321", "users": []string{"bystander"}}, nil)
 	info, err := c.GetCallInfo(bg, started.CallID)
 	if err != nil {
 		t.Fatal(err)
@@ -402,24 +308,14 @@ func TestSandboxCallRoomGoesStraightToDismissRoom(t *testing.T) {
 }
 
 func TestSandboxTerminateCall(t *testing.T) {
-	s, err := StartSandbox(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	c, err := s.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	s := ownSandbox(t, nil)
+	c := ownClient(t, s, nil)
 	started, err := c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
 		CallInfo: RobotCallInfo{RoomID: "9001", RoomIDType: RoomIDNumeric}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": "9001", "users": []string{"bystander"}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": "9001", "users": []string{"bystander"}}, nil)
 	res, err := c.TerminateCall(bg, started.CallID)
 	if err != nil {
 		t.Fatal(err)
@@ -461,9 +357,7 @@ func TestSandboxTerminateCall(t *testing.T) {
 	}
 
 	// KeepRoom: a room that outlives its calls stays.
-	if _, err := s.Control("POST", "/_sandbox/rooms", map[string]any{"room_id": 5005, "users": []string{"early"}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": 5005, "users": []string{"early"}}, nil)
 	started, err = c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
 		CallInfo: RobotCallInfo{RoomID: "5005", RoomIDType: RoomIDNumeric}})
 	if err != nil {
@@ -585,17 +479,8 @@ func TestSandboxWebhookDelivery(t *testing.T) {
 
 // With a callback token, the webhook carries Sign and RequestTime and is verified.
 func TestSandboxSignedWebhook(t *testing.T) {
-	s, err := StartSandbox(map[string]any{"webhook_token": "callback-token"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	c, err := s.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	webhookRoundTrip(t, s, c, true)
+	s := ownSandbox(t, map[string]any{"webhook_token": "callback-token"})
+	webhookRoundTrip(t, s, ownClient(t, s, nil), true)
 }
 
 // webhookRoundTrip points s's call webhook at c.WebhookHandler, ends a call, and checks
@@ -613,13 +498,7 @@ func webhookRoundTrip(t *testing.T, s *Sandbox, c *Client, signed bool) {
 	}
 	defer c.DeleteCallbackConfig(bg)
 
-	raw, err := s.Control("POST", "/_sandbox/calls", map[string]any{"caller": unique("a"), "callees": []string{unique("b")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var call struct{ CallId string }
-	json.Unmarshal(raw, &call)
-	id := call.CallId
+	id := callIn(t, s, unique("a"), []string{unique("b")}, nil)
 	if _, err := c.EndCall(bg, id); err != nil {
 		t.Fatal(err)
 	}

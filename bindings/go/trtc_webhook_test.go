@@ -37,12 +37,7 @@ func trtcEvent(kind int, room any, unique int) []byte {
 
 func trtcClient(t testing.TB, webhook map[string]any) *Client {
 	t.Helper()
-	c, err := NewClient(map[string]any{"sdk_app_id": testAppID, "webhook": webhook})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return newTestClient(t, map[string]any{"sdk_app_id": testAppID, "webhook": webhook})
 }
 
 var appHeader = fmt.Sprint(testAppID)
