@@ -1,14 +1,17 @@
 package tccall
 
-// The tests' shared setup: the clients and sandboxes they call and the sandbox's control
-// endpoints.
+// The tests' shared setup: the clients and sandboxes they call, the sandbox's control
+// endpoints, and an HTTP helper for the handler tests.
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -178,4 +181,26 @@ func createCall(t testing.TB, caller string, callees []string, room any) string 
 func ownCall(t testing.TB, s *Sandbox) string {
 	t.Helper()
 	return callIn(t, s, "a", []string{"b"}, nil)
+}
+
+// httpDo sends an HTTP request with body ("" for none) and headers (an empty value is left
+// out), and returns the answer's status and body.
+func httpDo(t testing.TB, method, url, body string, headers map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

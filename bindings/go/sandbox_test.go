@@ -36,13 +36,8 @@ func TestSandboxInfo(t *testing.T) {
 	}
 
 	// The same control endpoints are served over HTTP under BaseURL.
-	resp, err := http.Get(sb.BaseURL + "/_sandbox/health")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("HTTP health: %d", resp.StatusCode)
+	if status, _ := httpDo(t, http.MethodGet, sb.BaseURL+"/_sandbox/health", "", nil); status != http.StatusOK {
+		t.Fatalf("HTTP health: %d", status)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -133,21 +132,8 @@ func TestTRTCWebhookHandler(t *testing.T) {
 	defer srv.Close()
 	post := func(body []byte, sign, app string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/trtc/callback", strings.NewReader(string(body)))
-		req.Header.Set("Content-Type", "application/json")
-		if sign != "" {
-			req.Header.Set("Sign", sign)
-		}
-		if app != "" {
-			req.Header.Set("SdkAppId", app)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		headers := map[string]string{"Content-Type": "application/json", "Sign": sign, "SdkAppId": app}
+		return httpDo(t, http.MethodPost, srv.URL+"/trtc/callback", string(body), headers)
 	}
 	body := []byte(trtcSample)
 	if status, reply := post(body, trtcSign(trtcKey, body), appHeader); status != http.StatusOK || reply != `{"code":0}` {
@@ -179,13 +165,8 @@ func TestTRTCWebhookHandler(t *testing.T) {
 			t.Errorf("%d %s, want %d without %q", status, reply, tc.status, tc.notInReply)
 		}
 	}
-	resp, err := http.Get(srv.URL + "/trtc/callback")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("GET: %d", resp.StatusCode)
+	if status, _ := httpDo(t, http.MethodGet, srv.URL+"/trtc/callback", "", nil); status != http.StatusMethodNotAllowed {
+		t.Fatalf("GET: %d", status)
 	}
 	if status, _ := post([]byte(strings.Repeat(" ", MaxWebhookBody+1)), "x", appHeader); status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("large: %d", status)

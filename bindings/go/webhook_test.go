@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -142,13 +141,8 @@ func TestWebhookHandler(t *testing.T) {
 
 	post := func(query, body string) (int, string) {
 		t.Helper()
-		resp, err := http.Post(srv.URL+"/tencent/callback?"+query, "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		headers := map[string]string{"Content-Type": "application/json"}
+		return httpDo(t, http.MethodPost, srv.URL+"/tencent/callback?"+query, body, headers)
 	}
 
 	status, body := post(endCallQuery, endCallBody)
@@ -175,13 +169,8 @@ func TestWebhookHandler(t *testing.T) {
 	if status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("large: %d", status)
 	}
-	resp, err := http.Get(srv.URL + "/?" + endCallQuery)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("GET: %d", resp.StatusCode)
+	if status, _ := httpDo(t, http.MethodGet, srv.URL+"/?"+endCallQuery, "", nil); status != http.StatusMethodNotAllowed {
+		t.Fatalf("GET: %d", status)
 	}
 }
 
