@@ -406,26 +406,10 @@ func TestCloseWhileCalling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			for j := 0; j < 200; j++ {
-				if _, err := c.GenUserSig(UserSigRequest{UserID: "u"}); err != nil {
-					if !errors.Is(err, ErrClosed) {
-						t.Error(err)
-					}
-					return
-				}
-			}
-		}()
-	}
-	close(start)
-	c.Close()
-	wg.Wait()
+	closeWhileCalling(t, 8, func() error {
+		_, err := c.GenUserSig(UserSigRequest{UserID: "u"})
+		return err
+	}, func() { c.Close() })
 }
 
 // A client dropped without Close is freed by its finalizer.

@@ -3,7 +3,6 @@ package tccall
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 )
@@ -95,27 +94,13 @@ func TestSandboxCloseWhileControl(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for g := 0; g < 3; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				for {
-					if _, err := s.Control("GET", "/_sandbox/state", nil); err != nil {
-						if !errors.Is(err, ErrClosed) {
-							t.Error(err)
-						}
-						return
-					}
-				}
-			}()
-		}
-		close(start)
-		time.Sleep(2 * time.Millisecond)
-		s.Close()
-		wg.Wait()
+		closeWhileCalling(t, 3, func() error {
+			_, err := s.Control("GET", "/_sandbox/state", nil)
+			return err
+		}, func() {
+			time.Sleep(2 * time.Millisecond)
+			s.Close()
+		})
 		if _, err := s.Control("GET", "/_sandbox/health", nil); !errors.Is(err, ErrClosed) {
 			t.Fatalf("after Close: %v", err)
 		}

@@ -1,7 +1,7 @@
 package tccall
 
 // The tests' shared setup: the clients and sandboxes they call, the sandbox's control
-// endpoints, and an HTTP helper for the handler tests.
+// endpoints, and the HTTP and Close-racing helpers of the handler and lifecycle tests.
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -203,4 +204,30 @@ func httpDo(t testing.TB, method, url, body string, headers map[string]string) (
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// closeWhileCalling calls call in a loop on goroutines, each until a call fails, runs
+// closeIt meanwhile, and fails the test if a call failed with anything but ErrClosed.
+func closeWhileCalling(t *testing.T, goroutines int, call func() error, closeIt func()) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for {
+				if err := call(); err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Error(err)
+					}
+					return
+				}
+			}
+		}()
+	}
+	close(start)
+	closeIt()
+	wg.Wait()
 }
