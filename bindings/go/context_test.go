@@ -17,14 +17,20 @@ func requestsLogged(t testing.TB) int {
 	return len(log.Entries)
 }
 
-func TestContextDeadline(t *testing.T) {
-	c := sandboxClient(t, nil)
-	delay(t, 5*time.Second, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+// slowCall has the sandbox answer get_call_info after answerAfter and calls it with a
+// context of the given timeout; it returns how long the call took and its error.
+func slowCall(t *testing.T, c *Client, answerAfter, timeout time.Duration) (time.Duration, error) {
+	t.Helper()
+	delay(t, answerAfter, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
 	_, err := c.GetCallInfo(ctx, unique("call"))
-	elapsed := time.Since(start)
+	return time.Since(start), err
+}
+
+func TestContextDeadline(t *testing.T) {
+	elapsed, err := slowCall(t, sandboxClient(t, nil), 5*time.Second, 300*time.Millisecond)
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrTimeout) || !errors.Is(err, ErrTransport) ||
 		errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled) {
 		t.Fatalf("%v", err)
@@ -95,12 +101,7 @@ func TestContextAlreadyDone(t *testing.T) {
 // still ends the call, as a plain timeout that is not the context's.
 func TestContextDeadlineOnlyShortensTotal(t *testing.T) {
 	c := sandboxClient(t, map[string]any{"timeouts": map[string]any{"total_ms": 300}})
-	delay(t, 2*time.Second, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	start := time.Now()
-	_, err := c.GetCallInfo(ctx, unique("call"))
-	elapsed := time.Since(start)
+	elapsed, err := slowCall(t, c, 2*time.Second, 5*time.Second)
 	if !errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("%v", err)
 	}
