@@ -257,21 +257,29 @@ func sandboxRooms(t testing.TB, s *Sandbox) map[string]sandboxRoom {
 	return rooms
 }
 
+// robotCall starts a call from "robot" to "alice" in numeric room roomID (as Tencent's Call
+// APIs name it: a string with RoomIdType 1) and returns its id.
+func robotCall(t testing.TB, c *Client, roomID string) string {
+	t.Helper()
+	started, err := c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
+		CallInfo: RobotCallInfo{RoomID: roomID, RoomIDType: RoomIDNumeric}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return started.CallID
+}
+
 // get_call_info reports the call's room as "4321" with RoomIdType 1: CallInfo.Room() is
 // numeric room 4321, which DismissRoom dismisses, while string room "4321" stays.
 func TestSandboxCallRoomGoesStraightToDismissRoom(t *testing.T) {
 	s := ownSandbox(t, nil)
 	c := ownClient(t, s, nil)
-	started, err := c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
-		CallInfo: RobotCallInfo{RoomID: "4321", RoomIDType: RoomIDNumeric}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := robotCall(t, c, "4321")
 	if _, ok := sandboxRooms(t, s)["n:4321"]; !ok { // a sandbox that does not create the call's room
 		sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": 4321, "users": []string{"robot"}}, nil)
 	}
 	sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": "4321", "users": []string{"bystander"}}, nil)
-	info, err := c.GetCallInfo(bg, started.CallID)
+	info, err := c.GetCallInfo(bg, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,11 +297,11 @@ func TestSandboxCallRoomGoesStraightToDismissRoom(t *testing.T) {
 	if r, ok := rooms["s:4321"]; !ok || len(r.Users) != 1 || r.Users[0] != "bystander" {
 		t.Fatalf("string room \"4321\" did not survive: %+v", rooms)
 	}
-	if _, err := c.GetCallInfo(bg, started.CallID); !errors.Is(err, ErrNotFound) {
+	if _, err := c.GetCallInfo(bg, id); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("the call outlived its room: %v", err)
 	}
 	// The record names the same room.
-	rec, err := c.GetCallRecord(bg, started.CallID)
+	rec, err := c.GetCallRecord(bg, id)
 	if err != nil || rec.CallRecord.Room() != room {
 		t.Fatalf("%+v, %v", rec, err)
 	}
@@ -305,17 +313,13 @@ func TestSandboxCallRoomGoesStraightToDismissRoom(t *testing.T) {
 func TestSandboxTerminateCall(t *testing.T) {
 	s := ownSandbox(t, nil)
 	c := ownClient(t, s, nil)
-	started, err := c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
-		CallInfo: RobotCallInfo{RoomID: "9001", RoomIDType: RoomIDNumeric}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := robotCall(t, c, "9001")
 	sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": "9001", "users": []string{"bystander"}}, nil)
-	res, err := c.TerminateCall(bg, started.CallID)
+	res, err := c.TerminateCall(bg, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.CallID != started.CallID || res.Room != NumericRoom(9001) || len(res.Members) != 2 || res.Members[0].UserAccount != "robot" {
+	if res.CallID != id || res.Room != NumericRoom(9001) || len(res.Members) != 2 || res.Members[0].UserAccount != "robot" {
 		t.Fatalf("%+v", res)
 	}
 	outcomes := map[string]string{}
@@ -329,7 +333,7 @@ func TestSandboxTerminateCall(t *testing.T) {
 		(outcomes["dismiss_room"] != "dismissed" && outcomes["dismiss_room"] != "already_gone") {
 		t.Fatalf("%+v", res.Steps)
 	}
-	if _, err := c.GetCallInfo(bg, started.CallID); !errors.Is(err, ErrNotFound) {
+	if _, err := c.GetCallInfo(bg, id); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("the call is still live: %v", err)
 	}
 	rooms := sandboxRooms(t, s)
@@ -340,7 +344,7 @@ func TestSandboxTerminateCall(t *testing.T) {
 		t.Fatal("the string twin went too")
 	}
 	// Again: idempotent, the room from the record.
-	again, err := c.TerminateCall(bg, started.CallID)
+	again, err := c.TerminateCall(bg, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,12 +357,7 @@ func TestSandboxTerminateCall(t *testing.T) {
 
 	// KeepRoom: a room that outlives its calls stays.
 	sandboxControl(t, s, "POST", "/_sandbox/rooms", map[string]any{"room_id": 5005, "users": []string{"early"}}, nil)
-	started, err = c.StartCallByRobot(bg, StartCallByRobotRequest{RobotAccount: "robot", CalleeAccounts: []string{"alice"},
-		CallInfo: RobotCallInfo{RoomID: "5005", RoomIDType: RoomIDNumeric}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kept, err := c.TerminateCall(bg, started.CallID, KeepRoom())
+	kept, err := c.TerminateCall(bg, robotCall(t, c, "5005"), KeepRoom())
 	if err != nil {
 		t.Fatal(err)
 	}
