@@ -42,7 +42,7 @@ func ExampleWithLogHandler() {
 	sb.Control("POST", "/_sandbox/faults", map[string]any{"match": "end_call", "kind": "http_502", "count": 1})
 	client.EndCall(context.Background(), call.CallId) // a 502, a retry, then ok
 	// Output:
-	// level=DEBUG event=admin_usersig_minted
+	// level=DEBUG event=admin_usersig_minted op=end_call
 	// level=DEBUG event=connection op=end_call
 	// level=DEBUG event=response op=end_call
 	// level=WARN event=attempt_failed op=end_call decision=retry
