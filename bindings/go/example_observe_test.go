@@ -2,7 +2,6 @@ package tccall_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,11 +14,6 @@ import (
 // The library's log events as slog records. Here a text handler at debug keeps only the
 // level, the event and its op and decision (the rest varies from run to run).
 func ExampleWithLogHandler() {
-	sb, err := tccall.StartSandbox(nil)
-	if err != nil {
-		panic(err)
-	}
-	defer sb.Close()
 	keep := map[string]bool{"level": true, "event": true, "op": true, "decision": true}
 	h := slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		Level: slog.LevelDebug, // slog.LevelInfo: one record per call
@@ -30,17 +24,13 @@ func ExampleWithLogHandler() {
 			return a
 		},
 	})
-	client, err := sb.NewClient(tccall.WithLogHandler(h))
-	if err != nil {
-		panic(err)
-	}
+	sb, client := startSandbox(tccall.WithLogHandler(h))
+	defer sb.Close()
 	defer client.Close()
 
-	raw, _ := sb.Control("POST", "/_sandbox/calls", map[string]any{"caller": "a", "callees": []string{"b"}})
-	var call struct{ CallId string }
-	json.Unmarshal(raw, &call)
+	callID := startCall(sb)
 	sb.Control("POST", "/_sandbox/faults", map[string]any{"match": "end_call", "kind": "http_502", "count": 1})
-	client.EndCall(context.Background(), call.CallId) // a 502, a retry, then ok
+	client.EndCall(context.Background(), callID) // a 502, a retry, then ok
 	// Output:
 	// level=DEBUG event=admin_usersig_minted op=end_call
 	// level=DEBUG event=connection op=end_call
@@ -53,24 +43,15 @@ func ExampleWithLogHandler() {
 
 // Stats are always on: per operation calls, successes, errors by code, retries and latency.
 func ExampleClient_Stats() {
-	sb, err := tccall.StartSandbox(nil)
-	if err != nil {
-		panic(err)
-	}
+	sb, client := startSandbox()
 	defer sb.Close()
-	client, err := sb.NewClient()
-	if err != nil {
-		panic(err)
-	}
 	defer client.Close()
 	ctx := context.Background()
 
-	raw, _ := sb.Control("POST", "/_sandbox/calls", map[string]any{"caller": "a", "callees": []string{"b"}})
-	var call struct{ CallId string }
-	json.Unmarshal(raw, &call)
-	client.GetCallInfo(ctx, call.CallId)
-	client.EndCall(ctx, call.CallId)
-	client.EndCall(ctx, call.CallId) // ErrNotFound: it has ended
+	callID := startCall(sb)
+	client.GetCallInfo(ctx, callID)
+	client.EndCall(ctx, callID)
+	client.EndCall(ctx, callID) // ErrNotFound: it has ended
 
 	stats, err := client.Stats()
 	if err != nil {
@@ -87,24 +68,14 @@ func ExampleClient_Stats() {
 // Rotating keys without a failed call: add the new key at Tencent (the sandbox here), switch
 // the client, wait for calls in flight, then delete the old key.
 func ExampleClient_UpdateCredentials() {
-	sb, err := tccall.StartSandbox(nil)
-	if err != nil {
-		panic(err)
-	}
+	sb, client := startSandbox()
 	defer sb.Close()
-	client, err := sb.NewClient()
-	if err != nil {
-		panic(err)
-	}
 	defer client.Close()
-	ctx := context.Background()
-	raw, _ := sb.Control("POST", "/_sandbox/calls", map[string]any{"caller": "a", "callees": []string{"b"}})
-	var call struct{ CallId string }
-	json.Unmarshal(raw, &call)
+	callID := startCall(sb)
 
 	keys := map[string]any{"secret_key": "new-im-key", "cloud_secret_id": "AKIDnew", "cloud_secret_key": "new-cloud-key"}
-	sb.Control("POST", "/_sandbox/credentials", keys)  // 1. both keys valid
-	err = client.UpdateCredentials(tccall.Credentials{ // 2. switch the client
+	sb.Control("POST", "/_sandbox/credentials", keys)   // 1. both keys valid
+	err := client.UpdateCredentials(tccall.Credentials{ // 2. switch the client
 		SecretKey: "new-im-key",
 		CloudAPI:  &tccall.CloudAPICredentials{SecretID: "AKIDnew", SecretKey: "new-cloud-key"},
 	})
@@ -115,11 +86,12 @@ func ExampleClient_UpdateCredentials() {
 	keys["revoke_others"] = true
 	sb.Control("POST", "/_sandbox/credentials", keys) // 4. the old keys are gone
 
-	_, err = client.GetCallInfo(ctx, call.CallId)
+	ctx := context.Background()
+	_, err = client.GetCallInfo(ctx, callID) // the new keys work
 	fmt.Println(err)
 	stale, _ := sb.NewClient() // still on the old keys
 	defer stale.Close()
-	_, err = stale.GetCallInfo(ctx, call.CallId)
+	_, err = stale.GetCallInfo(ctx, callID)
 	fmt.Println(errors.Is(err, tccall.ErrAuth))
 	// Output:
 	// <nil>

@@ -46,20 +46,13 @@ func ExampleError() {
 // Network operations take a context: its deadline bounds the whole call, retries
 // included, and cancelling it ends the call within milliseconds.
 func ExampleClient_EndCall() {
-	sb, err := tccall.StartSandbox(nil) // a local emulator of Tencent's servers
-	if err != nil {
-		panic(err)
-	}
+	sb, client := startSandbox() // a local emulator of Tencent's servers and a client of it
 	defer sb.Close()
-	client, err := sb.NewClient()
-	if err != nil {
-		panic(err)
-	}
 	defer client.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err = client.EndCall(ctx, "055662e1-bc8a-469c-a334-1126c8c17d58")
+	_, err := client.EndCall(ctx, "055662e1-bc8a-469c-a334-1126c8c17d58")
 	fmt.Println("already ended:", errors.Is(err, tccall.ErrNotFound))
 
 	cancel() // a done context fails at once, without a request
@@ -73,15 +66,8 @@ func ExampleClient_EndCall() {
 // A call's room goes straight from GetCallInfo into DismissRoom: CallInfo.Room() reads
 // RoomId "4321" with RoomIdType 1 as numeric room 4321, not string room "4321".
 func ExampleCallInfo_Room() {
-	sb, err := tccall.StartSandbox(nil)
-	if err != nil {
-		panic(err)
-	}
+	sb, client := startSandbox()
 	defer sb.Close()
-	client, err := sb.NewClient()
-	if err != nil {
-		panic(err)
-	}
 	defer client.Close()
 	ctx := context.Background()
 
