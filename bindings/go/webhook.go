@@ -49,6 +49,15 @@ func (c *Client) ParseWebhook(query string, body []byte) (*WebhookEvent, error) 
 		return nil, err
 	}
 	defer C.free(unsafe.Pointer(q))
+	return parseWebhook[WebhookEvent](c, "webhook", body, func(ptr *C.tccall_client, b *C.uint8_t, n C.size_t, out, cerr **C.char) C.int32_t {
+		return C.tccall_client_parse_webhook(ptr, q, b, n, out, cerr)
+	})
+}
+
+// parseWebhook runs one of the library's webhook parsers (parse, given the client, the body
+// and the out-params) on body with the client held, and decodes the event it returns.
+func parseWebhook[E any](c *Client, what string, body []byte,
+	parse func(ptr *C.tccall_client, body *C.uint8_t, n C.size_t, out, cerr **C.char) C.int32_t) (*E, error) {
 	var bodyPtr *C.uint8_t
 	if len(body) > 0 {
 		// The bytes hold no Go pointers and C only reads them during the call.
@@ -60,15 +69,15 @@ func (c *Client) ParseWebhook(query string, body []byte) (*WebhookEvent, error) 
 	}
 	defer c.guard.leave()
 	var out, cerr *C.char
-	rc := C.tccall_client_parse_webhook(ptr, q, bodyPtr, C.size_t(len(body)), &out, &cerr)
+	rc := parse(ptr, bodyPtr, C.size_t(len(body)), &out, &cerr)
 	runtime.KeepAlive(c)
 	runtime.KeepAlive(body)
 	if rc != C.TCCALL_OK {
 		return nil, takeError(rc, cerr)
 	}
-	ev := new(WebhookEvent)
+	ev := new(E)
 	if err := json.Unmarshal(takeBytes(out), ev); err != nil {
-		return nil, &Error{Code: CodeBadResponse, Name: "TCCALL_E_BAD_RESPONSE", Message: "decoding the webhook: " + err.Error()}
+		return nil, &Error{Code: CodeBadResponse, Name: "TCCALL_E_BAD_RESPONSE", Message: "decoding the " + what + ": " + err.Error()}
 	}
 	return ev, nil
 }
@@ -114,24 +123,32 @@ func readWebhookBody(r *http.Request) ([]byte, error) {
 // and 500 when handle returns an error (or the client fails). Handle must be fast (Tencent
 // waits about 2 s) and idempotent; do slow work asynchronously.
 func (c *Client) WebhookHandler(handle func(*WebhookEvent) error) http.Handler {
+	return webhookHandler(c.ParseWebhookRequest, handle, writeWebhookError)
+}
+
+// reply is the text a handler answers the event with.
+func (e *WebhookEvent) reply() string { return e.Reply }
+
+// webhookHandler is the HTTP side of both webhook handlers: POST only, parse, handle, then
+// 200 with the event's reply; a refusal is answered by refuse, in its protocol's shape.
+func webhookHandler[E interface{ reply() string }](parse func(*http.Request) (E, error), handle func(E) error,
+	refuse func(w http.ResponseWriter, status int, info string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeWebhookError(w, http.StatusMethodNotAllowed, "method not allowed")
+			refuse(w, http.StatusMethodNotAllowed, "method not allowed")
 			return
 		}
-		ev, err := c.ParseWebhookRequest(r)
+		ev, err := parse(r)
 		if err != nil {
-			writeWebhookError(w, webhookStatus(err), errorName(err))
+			refuse(w, webhookStatus(err), errorName(err))
 			return
 		}
 		if err := handle(ev); err != nil {
-			writeWebhookError(w, http.StatusInternalServerError, "handler failed")
+			refuse(w, http.StatusInternalServerError, "handler failed")
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, ev.Reply)
+		writeJSON(w, http.StatusOK, ev.reply())
 	})
 }
 
@@ -166,9 +183,14 @@ func errorName(err error) string {
 // (they are for the receiver's logs, not for whoever sent the request).
 func writeWebhookError(w http.ResponseWriter, status int, info string) {
 	b, _ := json.Marshal(map[string]any{"ActionStatus": "FAIL", "ErrorCode": status, "ErrorInfo": info})
+	writeJSON(w, status, string(b))
+}
+
+// writeJSON answers with status and the JSON text body.
+func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(b)
+	io.WriteString(w, body)
 }
 
 // --- TRTC room and media callbacks ---------------------------------------------------------
@@ -236,28 +258,9 @@ func (c *Client) ParseTRTCWebhook(sign, sdkAppID string, body []byte) (*TRTCWebh
 		}
 		defer C.free(unsafe.Pointer(capp))
 	}
-	var bodyPtr *C.uint8_t
-	if len(body) > 0 {
-		// The bytes hold no Go pointers and C only reads them during the call.
-		bodyPtr = (*C.uint8_t)(unsafe.Pointer(&body[0]))
-	}
-	ptr, err := c.acquire()
-	if err != nil {
-		return nil, err
-	}
-	defer c.guard.leave()
-	var out, cerr *C.char
-	rc := C.tccall_client_parse_trtc_webhook(ptr, csign, capp, bodyPtr, C.size_t(len(body)), &out, &cerr)
-	runtime.KeepAlive(c)
-	runtime.KeepAlive(body)
-	if rc != C.TCCALL_OK {
-		return nil, takeError(rc, cerr)
-	}
-	ev := new(TRTCWebhookEvent)
-	if err := json.Unmarshal(takeBytes(out), ev); err != nil {
-		return nil, &Error{Code: CodeBadResponse, Name: "TCCALL_E_BAD_RESPONSE", Message: "decoding the TRTC webhook: " + err.Error()}
-	}
-	return ev, nil
+	return parseWebhook[TRTCWebhookEvent](c, "TRTC webhook", body, func(ptr *C.tccall_client, b *C.uint8_t, n C.size_t, out, cerr **C.char) C.int32_t {
+		return C.tccall_client_parse_trtc_webhook(ptr, csign, capp, b, n, out, cerr)
+	})
 }
 
 // ParseTRTCWebhookRequest is ParseTRTCWebhook for an *http.Request: it reads the Sign and
@@ -279,31 +282,14 @@ func (c *Client) ParseTRTCWebhookRequest(r *http.Request) (*TRTCWebhookEvent, er
 // retries). Handle should be fast and idempotent (check Duplicate); do slow work
 // asynchronously.
 func (c *Client) TRTCWebhookHandler(handle func(*TRTCWebhookEvent) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			writeTRTCError(w, http.StatusMethodNotAllowed, "method not allowed")
-			return
-		}
-		ev, err := c.ParseTRTCWebhookRequest(r)
-		if err != nil {
-			writeTRTCError(w, webhookStatus(err), errorName(err))
-			return
-		}
-		if err := handle(ev); err != nil {
-			writeTRTCError(w, http.StatusInternalServerError, "handler failed")
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, ev.Reply)
-	})
+	return webhookHandler(c.ParseTRTCWebhookRequest, handle, writeTRTCError)
 }
+
+// reply is the text a handler answers the event with.
+func (e *TRTCWebhookEvent) reply() string { return e.Reply }
 
 // writeTRTCError answers a refused TRTC callback without the error's details.
 func writeTRTCError(w http.ResponseWriter, status int, info string) {
 	b, _ := json.Marshal(map[string]any{"code": status, "message": info})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(b)
+	writeJSON(w, status, string(b))
 }
