@@ -53,21 +53,17 @@ func StartSandbox(config any) (*Sandbox, error) {
 	if config == nil {
 		config = struct{}{}
 	}
-	text, err := jsonText(config, "sandbox config")
+	var ptr *C.tccall_sandbox
+	_, err := construct(config, "sandbox config", func(cs *C.char, cerr **C.char) C.int32_t {
+		return C.tccall_sandbox_start(cs, &ptr, cerr)
+	})
 	if err != nil {
 		return nil, err
-	}
-	cs := C.CString(text)
-	defer C.free(unsafe.Pointer(cs))
-	var ptr *C.tccall_sandbox
-	var cerr *C.char
-	if rc := C.tccall_sandbox_start(cs, &ptr, &cerr); rc != C.TCCALL_OK {
-		return nil, takeError(rc, cerr)
 	}
 	s := &Sandbox{ptr: ptr, guard: newGuard()}
 	runtime.SetFinalizer(s, (*Sandbox).Close)
 
-	var out *C.char
+	var out, cerr *C.char
 	if rc := C.tccall_sandbox_info(ptr, &out, &cerr); rc != C.TCCALL_OK {
 		s.Close()
 		return nil, takeError(rc, cerr)

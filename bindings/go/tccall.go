@@ -82,16 +82,12 @@ func NewClient(config any, opts ...ClientOption) (*Client, error) {
 		return nil, &Error{Code: CodeInternal, Name: "TCCALL_E_INTERNAL", Message: fmt.Sprintf(
 			"native library ABI version %d does not match this package's %d; rebuild libtccall", got, ABIVersion)}
 	}
-	text, err := jsonText(config, "config")
+	var ptr *C.tccall_client
+	text, err := construct(config, "config", func(cs *C.char, cerr **C.char) C.int32_t {
+		return C.tccall_client_new(cs, &ptr, cerr)
+	})
 	if err != nil {
 		return nil, err
-	}
-	cs := C.CString(text)
-	defer C.free(unsafe.Pointer(cs))
-	var ptr *C.tccall_client
-	var cerr *C.char
-	if rc := C.tccall_client_new(cs, &ptr, &cerr); rc != C.TCCALL_OK {
-		return nil, takeError(rc, cerr)
 	}
 	c := &Client{ptr: ptr, guard: newGuard(), totalMs: totalMs(text)}
 	if o.logHandler != nil {
@@ -305,6 +301,22 @@ func call[T any](ctx context.Context, c *Client, op string, req any) (*T, error)
 			Message: fmt.Sprintf("decoding the %s result: %v", op, err)}
 	}
 	return v, nil
+}
+
+// construct runs one of the library's constructors (create, which makes a client or a
+// sandbox from a config's JSON text) on config, a value or JSON text; it returns the text.
+func construct(config any, what string, create func(config *C.char, cerr **C.char) C.int32_t) (string, error) {
+	text, err := jsonText(config, what)
+	if err != nil {
+		return "", err
+	}
+	cs := C.CString(text)
+	defer C.free(unsafe.Pointer(cs))
+	var cerr *C.char
+	if rc := create(cs, &cerr); rc != C.TCCALL_OK {
+		return "", takeError(rc, cerr)
+	}
+	return text, nil
 }
 
 // jsonText turns a config or request into JSON text: strings and byte slices are taken as
