@@ -21,7 +21,12 @@ void tccall_go_log(void *userdata, int32_t level, const char *event_json) {
 	tccallGoLog((uintptr_t)userdata, tccall_go_call_ctx, level, (char *)event_json);
 }
 
-static void *tccall_go_userdata(uintptr_t handle) { return (void *)handle; }
+// Registers the trampoline with the sink's cgo.Handle as its userdata. The handle becomes a
+// void * here, in C: in a Go frame that small integer would be an unsafe.Pointer the
+// garbage collector rejects ("invalid pointer found on stack") when it moves the stack.
+static int32_t tccall_go_set_log_callback(const tccall_client *client, int32_t level, uintptr_t sink) {
+	return tccall_client_set_log_callback(client, level, tccall_go_log, (void *)sink);
+}
 
 static int32_t tccall_go_call(uintptr_t ctx, const tccall_client *client, const char *op, const char *req,
                               const char *opts, const tccall_cancel *cancel, char **out_json, char **out_err) {
@@ -45,8 +50,7 @@ func setLogCallback(ptr *C.tccall_client, level int32, sink cgo.Handle) C.int32_
 	if level == 0 {
 		return C.tccall_client_set_log_callback(ptr, 0, nil, nil)
 	}
-	return C.tccall_client_set_log_callback(ptr, C.int32_t(level), C.tccall_log_fn(C.tccall_go_log),
-		C.tccall_go_userdata(C.uintptr_t(sink)))
+	return C.tccall_go_set_log_callback(ptr, C.int32_t(level), C.uintptr_t(sink))
 }
 
 // callWithContext is tccall_client_call with ctx attached to the events it logs.
