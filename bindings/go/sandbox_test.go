@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -462,60 +461,6 @@ func TestSandboxCallbackConfig(t *testing.T) {
 	}
 	if _, err := c.GetCallbackConfig(bg); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("after delete: %v", err)
-	}
-}
-
-// The sandbox posts the end-of-call webhook to a WebhookHandler, which verifies it.
-func TestSandboxWebhookDelivery(t *testing.T) {
-	c := sandboxClient(t, nil)
-	webhookRoundTrip(t, sb, c, false)
-}
-
-// With a callback token, the webhook carries Sign and RequestTime and is verified.
-func TestSandboxSignedWebhook(t *testing.T) {
-	s := ownSandbox(t, map[string]any{"webhook_token": "callback-token"})
-	webhookRoundTrip(t, s, ownClient(t, s, nil), true)
-}
-
-// webhookRoundTrip points s's call webhook at c.WebhookHandler, ends a call, and checks
-// the verified event.
-func webhookRoundTrip(t *testing.T, s *Sandbox, c *Client, signed bool) {
-	t.Helper()
-	events := make(chan *WebhookEvent, 8)
-	srv := httptest.NewServer(c.WebhookHandler(func(ev *WebhookEvent) error {
-		events <- ev
-		return nil
-	}))
-	defer srv.Close()
-	if _, err := c.SetCallbackConfig(bg, CallbackConfig{URL: srv.URL + "/cb", Commands: []string{CommandAfterEndCall}}); err != nil {
-		t.Fatal(err)
-	}
-	defer c.DeleteCallbackConfig(bg)
-
-	id := callIn(t, s, unique("a"), []string{unique("b")}, nil)
-	if _, err := c.EndCall(bg, id); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case ev := <-events:
-			var body struct{ CallRecord CallRecord }
-			if err := json.Unmarshal(ev.Event, &body); err != nil {
-				t.Fatal(err)
-			}
-			if ev.Command != CommandAfterEndCall {
-				t.Fatalf("%+v", ev)
-			}
-			if body.CallRecord.CallID == id {
-				if ev.SignatureVerified != signed {
-					t.Fatalf("SignatureVerified = %v, want %v", ev.SignatureVerified, signed)
-				}
-				return
-			}
-		case <-deadline:
-			t.Fatal("no webhook for the ended call")
-		}
 	}
 }
 
