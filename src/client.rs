@@ -214,7 +214,7 @@ impl Client {
         let took = started.elapsed();
         let tried = probe.attempts();
         let outcome = match &result {
-            Ok(text) => Ok(text.contains(r#""already_ended":true"#)),
+            Ok(_) => Ok(probe.already_ended()),
             Err(e) => Err(e.code),
         };
         self.stats.record(op, outcome, &probe, took);

@@ -95,6 +95,7 @@ pub struct Probe {
     attempts: AtomicU32,
     retries: AtomicU32,
     limiter_wait_us: AtomicU64,
+    already_ended: AtomicBool,
 }
 
 impl Probe {
@@ -106,6 +107,7 @@ impl Probe {
             attempts: AtomicU32::new(0),
             retries: AtomicU32::new(0),
             limiter_wait_us: AtomicU64::new(0),
+            already_ended: AtomicBool::new(false),
         })
     }
 
@@ -117,6 +119,12 @@ impl Probe {
     /// Attempts that were retries.
     pub fn retries(&self) -> u32 {
         self.retries.load(Ordering::Relaxed)
+    }
+
+    /// Whether a request of the call succeeded as `already_ended` (its retry found the
+    /// target gone after an attempt whose outcome was unknown).
+    pub fn already_ended(&self) -> bool {
+        self.already_ended.load(Ordering::Relaxed)
     }
 
     /// Time spent waiting for the local rate limiter.
@@ -172,6 +180,13 @@ impl CallCtx {
             p.retries.fetch_add(1, Ordering::Relaxed);
         }
         p.attempts.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Marks the call as ended by an earlier attempt (see `Probe::already_ended`).
+    pub fn note_already_ended(&self) {
+        if let Some(p) = &self.probe {
+            p.already_ended.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Adds a wait for the local rate limiter.

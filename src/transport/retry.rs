@@ -88,6 +88,7 @@ where
             Ok(v) => return Ok(Outcome::Done(v)),
             Err(f) => {
                 if class == RetryClass::Ending && outcome_unknown && f.error.code == ErrorCode::NotFound {
+                    ctx.note_already_ended();
                     ctx.log(Level::Info, "already_ended", |m| {
                         m.insert("attempt".into(), n.into());
                         m.insert("request_id".into(), f.error.request_id.clone().into());
