@@ -2,7 +2,6 @@
 
 use crate::api::{self, Composite, Exec, OpSpec, Target};
 use crate::auth::tc3::SigningKeyCache;
-use crate::auth::usersig;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
 use crate::observe::{Level, Logger, Sink, Stats};
@@ -308,14 +307,14 @@ impl Client {
             }
         }
         let config = &s.config;
-        let key = config.require_secret_key(op)?;
+        let issuer = config.issuer(op)?;
         let mut slot = s.admin_sig.write().unwrap_or_else(|p| p.into_inner());
         // Another thread may have renewed it while we waited for the lock.
         if let Some(a) = slot.as_ref().filter(|a| !force_new && now < a.renew_at) {
             return Ok(a.sig.expose().to_string());
         }
         let ttl = config.admin_usersig_ttl_s;
-        let sig = usersig::generate(config.sdk_app_id, key.expose(), &config.admin_user_id, ttl, now, None);
+        let sig = issuer.usersig(&config.admin_user_id, ttl, now, None);
         *slot = Some(AdminSig { sig: Secret::new(sig.clone()), renew_at: now + ttl - ttl / 10 });
         self.stats.admin_usersig_mints.fetch_add(1, Ordering::Relaxed);
         self.logger.emit(Level::Debug, "admin_usersig_minted", |m| {

@@ -1,5 +1,6 @@
 //! Client configuration: parsing, defaults, validation, region -> domain.
 
+use crate::auth::usersig;
 use crate::error::{Error, ErrorCode, Result};
 use crate::schema::Preset::{Bool, Int, Str};
 use crate::schema::{self, Field, Kind, NON_EMPTY};
@@ -119,6 +120,8 @@ static CONFIG: &[Field] = &[
     Field::null("rate_limit", Kind::Object(RATE_LIMIT)),
     Field::null("proxy", NON_EMPTY).or(Str("env")),
     Field::null("admin_usersig_ttl_s", Kind::Int { min: 600, max: 10 * 365 * 86400 }).or(Int(86_400)),
+    // Stored blocks (Tencent's Go library) or "python" (byte-identical to tls-sig-api-v2).
+    Field::null("usersig_compression", Kind::OneOf(usersig::COMPRESSION_NAMES)).or(Str("stored")),
     Field::null("max_input_bytes", Kind::Int { min: 1024, max: 64 << 20 }).or(Int(1 << 20)),
     Field::null("max_response_bytes", Kind::Object(RESPONSE_LIMITS)),
     Field::null("user_agent", Kind::Str { min: 1, max: 200 }).or(Str(concat!("tccall/", env!("CARGO_PKG_VERSION")))),
@@ -302,6 +305,8 @@ pub struct Config {
     pub proxy: ProxySetting,
     /// Validity of the cached admin UserSig.
     pub admin_usersig_ttl_s: u64,
+    /// How UserSigs and PrivateMapKeys (the admin one included) are compressed.
+    pub usersig_compression: usersig::Compression,
     /// Largest accepted input (request JSON, webhook body).
     pub max_input_bytes: usize,
     /// `User-Agent` header.
@@ -406,6 +411,8 @@ impl Config {
             },
             proxy,
             admin_usersig_ttl_s: schema::int(v, CONFIG, "admin_usersig_ttl_s"),
+            usersig_compression: usersig::Compression::from_name(&schema::text(v, CONFIG, "usersig_compression"))
+                .expect("validated against COMPRESSION_NAMES"),
             max_input_bytes: schema::int(v, CONFIG, "max_input_bytes") as usize,
             user_agent: schema::text(v, CONFIG, "user_agent"),
         })
@@ -440,6 +447,12 @@ impl Config {
     /// The secret key, or an error naming the operation that needs it.
     pub fn require_secret_key(&self, op: &str) -> Result<&Secret> {
         self.secret_key.as_ref().ok_or_else(|| Error::invalid_config(format!("secret_key is required for {op}")))
+    }
+
+    /// The token issuer for `op` (this app, its secret key, the configured compression).
+    pub fn issuer(&self, op: &str) -> Result<usersig::Issuer<'_>> {
+        let key = self.require_secret_key(op)?.expose();
+        Ok(usersig::Issuer { sdk_app_id: self.sdk_app_id, key, compression: self.usersig_compression })
     }
 
     /// The Cloud API credentials, or an error naming the missing one.

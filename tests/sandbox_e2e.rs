@@ -396,12 +396,15 @@ fn im_gateway_checks_in_order_over_raw_http() {
     let sb = sandbox();
     let key = sb.config().secret_key.clone();
     let now = tccall::transport::unix_now();
-    let good = usersig::generate(1400000001, &key, "administrator", 86400, now, None);
-    let expired = usersig::generate(1400000001, &key, "administrator", 60, now - 3600, None);
-    let other_app = usersig::generate(1400000002, &key, "administrator", 86400, now, None);
-    let other_user = usersig::generate(1400000001, &key, "bob", 86400, now, None);
-    let wrong_key = usersig::generate(1400000001, "nope", "administrator", 86400, now, None);
-    let non_admin = usersig::generate(1400000001, &key, "bob", 86400, now, None);
+    let mint = |app: u64, key: &str, user: &str, ttl: u64, time: u64| {
+        usersig::Issuer { sdk_app_id: app, key, compression: Default::default() }.usersig(user, ttl, time, None)
+    };
+    let good = mint(1400000001, &key, "administrator", 86400, now);
+    let expired = mint(1400000001, &key, "administrator", 60, now - 3600);
+    let other_app = mint(1400000002, &key, "administrator", 86400, now);
+    let other_user = mint(1400000001, &key, "bob", 86400, now);
+    let wrong_key = mint(1400000001, "nope", "administrator", 86400, now);
+    let non_admin = mint(1400000001, &key, "bob", 86400, now);
     let q = |app: &str, id: &str, sig: &str, tail: &str| format!("sdkappid={app}&identifier={id}&usersig={sig}{tail}");
     let tail = "&random=99999999&contenttype=json";
     let info = "v4/call_engine_http_srv/get_call_info";

@@ -80,7 +80,8 @@ fn get(sb: &Sandbox, action: &str, query: &str) -> String {
 /// An IM REST request as the administrator; returns the envelope.
 fn im(sb: &Sandbox, path: &str, body: Value) -> Value {
     let c = sb.config();
-    let sig = usersig::generate(c.sdk_app_id, &c.secret_key, &c.admins[0], 86400, tccall::transport::unix_now(), None);
+    let issuer = usersig::Issuer { sdk_app_id: c.sdk_app_id, key: &c.secret_key, compression: Default::default() };
+    let sig = issuer.usersig(&c.admins[0], 86400, tccall::transport::unix_now(), None);
     let url = format!(
         "{}/{path}?sdkappid={}&identifier={}&usersig={sig}&random=7&contenttype=json",
         sb.base_url(),

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::Value;
 use std::path::PathBuf;
+use tccall::auth::usersig::{Compression, Issuer};
 use tccall::auth::{self, tc3, usersig};
 
 fn vectors() -> Value {
@@ -46,6 +47,16 @@ fn inflate(token: &str) -> String {
     out
 }
 
+/// A stored-blocks token carries the official JSON text unchanged in a zlib stream of
+/// stored blocks (`78 01`, as Tencent's Go library writes), and verifies.
+fn check_stored(id: &str, token: &str, expected: &Value, identifier: &str, sdkappid: u64, now: u64, key: &str) {
+    let raw = STANDARD.decode(token.replace('*', "+").replace('-', "/").replace('_', "=")).unwrap();
+    assert_eq!(raw[..3], [0x78, 0x01, 0x01], "{id}: a zlib stream of one final stored block");
+    assert_eq!(inflate(token), s(expected, "json_text"), "{id}: stored JSON text differs");
+    let d = usersig::verify(sdkappid, key, identifier, token, now).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+    assert_eq!(d.identifier, identifier);
+}
+
 fn check_token(id: &str, token: &str, expected: &Value, identifier: &str, sdkappid: u64, now: u64, key: &str) {
     assert_eq!(token, s(expected, "usersig").replace('\n', ""), "{id}: token differs");
     let json_text = inflate(token);
@@ -72,8 +83,10 @@ fn usersig_vectors() {
         let content = usersig::content_to_sign(ident, app, time, exp, i["userbuf_b64"].as_str());
         assert_eq!(content, s(e, "derived_content_to_sign"), "{id}: content");
         assert_eq!(usersig::sig(key, &content), s(e, "sig_b64"), "{id}: TLS.sig");
-        let token = usersig::generate(app, key, ident, exp, time, userbuf.as_deref());
-        check_token(id, &token, e, ident, app, time, key);
+        let python = Issuer { sdk_app_id: app, key, compression: Compression::Python };
+        check_token(id, &python.usersig(ident, exp, time, userbuf.as_deref()), e, ident, app, time, key);
+        let stored = Issuer { compression: Compression::Stored, ..python };
+        check_stored(id, &stored.usersig(ident, exp, time, userbuf.as_deref()), e, ident, app, time, key);
         assert_eq!(auth::hex(&zlib(s(e, "json_text"))), s(e, "zlib_hex"), "{id}: zlib stream");
     }
 }
@@ -104,10 +117,14 @@ fn private_map_key_vectors() {
         assert_eq!(STANDARD.encode(&ub), s(e, "userbuf_b64"), "{id}: userbuf base64");
         let f = &e["userbuf_fields"];
         assert_eq!(u(f, "expire_at"), time + exp, "{id}: expire_at");
-        let token = usersig::generate_private_map_key(app as u32, key, user, exp, time, room, privilege);
+        let python = Issuer { sdk_app_id: app, key, compression: Compression::Python };
         let mut expected = e.clone();
         expected["usersig"] = e["private_map_key"].clone();
+        let token = python.private_map_key(user, exp, time, room, privilege).unwrap();
         check_token(id, &token, &expected, user, app, time, key);
+        let stored = Issuer { compression: Compression::Stored, ..python };
+        let token = stored.private_map_key(user, exp, time, room, privilege).unwrap();
+        check_stored(id, &token, &expected, user, app, time, key);
         let content = usersig::content_to_sign(user, app, time, exp, Some(s(e, "userbuf_b64")));
         assert_eq!(content, s(e, "derived_content_to_sign"), "{id}: content");
     }

@@ -25,7 +25,8 @@ func TestVersion(t *testing.T) {
 }
 
 func TestGenUserSigOfficialVector(t *testing.T) {
-	c := localClient(t)
+	// "python": zlib level 6, byte-identical to the official Python library's token.
+	c := newTestClient(t, map[string]any{"sdk_app_id": testAppID, "secret_key": testKey, "usersig_compression": "python"})
 	sig, err := c.GenUserSig(UserSigRequest{UserID: "xiaojun", Time: 1700000000})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestGenUserSigAllOfficialVectors(t *testing.T) {
 		if in.Identifier == "" {
 			continue // tccall refuses empty user ids
 		}
-		c, err := NewClient(map[string]any{"sdk_app_id": in.SDKAppID, "secret_key": in.Key})
+		c, err := NewClient(map[string]any{"sdk_app_id": in.SDKAppID, "secret_key": in.Key, "usersig_compression": "python"})
 		if err != nil {
 			t.Fatalf("%s: %v", v.ID, err)
 		}

@@ -27,7 +27,7 @@ func ExampleClient_GenUserSig() {
 		panic(err)
 	}
 	fmt.Println(sig.UserSig[:24], sig.ExpireAt)
-	// Output: eJyrVgrxCdYrSy1SslJQMtIz 1715552000
+	// Output: eAEBtgBJ-3siVExTLnZlciI6 1715552000
 }
 
 // Errors match the sentinels with errors.Is and carry details through errors.As.

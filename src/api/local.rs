@@ -51,7 +51,7 @@ fn get_u64(req: &Value, key: &str) -> Option<u64> {
 
 /// `gen_usersig` (validated): `{"user_id", "expire_s"?, "userbuf_b64"?, "time"?}` -> `{"usersig", "expire_at"}`.
 pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
-    let key = config.require_secret_key("gen_usersig")?;
+    let issuer = config.issuer("gen_usersig")?;
     let user = req["user_id"].as_str().unwrap_or_default();
     let expire = schema::int(req, GEN, "expire_s");
     let time = get_u64(req, "time").unwrap_or(now);
@@ -59,7 +59,7 @@ pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
         Some(b) => Some(STANDARD.decode(b).map_err(|_| Error::invalid_request("userbuf_b64 is not standard base64"))?),
         None => None,
     };
-    let sig = usersig::generate(config.sdk_app_id, key.expose(), user, expire, time, userbuf.as_deref());
+    let sig = issuer.usersig(user, expire, time, userbuf.as_deref());
     Ok(json!({"usersig": sig, "expire_at": time + expire}))
 }
 
@@ -80,9 +80,7 @@ pub fn verify_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
 /// `gen_private_map_key`: `{"user_id", "room_id" | "room_str", "privilege_map"?, "expire_s"?, "time"?}`
 /// -> `{"private_map_key", "expire_at"}`. `privilege_map` defaults to 255 (all rights).
 pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Value> {
-    let key = config.require_secret_key("gen_private_map_key")?;
-    let app =
-        u32::try_from(config.sdk_app_id).map_err(|_| Error::invalid_config("sdk_app_id does not fit in 32 bits"))?;
+    let issuer = config.issuer("gen_private_map_key")?;
     let room = match (get_u64(req, "room_id"), req.get("room_str").and_then(Value::as_str)) {
         (Some(id), None) => Room::Numeric(id as u32),
         (None, Some(s)) => Room::Str(s),
@@ -95,7 +93,9 @@ pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Val
     let privilege = schema::int(req, PMK, "privilege_map") as u32;
     let expire = schema::int(req, PMK, "expire_s");
     let time = get_u64(req, "time").unwrap_or(now);
-    let pmk = usersig::generate_private_map_key(app, key.expose(), user, expire, time, room, privilege);
+    let pmk = issuer
+        .private_map_key(user, expire, time, room, privilege)
+        .ok_or_else(|| Error::invalid_config("sdk_app_id does not fit in 32 bits"))?;
     Ok(json!({"private_map_key": pmk, "expire_at": time + expire}))
 }
 
@@ -112,8 +112,12 @@ mod tests {
         let c = config();
         let out = gen_usersig(&c, &json!({"user_id": "xiaojun", "time": 1700000000}), 0).unwrap();
         assert_eq!(out["expire_at"], 1700000000u64 + 15552000);
-        // Byte-identical to the official library's demo vector.
-        assert!(out["usersig"]
+        // Stored blocks by default; with "python", the official library's demo vector.
+        assert!(out["usersig"].as_str().unwrap().starts_with("eAEBtgBJ-3siVExTLnZlciI6"));
+        let mut python = config();
+        python.usersig_compression = usersig::Compression::Python;
+        let demo = gen_usersig(&python, &json!({"user_id": "xiaojun", "time": 1700000000}), 0).unwrap();
+        assert!(demo["usersig"]
             .as_str()
             .unwrap()
             .starts_with("eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQ"));

@@ -46,7 +46,9 @@ fn measure(f: &mut dyn FnMut()) -> f64 {
 
 fn main() {
     let as_json = std::env::args().any(|a| a == "--json");
-    let sig = usersig::generate(1400000000, KEY, "xiaojun", 86400, 1_700_000_000, None);
+    let stored = usersig::Issuer { sdk_app_id: 1400000000, key: KEY, compression: usersig::Compression::Stored };
+    let python = usersig::Issuer { compression: usersig::Compression::Python, ..stored };
+    let sig = python.usersig("xiaojun", 86400, 1_700_000_000, None);
     let (_, body) = trtc::dismiss_room(1400000000, &json!({"RoomId": 12345})).unwrap();
     let credentials = cloud::Credentials {
         secret_id: "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
@@ -127,9 +129,11 @@ fn main() {
         ),
         (
             "usersig_generate",
-            Box::new(|| {
-                drop(black_box(usersig::generate(1400000000, KEY, black_box("xiaojun"), 86400, 1_700_000_000, None)))
-            }),
+            Box::new(|| drop(black_box(stored.usersig(black_box("xiaojun"), 86400, 1_700_000_000, None)))),
+        ),
+        (
+            "usersig_generate_python",
+            Box::new(|| drop(black_box(python.usersig(black_box("xiaojun"), 86400, 1_700_000_000, None)))),
         ),
         (
             "usersig_verify",
@@ -138,15 +142,8 @@ fn main() {
         (
             "private_map_key",
             Box::new(|| {
-                drop(black_box(usersig::generate_private_map_key(
-                    1400000000,
-                    KEY,
-                    "xiaojun",
-                    86400,
-                    1_700_000_000,
-                    usersig::Room::Numeric(black_box(1234)),
-                    255,
-                )))
+                let room = usersig::Room::Numeric(black_box(1234));
+                drop(black_box(stored.private_map_key("xiaojun", 86400, 1_700_000_000, room, 255)))
             }),
         ),
         ("tc3_sign_derive_key", sign_bench(None)),

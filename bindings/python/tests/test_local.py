@@ -25,7 +25,7 @@ def test_usersig_matches_official_vectors(local_client):
         import base64
 
         ub = base64.b64decode(i["userbuf_b64"]) if i["userbuf_b64"] is not None else None
-        with tccall.Client({"sdk_app_id": i["sdkappid"], "secret_key": i["key"]}) as c:
+        with tccall.Client({"sdk_app_id": i["sdkappid"], "secret_key": i["key"], "usersig_compression": "python"}) as c:
             out = c.gen_usersig(i["identifier"], i["expire"], userbuf=ub, time=i["time"])
             assert out["usersig"] == e["usersig"], case["id"]
             assert out["expire_at"] == i["time"] + i["expire"]
@@ -173,13 +173,13 @@ def test_wrappers_send_no_defaults_of_their_own(monkeypatch):
                                   "retry": {"max_attempts": 1}, "cloud_api": {"secret_id": "AKIDexample",
                                   "secret_key": "cloudkey", "endpoint": "http://127.0.0.1:9"}})
     sent = []
-    real_call = tccall.Client.call
+    real_run = tccall.Client._run
 
-    def spy(self, operation, request, **kw):
-        sent.append((operation, dict(request)))
-        return real_call(self, operation, request, **kw)
+    def spy(self, operation, request, *args):  # every operation passes here, as its request JSON
+        sent.append((operation, json.loads(request)))
+        return real_run(self, operation, request, *args)
 
-    monkeypatch.setattr(tccall.Client, "call", spy)
+    monkeypatch.setattr(tccall.Client, "_run", spy)
     with pytest.raises(tccall.TransportError):  # nothing listens: the request is what matters
         local_client.start_call_by_robot("robot", ["alice"])
     assert sent[-1] == ("start_call_by_robot", {"Robot_Account": "robot", "CalleeList_Account": ["alice"],
@@ -200,6 +200,60 @@ def test_wrappers_send_no_defaults_of_their_own(monkeypatch):
         local_client.terminate_call("c1", dismiss_room=False)
     assert sent[-1] == ("terminate_call", {"call_id": "c1", "dismiss_room": False})
     local_client.close()
+
+
+def test_request_json_is_what_json_dumps_writes():
+    """The typed methods' request JSON (client._encode, the hand-written fast paths) is byte for
+    byte json.dumps of the same dict without its None values, and results parse as json.loads."""
+    from tccall import client as cl
+
+    values = ["", "alice", "caf\u00e9 \u4e2d\u6587 \U0001f600", "quote\" back\\ nl\n tab\t \x00\x1f\x7f", "</script>",
+              0, -1, 2**63, -(2**70), True, False, 1.5, float("1e300"), None, [], ["a", 1, None], {},
+              {"SdkAppId": 1400000000, "RoomId": 424242}, {"k\u00e9y": "v", "n": None, "x": -3},
+              {"nested": {"a": [1, 2]}}, {1: "int key"}, {"f": 0.1, "b": True}, ("t", "u")]
+
+    class Str(str):
+        pass
+
+    class Int(int):
+        pass
+
+    values += [Str("sub"), Int(7), {"s": Str("x")}, {"i": Int(8)}]
+    for v in values:
+        for w in values[::3]:
+            fields = {"A": v, "b_c": w, "Gone": None}
+            expected = json.dumps(cl._drop_none(fields)).encode("ascii")
+            assert cl._encode(fields) == expected, fields
+    assert cl._encode({}) == b"{}" and cl._encode({"x": None}) == b"{}"
+    for text in [b'{"a":1,"b":[true,false,null],"c":{"d":"\\u00e9\\n"},"e":1.5e3,"f":"\xc3\xa9"}', b"[]", b'"s"', b"3"]:
+        assert _ffi.loads(text) == json.loads(text)
+    with pytest.raises(ValueError):
+        _ffi.loads(b'{"a": 1} trailing')
+
+
+def test_fast_paths_send_what_the_generic_path_sends(local_client, monkeypatch):
+    """gen_usersig, dismiss_room and sign_cloud_api_request write simple requests themselves:
+    the same JSON as the dict path (and the same answers)."""
+    sent = []
+    real_run = tccall.Client._run
+
+    def spy(self, operation, request, *args):
+        sent.append(request)
+        return real_run(self, operation, request, *args)
+
+    monkeypatch.setattr(tccall.Client, "_run", spy)
+    for user in ["alice", "caf\u00e9\u4e2d", 'q"\\\n']:
+        a = local_client.gen_usersig(user)
+        b = local_client.call("gen_usersig", {"user_id": user})
+        assert sent[-2] == sent[-1] == json.dumps({"user_id": user}).encode()
+        assert local_client.verify_usersig(user, a["usersig"])["valid"] and local_client.verify_usersig(user, b["usersig"])["valid"]
+    for room in [1234, 0, "room-x", "caf\u00e9"]:
+        with pytest.raises(tccall.InvalidArgument):  # no cloud_api credentials: the request is what matters
+            local_client.dismiss_room(room)
+        assert sent[-1] == json.dumps({"RoomId": room}).encode()
+    local_client.sign_cloud_api_request("DismissRoom", {"SdkAppId": 1400000000, "RoomId": 1}, timestamp=1700000000)
+    assert sent[-1] == json.dumps({"action": "DismissRoom", "params": {"SdkAppId": 1400000000, "RoomId": 1},
+                                   "timestamp": 1700000000}).encode()
 
 
 def test_codes_match_the_header():
