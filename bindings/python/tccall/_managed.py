@@ -19,36 +19,48 @@ _live: "weakref.WeakSet[Managed]" = weakref.WeakSet()
 
 
 class Managed:
-    """Subclasses call :meth:`_init_handle` once they own a handle and implement :meth:`_free`."""
+    """Subclasses call :meth:`_init_handle` once they own a handle and implement :meth:`_free`.
+
+    The calls in flight are the entries of the list ``_calls``: a call appends one, then reads
+    the handle, and pops one when it is done (``list.append`` and ``list.pop`` are atomic, so
+    the hot path takes no lock). ``close()`` first clears the handle, then waits, under
+    ``_cond``, until the list is empty; a call that ends and sees the handle cleared notifies it.
+    Either the call's append comes first (and ``close()`` waits for it) or its read of the
+    handle sees it cleared (and it fails without touching the handle).
+    """
 
     _handle: int | None = None
     _what = "handle"  # named in the closed error: "client is closed"
 
     def _init_handle(self, handle: int) -> None:
-        # Reentrant, so a signal handler that calls in while this thread holds it does not deadlock.
+        # Reentrant, so a signal handler that closes while this thread notifies does not deadlock.
         self._cond = threading.Condition(threading.RLock())
-        self._inflight = 0
+        self._calls: list = []
         self._handle = handle
         _live.add(self)
 
     def _free(self, handle: int) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def _closed(self) -> ClientClosed:
+        return ClientClosed({"code": 101, "name": "TCCALL_E_NULL_ARGUMENT", "message": f"{self._what} is closed"})
+
     def _acquire(self) -> int:
         """The live handle, counted as in use until :meth:`_release`; raises ClientClosed after close()."""
-        with self._cond:
-            handle = self._handle
-            if not handle:
-                raise ClientClosed(
-                    {"code": 101, "name": "TCCALL_E_NULL_ARGUMENT", "message": f"{self._what} is closed"}
-                )
-            self._inflight += 1
-            return handle
+        self._calls.append(None)
+        handle = self._handle
+        if not handle:
+            self._release()
+            raise self._closed()
+        return handle
 
     def _release(self) -> None:
-        with self._cond:
-            self._inflight -= 1
-            if not self._inflight:
+        try:
+            self._calls.pop()
+        except IndexError:  # a call begun before a fork, ending in the child (see _after_fork)
+            pass
+        if self._handle is None:  # close() may be waiting for this call
+            with self._cond:
                 self._cond.notify_all()
 
     def close(self) -> None:
@@ -59,7 +71,7 @@ class Managed:
             return
         with cond:
             handle, self._handle = self._handle, None
-            while self._inflight:
+            while self._calls:
                 cond.wait()
         if handle:
             self._free(handle)
@@ -83,7 +95,7 @@ def _after_fork() -> None:
     for m in list(_live):
         if getattr(m, "_cond", None) is not None:
             m._cond = threading.Condition(threading.RLock())
-            m._inflight = 0
+            m._calls = []
 
 
 if hasattr(os, "register_at_fork"):
