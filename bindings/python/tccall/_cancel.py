@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
-from ctypes import PYFUNCTYPE, byref, c_int, c_void_p
+from ctypes import PYFUNCTYPE, c_int
 from typing import Any
 
 from . import _ffi
@@ -88,16 +88,20 @@ def _install_poller() -> None:
 _install_poller()
 
 
+_get_ident = threading.get_ident
+# The main thread's id (signal handlers run there); a forked child's is its forking thread.
+_main_ident = threading.main_thread().ident
+
+
 def interruptible() -> bool:
     """Whether a call made now should carry the signal poll: on the main thread, not from a handler."""
-    return (_check_signals is not None and not _Main.busy
-            and threading.get_ident() == threading.main_thread().ident)
+    return _check_signals is not None and not _Main.busy and _get_ident() == _main_ident
 
 
 def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | None,
-                       cancel: CancelToken | None, out: c_void_p, err: c_void_p) -> int:
-    """``tccall_client_call`` on the main thread with the polling token; returns its code, or
-    frees the outputs and re-raises what a signal handler raised during the call."""
+                       cancel: CancelToken | None, slots: _ffi.Slots) -> int:
+    """``tccall_client_call`` on the main thread with the polling token, its outputs in ``slots``;
+    returns its code, or frees the output and re-raises what a signal handler raised during the call."""
     token = _Main.token
     if token is None:
         token = _Main.token = _Token()
@@ -112,7 +116,7 @@ def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | 
     rc = None
     _Main.busy = True
     try:
-        rc = _ffi.lib.tccall_client_call(handle, op, request, options, ptr, byref(out), byref(err))
+        rc = _ffi.CALL(handle, op, request, options, ptr, slots.out, slots.err)
     finally:
         _Main.busy = False
         spent = rc == 207 or bool(_Main.raised)
@@ -125,8 +129,7 @@ def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | 
     if _Main.raised:
         exc = _Main.raised[0]
         _Main.raised = []
-        _ffi.take_bytes(out)
-        _ffi.take_bytes(err)
+        slots.take(0 if rc == 0 else 1)  # the one output the call wrote
         raise exc
     return rc
 
@@ -134,8 +137,10 @@ def call_interruptibly(handle: int, op: bytes, request: bytes, options: bytes | 
 def _after_fork() -> None:
     # The child starts with the forking thread only; leak the parent's main-thread token
     # (another thread may have been using its state) and start a fresh poller.
+    global _main_ident
     _leaked.append(_Main.token)
     _Main.token, _Main.busy, _Main.raised = None, False, []
+    _main_ident = _get_ident()
     _install_poller()
 
 

@@ -12,8 +12,10 @@ import ctypes
 import json
 import os
 import sys
+import threading
 from ctypes import POINTER, c_char_p, c_int32, c_size_t, c_uint32, c_void_p
 from pathlib import Path
+from typing import Any
 
 ABI_VERSION = 1
 
@@ -111,6 +113,92 @@ DECLARED = frozenset(
      "tccall_sandbox_start", "tccall_sandbox_info", "tccall_sandbox_control", "tccall_sandbox_free"]
     + [op["c_function"] for op in OPERATION_TABLE]
 )
+
+
+# -- the hot path ---------------------------------------------------------------------------
+#
+# The calls made per operation use their own function objects (the declarations above stay as
+# they are for everything else): the out pointers are plain addresses (c_void_p) into a
+# per-thread pair of slots, so a call builds no ctypes objects, and a result is read with one
+# index of a c_char_p array (a copy up to the NUL) and freed by address.
+
+
+def _own(name: str, argtypes: list, restype: Any) -> Any:
+    """A separate function object for the export ``name``, with its own argtypes."""
+    fn = lib._FuncPtr((name, lib))
+    fn.argtypes = argtypes
+    fn.restype = restype
+    return fn
+
+
+# client, op_name, request_json, options_json, cancel, &out_json, &out_err
+CALL = _own("tccall_client_call", [c_void_p, c_char_p, c_char_p, c_char_p, c_void_p, c_void_p, c_void_p], c_int32)
+FREE = _own("tccall_string_free", [c_void_p], None)
+# Operation name -> tccall_client_<op>(client, request_json, &out_json, &out_err).
+OP_FUNCTIONS = {op["name"]: _own(op["c_function"], [c_void_p, c_char_p, c_void_p, c_void_p], c_int32)
+                for op in OPERATION_TABLE}
+
+_TEXT2 = c_char_p * 2
+_ADDR2 = c_void_p * 2
+
+
+class Slots:
+    """``out_json`` and ``out_err`` of one call: ``text[i]`` reads slot i as bytes (or None),
+    ``ptr[i]`` as an address; ``out`` and ``err`` are the slots' addresses to pass to C.
+
+    The library writes ``*out_json`` only on success and ``*out_err`` only on failure, so after
+    a call the slot its result code names is the one just written (the other may be stale)."""
+
+    __slots__ = ("text", "ptr", "out", "err")
+
+    def __init__(self) -> None:
+        self.text = _TEXT2()
+        self.ptr = _ADDR2.from_buffer(self.text)
+        self.out = ctypes.addressof(self.text)
+        self.err = self.out + ctypes.sizeof(c_void_p)
+
+    def take(self, i: int) -> bytes:
+        """Copies slot ``i`` (0: out_json, 1: out_err) and frees it."""
+        data = self.text[i]
+        FREE(self.ptr[i])
+        return data
+
+
+_tls = threading.local()
+
+
+def slots() -> Slots:
+    """A free pair of slots for this thread; give it back with :func:`give_back` once both are read.
+
+    Taken out of the thread's free list while in use, so a call made from a signal handler or a
+    log handler in the middle of another call on the same thread gets a pair of its own."""
+    try:
+        free = _tls.free
+    except AttributeError:
+        free = _tls.free = []
+    return free.pop() if free else Slots()
+
+
+def give_back(s: Slots) -> None:
+    _tls.free.append(s)
+
+
+if sys.implementation.name == "cpython":
+    _scan_once = json.JSONDecoder().scan_once  # the C scanner json.loads ends in
+
+    def loads(data: bytes) -> Any:
+        """``json.loads`` of the library's compact UTF-8 JSON, without json.loads' encoding
+        detection and whitespace matching (the same objects; anything unexpected goes to
+        json.loads)."""
+        text = data.decode("utf-8")
+        try:
+            value, end = _scan_once(text, 0)
+        except StopIteration:
+            return json.loads(text)
+        return value if end == len(text) else json.loads(text)
+
+else:  # PyPy: json.loads is its own fast parser
+    loads = json.loads
 
 
 def take_bytes(ptr: c_void_p) -> bytes | None:

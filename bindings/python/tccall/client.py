@@ -43,6 +43,51 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value).encode("ascii")
 
 
+# The request JSON of the typed methods is written here, byte for byte what json.dumps (default
+# arguments: ", " and ": " separators, ASCII with \uXXXX escapes) writes for the same dict, but
+# without the encoder json.dumps builds per call: strings go through json's own C escaper, ints
+# are their repr, a flat params dict is written the same way, and anything else (bool, float,
+# list, a nested dict, a subclass) is json.dumps' text for that value, which is what json.dumps
+# puts inside the whole. tests/test_local.py compares the two on many inputs.
+_str = json.encoder.encode_basestring_ascii
+
+
+def _flat(d: JSON) -> str:
+    """``json.dumps(d)`` for a dict of str keys and str, int or None values (others: json.dumps)."""
+    parts = []
+    for k, v in d.items():
+        if type(k) is not str:
+            return json.dumps(d)
+        t = type(v)
+        if t is str:
+            parts.append(f"{_str(k)}: {_str(v)}")
+        elif t is int:
+            parts.append(f"{_str(k)}: {v}")
+        elif v is None:
+            parts.append(f"{_str(k)}: null")
+        else:
+            return json.dumps(d)
+    return "{" + ", ".join(parts) + "}"
+
+
+def _encode(fields: Mapping[str, Any]) -> bytes:
+    """``_dumps(_drop_none(fields))`` for the fields of a typed method (identifier keys)."""
+    parts = []
+    for k, v in fields.items():
+        if v is None:
+            continue
+        t = type(v)
+        if t is str:
+            parts.append(f'"{k}": {_str(v)}')
+        elif t is int:
+            parts.append(f'"{k}": {v}')
+        elif t is dict:
+            parts.append(f'"{k}": {_flat(v)}')
+        else:
+            parts.append(f'"{k}": {json.dumps(v)}')
+    return ("{" + ", ".join(parts) + "}").encode("ascii")
+
+
 def _drop_none(d: Mapping[str, Any]) -> JSON:
     return {k: v for k, v in d.items() if v is not None}
 
@@ -118,6 +163,14 @@ def _raise(rc: int, err: c_void_p) -> None:
     raise from_json(_ffi.take_string(err), rc)
 
 
+_slots = _ffi.slots
+_give_back = _ffi.give_back
+_loads = _ffi.loads
+_OP_FUNCTIONS = _ffi.OP_FUNCTIONS
+_CALL = _ffi.CALL
+_threshold = _log.threshold
+
+
 class Client(Managed):
     """A Tencent call-control client. Thread-safe: share one instance across threads.
 
@@ -171,32 +224,45 @@ class Client(Managed):
         :class:`tccall.CancelToken`; cancelling it raises :class:`tccall.Cancelled`.
         Every network method takes ``timeout`` and ``cancel`` the same way.
         """
-        name = _OPS.get(operation)
-        if name is None:
+        if operation not in _OPS:
             raise ValueError(f"unknown operation {operation!r}")
         if cancel is not None and not isinstance(cancel, CancelToken):
             raise TypeError(f"cancel must be a tccall.CancelToken, not {type(cancel).__name__}")
-        return self._call(name, _dumps(request), _options(timeout, max_attempts), cancel, operation in _LOCAL)
+        return self._run(operation, _dumps(request), _options(timeout, max_attempts), cancel)
 
-    def _call(self, op: bytes, request: bytes, options: bytes | None, cancel: CancelToken | None, local: bool) -> JSON:
-        """Runs ``tccall_client_call`` with the handle held; returns the result JSON or raises.
+    def _run(self, operation: str, request: bytes, options: bytes | None = None, cancel: CancelToken | None = None) -> Any:
+        """Runs ``operation`` on the request JSON with the handle held; returns the result or raises.
 
-        A network call on the main thread stays interruptible by Ctrl-C (see ``_cancel``)."""
-        out, err = c_void_p(), c_void_p()
-        handle = self._acquire()
+        Every operation goes through here. Without options or a token its own export
+        (``tccall_client_<op>``) is called, else ``tccall_client_call``; a network call on the
+        main thread stays interruptible by Ctrl-C (see ``_cancel``). The handle is held as
+        :meth:`Managed._acquire` does, inline: this is the hot path."""
+        self._calls.append(None)
         try:
-            if self._logging.threshold != _log.threshold():  # the tccall logger's level changed
-                self._logging.sync(handle, _log.threshold())
-            if local or not interruptible():
-                token = cancel._ptr if cancel is not None else None
-                rc = _ffi.lib.tccall_client_call(handle, op, request, options, token, byref(out), byref(err))
+            handle = self._handle
+            if not handle:
+                raise self._closed()
+            logging = self._logging
+            if logging.threshold != _threshold():  # the tccall logger's level changed
+                logging.sync(handle, _threshold())
+            s = _slots()
+            if operation in _LOCAL or not interruptible():
+                if options is None and cancel is None:
+                    rc = _OP_FUNCTIONS[operation](handle, request, s.out, s.err)
+                else:
+                    token = cancel._ptr if cancel is not None else None
+                    rc = _CALL(handle, _OPS[operation], request, options, token, s.out, s.err)
             else:
-                rc = call_interruptibly(handle, op, request, options, cancel, out, err)
+                rc = call_interruptibly(handle, _OPS[operation], request, options, cancel, s)
         finally:
             self._release()
-        if rc != 0:
-            _raise(rc, err)
-        return json.loads(_ffi.take_bytes(out) or b"{}")
+        if rc:
+            err = s.take(1)
+            _give_back(s)
+            raise from_json(err, rc, _loads)
+        out = s.take(0)
+        _give_back(s)
+        return _loads(out or b"{}")
 
     def _invoke(self, fn: Any, *args: Any) -> JSON:
         """Calls ``fn(handle, *args, &out, &err)`` with the handle held; returns the result JSON or raises."""
@@ -213,11 +279,13 @@ class Client(Managed):
     def _send(self, operation: str, timeout: float | None, cancel: CancelToken | None, **fields: Any) -> Any:
         """Runs a network ``operation`` on the request of its ``fields`` that are not None
         (left out, the core fills its defaults)."""
-        return self.call(operation, _drop_none(fields), timeout=timeout, cancel=cancel)
+        if cancel is not None and not isinstance(cancel, CancelToken):
+            raise TypeError(f"cancel must be a tccall.CancelToken, not {type(cancel).__name__}")
+        return self._run(operation, _encode(fields), None if timeout is None else _options(timeout, None), cancel)
 
     def _local(self, operation: str, **fields: Any) -> Any:
         """Runs a local (no I/O) ``operation`` on the request of its ``fields`` that are not None."""
-        return self.call(operation, _drop_none(fields))
+        return self._run(operation, _encode(fields))
 
     # -- Call (TUICallKit) -----------------------------------------------------
 
@@ -338,6 +406,8 @@ class Client(Managed):
         """Dismisses a TRTC room, removing everyone (DismissRoom for a numeric room,
         DismissRoomByStrRoomId for a string one). Raises :class:`tccall.NotFound` when there is
         no such room. Pass a call's room as ``tccall.Room.from_call_info(info)``."""
+        if room_id_type is None and timeout is None and cancel is None and type(room_id) is int:
+            return self._run("dismiss_room", b'{"RoomId": %d}' % room_id)
         return self._send("dismiss_room", timeout, cancel, **_room(room_id, room_id_type))
 
     def remove_users(
@@ -419,6 +489,8 @@ class Client(Managed):
         self, user_id: str, expire: int | None = None, *, userbuf: bytes | None = None, time: int | None = None
     ) -> UserSig:
         """A UserSig for ``user_id``: ``{"usersig", "expire_at"}`` (default validity 180 days)."""
+        if userbuf is None and expire is None and time is None and type(user_id) is str:
+            return self._run("gen_usersig", b'{"user_id": %s}' % _str(user_id).encode("ascii"))
         import base64
 
         ub = base64.b64encode(userbuf).decode() if userbuf is not None else None
@@ -492,8 +564,10 @@ class Client(Managed):
         body: str | None = None,
     ) -> SignedRequest:
         """Builds (does not send) a TC3-signed Cloud API request (``body``: an exact JSON string to sign)."""
-        req = _cloud_request(action, params, service, version, region, endpoint)
-        return self._local("sign_cloud_api_request", **req, timestamp=timestamp, body=body)
+        return self._run("sign_cloud_api_request", _encode({
+            "service": service, "version": version, "action": action, "region": region, "params": _dict(params),
+            "endpoint": endpoint, "timestamp": timestamp, "body": body,
+        }))
 
     # -- webhooks -------------------------------------------------------------------
 

@@ -168,10 +168,10 @@ _BY_CODE = {
 _BY_BLOCK = {1: InvalidArgument, 2: TransportError, 3: ServiceError, 4: AuthError, 5: WebhookError}
 
 
-def from_json(text: str | None, rc: int) -> Error:
+def from_json(text: str | bytes | None, rc: int, loads: Any = json.loads) -> Error:
     """Builds the right subclass from the error JSON (or from the code alone)."""
     try:
-        info = json.loads(text) if text else {}
+        info = loads(text) if text else {}
     except ValueError:
         info = {}
     info.setdefault("code", rc)

@@ -251,7 +251,8 @@ def test_fast_paths_send_what_the_generic_path_sends(local_client, monkeypatch):
         with pytest.raises(tccall.InvalidArgument):  # no cloud_api credentials: the request is what matters
             local_client.dismiss_room(room)
         assert sent[-1] == json.dumps({"RoomId": room}).encode()
-    local_client.sign_cloud_api_request("DismissRoom", {"SdkAppId": 1400000000, "RoomId": 1}, timestamp=1700000000)
+    with pytest.raises(tccall.InvalidArgument):
+        local_client.sign_cloud_api_request("DismissRoom", {"SdkAppId": 1400000000, "RoomId": 1}, timestamp=1700000000)
     assert sent[-1] == json.dumps({"action": "DismissRoom", "params": {"SdkAppId": 1400000000, "RoomId": 1},
                                    "timestamp": 1700000000}).encode()
 
