@@ -48,11 +48,36 @@ _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _manager = logger.manager
 
 
+_OFF = logging.CRITICAL + 1000
+_NullHandler = logging.NullHandler
+
+
+def heard() -> bool:
+    """Whether a record of the ``tccall`` logger could reach anything: the logger has a filter,
+    or a handler up its chain (as far as ``propagate`` goes) is not a plain ``NullHandler``, or
+    there is no handler at all (logging's last resort then prints warnings to stderr). With
+    only the ``NullHandler`` this package adds, every record would be dropped unseen."""
+    if logger.filters:
+        return True
+    found = False
+    c = logger
+    while c is not None:
+        for h in c.handlers:
+            if type(h) is not _NullHandler:
+                return True
+            found = True
+        if not c.propagate:
+            break
+        c = c.parent
+    return not found
+
+
 def threshold() -> int:
     """The lowest logging level the ``tccall`` logger passes on now (above CRITICAL when
-    none): what ``Logger.isEnabledFor`` decides, as one integer. Cheap: called per call."""
-    if logger.disabled:
-        return logging.CRITICAL + 1000
+    none): what ``Logger.isEnabledFor`` decides, as one integer, and none while no record
+    could be seen (:func:`heard`). Cheap: called per call."""
+    if logger.disabled or not heard():
+        return _OFF
     return max(logger.getEffectiveLevel(), _manager.disable + 1, 1)
 
 

@@ -384,3 +384,66 @@ def test_the_callback_never_raises_into_c_and_keeps_ctrl_c(monkeypatch, capsys):
         for _ in range(100000):
             time.sleep(0)
         pytest.fail("the re-armed Ctrl-C never fired")
+
+
+def test_records_nobody_could_see_are_not_built(sandbox, tccall_logger, monkeypatch):
+    """With only the package's NullHandler in reach, no record could be seen: the callback stays
+    off whatever the level. A handler, a filter, or no handler at all (logging's last resort)
+    turns it on at the next call."""
+    lg, cap = tccall_logger
+    lg.handlers[:] = [h for h in lg.handlers if type(h) is logging.NullHandler]  # the fixture restores them
+    lg.setLevel(logging.DEBUG)
+    calls = []
+    real_emit = _log.emit
+    monkeypatch.setattr(_log, "emit", lambda level, text: (calls.append(level), real_emit(level, text)))
+    assert any(type(h) is logging.NullHandler for h in lg.handlers) and not lg.propagate
+    with tccall.Client(config(sandbox)) as client:
+        with pytest.raises(tccall.NotFound):
+            client.end_call("gone")
+        assert client.log_level == 0 and calls == []
+        lg.addHandler(cap)
+        client.gen_usersig("u")
+        assert client.log_level == 4 and calls == [3] and cap.records[-1].tccall_op == "gen_usersig"
+        lg.removeHandler(cap)
+        client.gen_usersig("u")
+        assert client.log_level == 0 and calls == [3]
+
+        def keep(record):
+            return True
+
+        lg.addFilter(keep)
+        try:
+            client.gen_usersig("u")
+            assert client.log_level == 4 and calls == [3, 3]
+        finally:
+            lg.removeFilter(keep)
+        lg.handlers[:] = []  # no handler at all: the last resort prints warnings
+        lg.setLevel(logging.WARNING)
+        with pytest.raises(tccall.NotFound):
+            client.end_call("gone")
+        assert client.log_level == 2 and calls == [3, 3, 2]
+
+
+def test_a_handler_calling_the_client_during_a_call(sandbox, tccall_logger):
+    """A log handler runs on the calling thread in the middle of a call; calls it makes there
+    have their own output slots, so both calls get their own answers."""
+    lg, cap = tccall_logger
+    lg.setLevel(logging.INFO)
+    inner = []
+    with tccall.Client(config(sandbox)) as client:
+
+        class Nested(logging.Handler):
+            def emit(self, record):
+                if not inner:
+                    inner.append(None)
+                    inner[0] = client.gen_usersig("inner-user")
+
+        handler = Nested()
+        lg.addHandler(handler)
+        try:
+            outer = client.gen_usersig("outer-user")
+        finally:
+            lg.removeHandler(handler)
+        assert client.verify_usersig("outer-user", outer["usersig"])["valid"]
+        assert client.verify_usersig("inner-user", inner[0]["usersig"])["valid"]
+        assert outer["usersig"] != inner[0]["usersig"]
