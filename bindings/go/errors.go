@@ -160,10 +160,71 @@ type errorJSON struct {
 	Attempts       *int            `json:"attempts"`
 }
 
+// decodeJSON reads the library's error object; false (j then reset) leaves it to
+// encoding/json.
+func (j *errorJSON) decodeJSON(b []byte) bool {
+	var code, status, attempts int64
+	var hasStatus, hasAttempts bool
+	d := newDoc(b)
+	ok := eachMember(b, func(key string, v []byte) bool {
+		switch key {
+		case "code":
+			return readInt(v, &code)
+		case "name":
+			return d.readString(v, &j.Name)
+		case "message":
+			return d.readString(v, &j.Message)
+		case "service_code":
+			j.ServiceCode = v // read before b is reused (parseError)
+		case "service_message":
+			return d.readOptString(v, &j.ServiceMessage)
+		case "request_id":
+			return d.readOptString(v, &j.RequestID)
+		case "http_status":
+			hasStatus = string(v) != "null"
+			return readInt(v, &status)
+		case "retryable":
+			return readBool(v, &j.Retryable)
+		case "attempts":
+			hasAttempts = string(v) != "null"
+			return readInt(v, &attempts)
+		}
+		return true
+	})
+	if !ok {
+		*j = errorJSON{}
+		return false
+	}
+	j.Code = int(code)
+	if hasStatus {
+		s := int(status)
+		j.HTTPStatus = &s
+	}
+	if hasAttempts {
+		a := int(attempts)
+		j.Attempts = &a
+	}
+	return true
+}
+
+// readOptString is readString into a *string: nil for null.
+func (d doc) readOptString(v []byte, dst **string) bool {
+	if string(v) == "null" {
+		*dst = nil
+		return true
+	}
+	s := new(string)
+	if !d.readString(v, s) {
+		return false
+	}
+	*dst = s
+	return true
+}
+
 // parseError builds an *Error from the error JSON of a call that returned rc.
 func parseError(rc int, text []byte) *Error {
 	var j errorJSON
-	if len(text) == 0 || json.Unmarshal(text, &j) != nil {
+	if len(text) == 0 || !j.decodeJSON(text) && json.Unmarshal(text, &j) != nil {
 		j = errorJSON{Message: string(text)}
 	}
 	e := &Error{Code: j.Code, Name: j.Name, Message: j.Message, Retryable: j.Retryable}
@@ -175,7 +236,7 @@ func parseError(rc int, text []byte) *Error {
 	}
 	if len(j.ServiceCode) > 0 && string(j.ServiceCode) != "null" {
 		var s string
-		if json.Unmarshal(j.ServiceCode, &s) != nil {
+		if !readString(j.ServiceCode, &s) && json.Unmarshal(j.ServiceCode, &s) != nil {
 			s = string(j.ServiceCode) // a number: keep its text
 		}
 		e.ServiceCode = s

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
+	"strings"
 )
 
 // Request and result types carry Tencent's exact field names in their JSON tags (CallId,
@@ -23,12 +25,32 @@ type Result struct {
 	AlreadyEnded bool `json:"already_ended,omitempty"`
 }
 
+func (r *Result) decodeJSON(b []byte) bool {
+	return eachMember(b, func(key string, v []byte) bool {
+		switch key {
+		case "RequestId":
+			return readString(v, &r.RequestID)
+		case "already_ended":
+			return readBool(v, &r.AlreadyEnded)
+		}
+		return true
+	})
+}
+
+// oneField is a request of one string member, {"CallId": "..."}.
+type oneField struct{ key, value string }
+
+func (r *oneField) appendJSON(b []byte) ([]byte, error) {
+	b = appendString(appendKey(append(b, '{'), r.key), r.value)
+	return append(b, '}'), nil
+}
+
 // --- Call (TUICallKit) --------------------------------------------------------------------
 
 // EndCall force-ends a call (v4/call_engine_http_srv/end_call). A call that does not exist
 // or has already ended fails with ErrNotFound.
 func (c *Client) EndCall(ctx context.Context, callID string) (*Result, error) {
-	return call[Result](ctx, c, "end_call", map[string]string{"CallId": callID})
+	return call[Result](ctx, c, "end_call", &oneField{"CallId", callID})
 }
 
 // TerminateOption changes what TerminateCall does.
@@ -122,7 +144,7 @@ type CallInfoResult struct {
 // GetCallInfo reads the live state of a call (v4/call_engine_http_srv/get_call_info).
 // A call that does not exist or has ended fails with ErrNotFound.
 func (c *Client) GetCallInfo(ctx context.Context, callID string) (*CallInfoResult, error) {
-	return call[CallInfoResult](ctx, c, "get_call_info", map[string]string{"CallId": callID})
+	return call[CallInfoResult](ctx, c, "get_call_info", &oneField{"CallId", callID})
 }
 
 // RobotCallInfo is the CallInfo of a StartCallByRobot request.
@@ -192,7 +214,7 @@ type CallRecordResult struct {
 // (v4/call_record_http_srv/get_record_by_callid). Tencent keeps records readable about 5 s
 // after the call ends; before that, and for unknown calls, it fails with ErrNotFound.
 func (c *Client) GetCallRecord(ctx context.Context, callID string) (*CallRecordResult, error) {
-	return call[CallRecordResult](ctx, c, "get_call_record", map[string]string{"CallId": callID})
+	return call[CallRecordResult](ctx, c, "get_call_record", &oneField{"CallId", callID})
 }
 
 // CallRecordQuery filters SearchCallRecords; zero fields are left to Tencent's defaults
@@ -263,7 +285,7 @@ func (c *Client) DeleteCallbackConfig(ctx context.Context) (*Result, error) {
 // EndDeskSession ends a Desk session handed to an agent (v4/desk_http_svc/end_session);
 // ErrNotFound when it does not exist or has finished.
 func (c *Client) EndDeskSession(ctx context.Context, sessionID string) (*Result, error) {
-	return call[Result](ctx, c, "end_desk_session", map[string]string{"SessionId": sessionID})
+	return call[Result](ctx, c, "end_desk_session", &oneField{"SessionId", sessionID})
 }
 
 // DeskSessionQuery selects a Desk session: by SessionID, or by ClientUserID and
@@ -342,18 +364,39 @@ type UserSig struct {
 	ExpireAt int64  `json:"expire_at"` // unix seconds
 }
 
+func (u *UserSig) decodeJSON(b []byte) bool {
+	return eachMember(b, func(key string, v []byte) bool {
+		switch key {
+		case "usersig":
+			return readString(v, &u.UserSig)
+		case "expire_at":
+			return readInt(v, &u.ExpireAt)
+		}
+		return true
+	})
+}
+
+// userSigWire is the library's gen_usersig request: UserBuf as userbuf_b64.
+type userSigWire UserSigRequest
+
+func (r *userSigWire) appendJSON(b []byte) ([]byte, error) {
+	b = appendString(append(b, `{"user_id":`...), r.UserID)
+	if r.Expire != 0 {
+		b = strconv.AppendInt(append(b, `,"expire_s":`...), r.Expire, 10)
+	}
+	if r.Time != 0 {
+		b = strconv.AppendInt(append(b, `,"time":`...), r.Time, 10)
+	}
+	if r.UserBuf != nil {
+		b = append(base64.StdEncoding.AppendEncode(append(b, `,"userbuf_b64":"`...), r.UserBuf), '"')
+	}
+	return append(b, '}'), nil
+}
+
 // GenUserSig generates a UserSig (TLSSigAPIv2) locally, byte-identical to Tencent's
 // official libraries. It needs the config's secret_key.
 func (c *Client) GenUserSig(req UserSigRequest) (*UserSig, error) {
-	wire := struct {
-		UserSigRequest
-		UserBuf *string `json:"userbuf_b64,omitempty"`
-	}{UserSigRequest: req}
-	if req.UserBuf != nil {
-		b64 := base64.StdEncoding.EncodeToString(req.UserBuf)
-		wire.UserBuf = &b64
-	}
-	return call[UserSig](context.Background(), c, "gen_usersig", wire)
+	return call[UserSig](context.Background(), c, "gen_usersig", (*userSigWire)(&req))
 }
 
 // VerifyUserSigRequest is the request of VerifyUserSig.
@@ -409,7 +452,7 @@ type imRequest struct {
 // struct, json.RawMessage or nil), signed with the admin UserSig, and returns the response
 // without its envelope. Retried only when the request provably never reached Tencent.
 func (c *Client) IMRequest(ctx context.Context, path string, body any) (json.RawMessage, error) {
-	return c.Call(ctx, "im_request", imRequest{Path: path, Body: body})
+	return c.Call(ctx, "im_request", &imRequest{Path: path, Body: body})
 }
 
 // CloudAPIRequest is a Cloud API 3.0 action for Client.CloudAPIRequest.
@@ -425,7 +468,7 @@ type CloudAPIRequest struct {
 // CloudAPIRequest sends any Cloud API 3.0 action, TC3-signed, and returns the contents of
 // Response. Retried only when the request provably never reached Tencent.
 func (c *Client) CloudAPIRequest(ctx context.Context, req CloudAPIRequest) (json.RawMessage, error) {
-	return c.Call(ctx, "cloud_api_request", req)
+	return c.Call(ctx, "cloud_api_request", &req)
 }
 
 // SignedRequest is an HTTP request built and signed but not sent.
@@ -436,10 +479,56 @@ type SignedRequest struct {
 	Body    string            `json:"body"`
 }
 
+func (r *SignedRequest) decodeJSON(b []byte) bool {
+	d := newDoc(b)
+	return eachMember(b, func(key string, v []byte) bool {
+		switch key {
+		case "method":
+			return d.readString(v, &r.Method)
+		case "url":
+			return d.readString(v, &r.URL)
+		case "body":
+			return d.readString(v, &r.Body)
+		case "headers":
+			if string(v) == "null" {
+				return true
+			}
+			if r.Headers == nil {
+				r.Headers = make(map[string]string, 12)
+			}
+			return eachMember(v, func(name string, value []byte) bool {
+				var s string
+				if string(value) == "null" || !d.readString(value, &s) {
+					return false
+				}
+				if h, ok := internedHeaders[name]; ok {
+					name = h
+				} else {
+					name = strings.Clone(name)
+				}
+				r.Headers[name] = s
+				return true
+			})
+		}
+		return true
+	})
+}
+
+func (r *imRequest) appendJSON(b []byte) ([]byte, error) {
+	b = appendString(append(b, `{"path":`...), r.Path)
+	if r.Body != nil {
+		var err error
+		if b, err = appendValue(append(b, `,"body":`...), r.Body); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // SignIMRequest builds a signed IM REST request without sending it, for callers with
 // their own HTTP stack.
 func (c *Client) SignIMRequest(path string, body any) (*SignedRequest, error) {
-	return call[SignedRequest](context.Background(), c, "sign_im_request", imRequest{Path: path, Body: body})
+	return call[SignedRequest](context.Background(), c, "sign_im_request", &imRequest{Path: path, Body: body})
 }
 
 // SignCloudAPIRequest is the request of Client.SignCloudAPIRequest.
@@ -449,7 +538,50 @@ type SignCloudAPIRequest struct {
 	Body      string `json:"body,omitempty"`      // exact JSON text to sign instead of Params
 }
 
+// appendMembers appends the members of r after '{' (action is never omitted).
+func (r *CloudAPIRequest) appendMembers(b []byte) ([]byte, error) {
+	if r.Service != "" {
+		b = appendString(append(b, `"service":`...), r.Service)
+	}
+	if r.Version != "" {
+		b = appendString(appendKey(b, "version"), r.Version)
+	}
+	b = appendString(appendKey(b, "action"), r.Action)
+	if r.Region != "" {
+		b = appendString(append(b, `,"region":`...), r.Region)
+	}
+	if r.Params != nil {
+		var err error
+		if b, err = appendValue(append(b, `,"params":`...), r.Params); err != nil {
+			return b, err
+		}
+	}
+	if r.Endpoint != "" {
+		b = appendString(append(b, `,"endpoint":`...), r.Endpoint)
+	}
+	return b, nil
+}
+
+func (r *CloudAPIRequest) appendJSON(b []byte) ([]byte, error) {
+	b, err := r.appendMembers(append(b, '{'))
+	return append(b, '}'), err
+}
+
+func (r *SignCloudAPIRequest) appendJSON(b []byte) ([]byte, error) {
+	b, err := r.CloudAPIRequest.appendMembers(append(b, '{'))
+	if err != nil {
+		return b, err
+	}
+	if r.Timestamp != 0 {
+		b = strconv.AppendInt(append(b, `,"timestamp":`...), r.Timestamp, 10)
+	}
+	if r.Body != "" {
+		b = appendString(append(b, `,"body":`...), r.Body)
+	}
+	return append(b, '}'), nil
+}
+
 // SignCloudAPIRequest builds a TC3-signed Cloud API request without sending it.
 func (c *Client) SignCloudAPIRequest(req SignCloudAPIRequest) (*SignedRequest, error) {
-	return call[SignedRequest](context.Background(), c, "sign_cloud_api_request", req)
+	return call[SignedRequest](context.Background(), c, "sign_cloud_api_request", &req)
 }

@@ -187,6 +187,36 @@ type roomRequest struct {
 	IsMute     *Mute      `json:"IsMute,omitempty"`
 }
 
+func (r *roomRequest) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	if r.RoomID != nil {
+		var err error
+		if b, err = appendValue(append(b, `"RoomId":`...), r.RoomID); err != nil {
+			return b, err
+		}
+	}
+	if r.RoomIDType != 0 {
+		b = strconv.AppendInt(appendKey(b, "RoomIdType"), int64(r.RoomIDType), 10)
+	}
+	if len(r.UserIDs) != 0 {
+		b = append(appendKey(b, "UserIds"), '[')
+		for i, id := range r.UserIDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, id)
+		}
+		b = append(b, ']')
+	}
+	if r.UserID != nil {
+		b = appendString(appendKey(b, "UserId"), *r.UserID)
+	}
+	if r.IsMute != nil {
+		b = strconv.AppendInt(appendKey(b, "IsMute"), int64(*r.IsMute), 10)
+	}
+	return append(b, '}'), nil
+}
+
 func newRoomRequest(room Room) roomRequest {
 	id, kind := room.fields()
 	return roomRequest{RoomID: id, RoomIDType: kind}
@@ -197,7 +227,8 @@ func newRoomRequest(room Room) roomRequest {
 // that does not exist fails with ErrNotFound. For a call's room pass
 // info.CallInfo.Room() (or use TerminateCall).
 func (c *Client) DismissRoom(ctx context.Context, room Room) (*Result, error) {
-	return call[Result](ctx, c, "dismiss_room", newRoomRequest(room))
+	req := newRoomRequest(room)
+	return call[Result](ctx, c, "dismiss_room", &req)
 }
 
 // RemoveUsers removes 1 to 10 users from the TRTC room (RemoveUser /
@@ -205,7 +236,7 @@ func (c *Client) DismissRoom(ctx context.Context, room Room) (*Result, error) {
 func (c *Client) RemoveUsers(ctx context.Context, room Room, userIDs []string) (*Result, error) {
 	req := newRoomRequest(room)
 	req.UserIDs = nonNil(userIDs)
-	return call[Result](ctx, c, "remove_users", req)
+	return call[Result](ctx, c, "remove_users", &req)
 }
 
 // BlockUser blocks a user in the TRTC room from sending audio and/or video, or lifts the
@@ -214,7 +245,7 @@ func (c *Client) RemoveUsers(ctx context.Context, room Room, userIDs []string) (
 func (c *Client) BlockUser(ctx context.Context, room Room, userID string, mute Mute) (*Result, error) {
 	req := newRoomRequest(room)
 	req.UserID, req.IsMute = &userID, &mute
-	return call[Result](ctx, c, "block_user", req)
+	return call[Result](ctx, c, "block_user", &req)
 }
 
 // nonNil keeps an empty user list in the request, so the library names the field.

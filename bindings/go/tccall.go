@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/cgo"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,21 +189,50 @@ func Operations() []string {
 func (c *Client) Call(ctx context.Context, op string, req any) (json.RawMessage, error) {
 	o, ok := operationTable()[op]
 	if !ok {
-		return nil, &Error{Code: CodeInvalidRequest, Name: "TCCALL_E_INVALID_REQUEST",
-			Message: fmt.Sprintf("unknown operation %q", op)}
+		return nil, unknownOperation(op)
 	}
-	text, err := jsonText(req, op+" request")
+	b := getCallBuf()
+	defer putCallBuf(b)
+	if err := b.setRequest(req, op); err != nil {
+		return nil, err
+	}
+	raw, err := c.run(ctx, o, b)
 	if err != nil {
 		return nil, err
 	}
-	return c.run(ctx, o, text)
+	return append(json.RawMessage(nil), raw...), nil
 }
 
-// run calls tccall_client_call. Without a deadline or a Done channel (context.Background())
-// it passes no options and no cancel token; otherwise the deadline becomes deadline_ms and
+func unknownOperation(op string) *Error {
+	return &Error{Code: CodeInvalidRequest, Name: "TCCALL_E_INVALID_REQUEST",
+		Message: fmt.Sprintf("unknown operation %q", op)}
+}
+
+// setRequest puts the JSON text of req (see Call; a jsonAppender writes its own) in b.req.
+func (b *callBuf) setRequest(req any, op string) error {
+	if a, ok := req.(jsonAppender); ok {
+		text, err := a.appendJSON(b.req[:0])
+		if err != nil {
+			return &Error{Code: CodeInvalidJSON, Name: "TCCALL_E_INVALID_JSON",
+				Message: fmt.Sprintf("%s request cannot be marshalled to JSON: %v", op, err)}
+		}
+		b.req = text // JSON escapes NUL: the text has none
+		return nil
+	}
+	text, err := jsonText(req, op+" request")
+	if err != nil {
+		return err
+	}
+	b.req = append(b.req[:0], text...)
+	return nil
+}
+
+// run calls the operation on the request in b.req and returns its result JSON, valid until
+// b is reused. Without a deadline or a Done channel (context.Background()) it passes no
+// options and no cancel token; otherwise the deadline becomes deadline_ms and
 // cancellation a tccall_cancel token cancelled from context.AfterFunc. A local operation
 // does no I/O, so it gets neither.
-func (c *Client) run(ctx context.Context, op *operation, text string) (json.RawMessage, error) {
+func (c *Client) run(ctx context.Context, op *operation, b *callBuf) ([]byte, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -218,16 +248,15 @@ func (c *Client) run(ctx context.Context, op *operation, text string) (json.RawM
 		return nil, err
 	}
 	defer c.guard.leave()
-	creq := C.CString(text)
-	defer C.free(unsafe.Pointer(creq))
+	b.req = append(b.req, 0)
 
 	deadline, hasDeadline := ctx.Deadline()
 	var copts *C.char
 	if hasDeadline {
 		ms := int64(math.Ceil(float64(time.Until(deadline)) / float64(time.Millisecond)))
 		ms = max(1, min(ms, c.totalMs))
-		copts = C.CString(`{"deadline_ms":` + strconv.FormatInt(ms, 10) + `}`)
-		defer C.free(unsafe.Pointer(copts))
+		b.opts = append(strconv.AppendInt(append(b.opts[:0], `{"deadline_ms":`...), ms, 10), '}', 0)
+		copts = (*C.char)(unsafe.Pointer(&b.opts[0]))
 	}
 	var token *C.tccall_cancel
 	if ctx.Done() != nil {
@@ -246,25 +275,24 @@ func (c *Client) run(ctx context.Context, op *operation, text string) (json.RawM
 		}()
 	}
 
-	var out, cerr *C.char
-	var rc C.int32_t
+	var logHandle cgo.Handle // the call's context for the log handler
 	if c.log != nil {
 		c.log.follow(ptr)
+		if c.log.level.Load() != 0 {
+			logHandle = cgo.NewHandle(logCtx)
+			defer logHandle.Delete()
+		}
 	}
-	if c.log != nil && c.log.level.Load() != 0 {
-		rc = callWithContext(logCtx, ptr, op.cname, creq, copts, token, &out, &cerr)
-	} else {
-		rc = C.tccall_client_call(ptr, op.cname, creq, copts, token, &out, &cerr)
-	}
+	rc, text := b.call(logHandle, ptr, op.cname, copts, token)
 	runtime.KeepAlive(c)
 	if rc != C.TCCALL_OK {
-		e := parseError(int(rc), takeBytes(cerr))
+		e := parseError(int(rc), text)
 		if token != nil {
 			blameContext(ctx, e, hasDeadline, deadline)
 		}
 		return nil, e
 	}
-	return takeBytes(out), nil
+	return text, nil
 }
 
 // blameContext marks an error the context caused: a cancelled call (207) is the context's
@@ -289,13 +317,29 @@ func blameContext(ctx context.Context, e *Error, hasDeadline bool, deadline time
 	}
 }
 
-// call runs op under ctx and decodes its result into a new T.
+// call runs op under ctx and decodes its result into a new T (itself when T is a
+// jsonDecoder, else with encoding/json).
 func call[T any](ctx context.Context, c *Client, op string, req any) (*T, error) {
-	raw, err := c.Call(ctx, op, req)
+	o, ok := operationTable()[op]
+	if !ok {
+		return nil, unknownOperation(op)
+	}
+	b := getCallBuf()
+	defer putCallBuf(b)
+	if err := b.setRequest(req, op); err != nil {
+		return nil, err
+	}
+	raw, err := c.run(ctx, o, b)
 	if err != nil {
 		return nil, err
 	}
 	v := new(T)
+	if d, ok := any(v).(jsonDecoder); ok {
+		if d.decodeJSON(raw) {
+			return v, nil
+		}
+		*v = *new(T)
+	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return nil, &Error{Code: CodeBadResponse, Name: "TCCALL_E_BAD_RESPONSE",
 			Message: fmt.Sprintf("decoding the %s result: %v", op, err)}
