@@ -138,7 +138,16 @@ bench:
 	$(CARGO) bench --bench e2e
 	$(CARGO) bench --bench e2e -- --rss 100000
 
+# Side by side with Tencent's official SDKs (tests/bench/compare.py: ROUNDS, SECS, HTTPS, RSS=1, ...).
+# Builds the release library and sandbox, the Rust bench binaries, and with Go the Go harness.
 bench-compare: | $(BUILD)
+	$(CARGO) build --release --lib --bin tccall-sandbox
+	$(CARGO) bench --no-run --bench e2e --bench micro
+	@rm -f target/bench/tccallbench; mkdir -p target/bench; \
+	if command -v $(GO) >/dev/null; then \
+		$(MAKE) --no-print-directory go-lib && (cd tests/bench/go && $(GO) build -o ../../../target/bench/tccallbench .) \
+			|| echo "skipped: the Go harness (tests/bench/go) did not build"; \
+	else echo "skipped: the Go harness (no $(GO))"; fi
 	$(PYTHON) -m venv $(BUILD)/interop
 	$(BUILD)/interop/bin/pip install -q --disable-pip-version-check pytest tencentcloud-sdk-python-trtc tls-sig-api-v2
 	$(BUILD)/interop/bin/python tests/bench/compare.py
