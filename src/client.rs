@@ -16,7 +16,7 @@ use crate::transport::{
     random_u32, unix_now, BodyLimit, CallCtx, Cancel, Failure, Http, HttpRequest, HttpSettings, PoolCounters, Reach,
 };
 use crate::webhook::{self, Dedupe};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -253,11 +253,10 @@ impl Client {
         let config = &*budget.signer.config;
         let req = &*op.prepare(req)?;
         match &op.exec {
-            Exec::Local(f) => f(config, req, now).map(|v| v.to_string()),
+            Exec::Local(f) => f(config, req, now).map(|v| serde_json::to_string(&v).expect("a Value always serializes")),
             Exec::Sign(build) => {
                 let target = build.target(config, req)?;
-                Ok(request_json(&self.sign_at(budget.signer, op.name, &target, false, now, &config.im_endpoint)?)
-                    .to_string())
+                Ok(request_json(&self.sign_at(budget.signer, op.name, &target, false, now, &config.im_endpoint)?))
             }
             Exec::Send(build, class) => {
                 let target = build.target(config, req)?;
@@ -455,14 +454,30 @@ fn outcome_json(outcome: Outcome<String>) -> String {
     }
 }
 
-/// A built request as `{"method", "url", "headers": {...}, "body"}`.
-fn request_json(req: &HttpRequest) -> Value {
-    let headers: Map<String, Value> =
-        req.headers.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect();
-    json!({
-        "method": req.method,
-        "url": req.url,
-        "headers": headers,
-        "body": String::from_utf8_lossy(&req.body),
-    })
+/// A built request as `{"method", "url", "headers": {...}, "body"}`, serialized straight
+/// from the request (no `Value` tree), into a buffer sized for it and its C terminator.
+fn request_json(req: &HttpRequest) -> String {
+    struct Headers<'a>(&'a [(&'static str, String)]);
+    impl serde::Serialize for Headers<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
+    }
+    #[derive(serde::Serialize)]
+    struct Signed<'a> {
+        method: &'a str,
+        url: &'a str,
+        headers: Headers<'a>,
+        body: std::borrow::Cow<'a, str>,
+    }
+    let size = 64 + req.url.len() + req.body.len() + req.headers.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>();
+    let mut out = Vec::with_capacity(size + size / 8);
+    let signed = Signed {
+        method: req.method,
+        url: &req.url,
+        headers: Headers(&req.headers),
+        body: String::from_utf8_lossy(&req.body),
+    };
+    serde_json::to_writer(&mut out, &signed).expect("strings always serialize");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }

@@ -203,7 +203,7 @@ fn check_object(map: &Map<String, Value>, fields: &[Field], prefix: &str, what: 
         }
     }
     for field in fields {
-        let path = format!("{prefix}{}", field.name);
+        let path = FieldPath { prefix, name: field.name };
         match (map.get(field.name), field.presence) {
             (None, Presence::Required) | (Some(Value::Null), Presence::Required) => {
                 return Err(format!("{path} is required in {what}"));
@@ -215,7 +215,21 @@ fn check_object(map: &Map<String, Value>, fields: &[Field], prefix: &str, what: 
     Ok(())
 }
 
-fn check_kind(v: &Value, kind: &Kind, path: &str, what: &str) -> Result<(), String> {
+/// A field's dotted path (`params.RoomId`), formatted only when a message needs it:
+/// validating a request that passes allocates nothing.
+struct FieldPath<'a> {
+    prefix: &'a str,
+    name: &'a str,
+}
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.prefix)?;
+        f.write_str(self.name)
+    }
+}
+
+fn check_kind(v: &Value, kind: &Kind, path: &dyn std::fmt::Display, what: &str) -> Result<(), String> {
     match kind {
         Kind::Str { min, max } => {
             let s = v.as_str().ok_or_else(|| wrong_type(path, "a string", v))?;
@@ -293,7 +307,7 @@ pub fn as_int(v: &Value) -> Option<i128> {
     n.as_u64().map(i128::from).or_else(|| n.as_i64().map(i128::from))
 }
 
-fn wrong_type(path: &str, expected: &str, got: &Value) -> String {
+fn wrong_type(path: &dyn std::fmt::Display, expected: &str, got: &Value) -> String {
     format!("{path} must be {expected}, got {}", type_name(got))
 }
 

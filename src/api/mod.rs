@@ -206,10 +206,13 @@ impl OpSpec {
     }
 
     /// Validates a request and fills in the defaults its schema gives (so the request
-    /// sent states them: `start_call_by_robot`'s ringing `Timeout`, for one).
+    /// sent states them: `start_call_by_robot`'s ringing `Timeout`, for one). A local
+    /// operation sends nothing and reads its defaults from its table, so its request is
+    /// not copied.
     pub fn prepare<'r>(&self, req: &'r Value) -> Result<Cow<'r, Value>> {
         self.validate(req)?;
-        Ok(match schema::has_defaults(self.fields) {
+        let sent = !matches!(self.exec, Exec::Local(_));
+        Ok(match sent && schema::has_defaults(self.fields) {
             true => Cow::Owned(schema::with_defaults(req, self.fields)),
             false => Cow::Borrowed(req),
         })

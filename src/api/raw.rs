@@ -87,7 +87,7 @@ fn cloud_target<'a>(config: &'a Config, req: &'a Value) -> Result<CloudTarget<'a
         version: text("version").unwrap_or(trtc::VERSION),
         action: text("action").unwrap_or_default(),
         region: text("region").unwrap_or(&config.cloud_api.region),
-        endpoint: Cow::Owned(endpoint_for(&config.cloud_api.endpoint, service, text("endpoint"))),
+        endpoint: endpoint_for(&config.cloud_api.endpoint, service, text("endpoint")),
         body,
         timestamp: req.get("timestamp").and_then(Value::as_u64),
     })
@@ -126,14 +126,14 @@ pub fn check_names(req: &Value) -> Result<()> {
 /// The endpoint for `service`: the request's own, else the configured TRTC endpoint with
 /// its `trtc.` host prefix swapped for the service (so the intl site and regional hosts
 /// carry over); a custom endpoint without that prefix (a proxy, the sandbox) is used as is.
-pub fn endpoint_for(configured: &str, service: &str, given: Option<&str>) -> String {
+pub fn endpoint_for<'a>(configured: &'a str, service: &str, given: Option<&str>) -> Cow<'a, str> {
     if let Some(e) = given {
         let e = e.trim_end_matches('/');
-        return if e.contains("://") { e.to_string() } else { format!("https://{e}") };
+        return Cow::Owned(if e.contains("://") { e.to_string() } else { format!("https://{e}") });
     }
     match configured.split_once("://trtc.") {
-        Some((scheme, rest)) => format!("{scheme}://{service}.{rest}"),
-        None => configured.to_string(),
+        Some((scheme, rest)) if service != trtc::SERVICE => Cow::Owned(format!("{scheme}://{service}.{rest}")),
+        _ => Cow::Borrowed(configured),
     }
 }
 

@@ -90,16 +90,18 @@ unsafe fn read_handle<'a, T>(p: *const T, what: &str) -> Result<&'a T, Error> {
     unsafe { p.as_ref() }.ok_or_else(|| Error::new(ErrorCode::NullArgument, format!("{what} is NULL")))
 }
 
-/// Hands a Rust string to C (freed with `tccall_string_free`).
+/// Hands a Rust string to C (freed with `tccall_string_free`): one allocation of exactly
+/// its length and the NUL, since `CString` would grow the buffer for the NUL and then
+/// shrink it to fit (two reallocs, more than the copy costs).
 fn to_c(s: String) -> *mut c_char {
+    let mut bytes = Vec::with_capacity(s.len() + 1);
+    bytes.extend_from_slice(s.as_bytes());
     // JSON text never contains NUL (it is escaped as \u0000), but stay total anyway.
-    CString::new(s)
-        .unwrap_or_else(|e| {
-            let mut bytes = e.into_vec();
-            bytes.retain(|b| *b != 0);
-            CString::new(bytes).expect("NULs removed")
-        })
-        .into_raw()
+    if bytes.contains(&0) {
+        bytes.retain(|b| *b != 0);
+    }
+    bytes.push(0);
+    CString::from_vec_with_nul(bytes).expect("one NUL, at the end").into_raw()
 }
 
 /// Writes `make()` to `*out` if `out` is non-NULL; `make` runs only then, so nothing is

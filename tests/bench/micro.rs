@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use tccall::api::{trtc, CloudTarget, ImTarget};
 use tccall::auth::{tc3, usersig};
 use tccall::config::Config;
+use tccall::ffi;
 use tccall::observe::{Level, Stats};
 use tccall::transport::call::Probe;
 use tccall::transport::{cloud, im, HttpResponse};
@@ -42,6 +43,28 @@ fn measure(f: &mut dyn FnMut()) -> f64 {
         .collect();
     samples.sort_by(f64::total_cmp);
     samples[3]
+}
+
+/// A `tccall_client_<op>` export.
+type AbiExport = unsafe extern "C" fn(
+    *const ffi::tccall_client,
+    *const std::ffi::c_char,
+    *mut *mut std::ffi::c_char,
+    *mut *mut std::ffi::c_char,
+) -> i32;
+
+/// A client made through the C ABI, with IM and Cloud API credentials, kept for the whole run.
+fn abi_client() -> &'static ffi::tccall_client {
+    let config = json!({
+        "sdk_app_id": 1400000000, "secret_key": KEY,
+        "cloud_api": {"secret_id": "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", "secret_key": "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"},
+    });
+    let config = std::ffi::CString::new(config.to_string()).unwrap();
+    let mut client = std::ptr::null_mut();
+    // SAFETY: a NUL-terminated config and a writable out pointer.
+    assert_eq!(unsafe { ffi::tccall_client_new(config.as_ptr(), &mut client, std::ptr::null_mut()) }, 0);
+    // SAFETY: tccall_client_new succeeded; the client is never freed (it lives for the run).
+    unsafe { &*client }
 }
 
 fn main() {
@@ -116,7 +139,37 @@ fn main() {
     let stats = Stats::default();
     let logger = std::sync::Arc::new(tccall::observe::Logger::default());
     let op = tccall::api::find("end_call").unwrap();
+    // The C ABI as C callers use it: JSON text in, JSON text out, freed with tccall_string_free.
+    let abi_client = abi_client();
+    let abi = |export: AbiExport, request: &'static std::ffi::CStr| {
+        move || {
+            let mut out = std::ptr::null_mut();
+            // SAFETY: a live client, a NUL-terminated request and a writable out pointer.
+            let rc = unsafe { export(abi_client, black_box(request.as_ptr()), &mut out, std::ptr::null_mut()) };
+            assert_eq!(rc, 0);
+            // SAFETY: a string the library handed out, freed once.
+            unsafe { ffi::tccall_string_free(black_box(out)) };
+        }
+    };
     let benches: Vec<(&str, Bench<'_>)> = vec![
+        (
+            "abi_gen_usersig",
+            Box::new(abi(ffi::tccall_client_gen_usersig, c"{\"user_id\": \"xiaojun\", \"time\": 1700000000}")),
+        ),
+        (
+            "abi_sign_cloud_api_request",
+            Box::new(abi(
+                ffi::tccall_client_sign_cloud_api_request,
+                c"{\"action\": \"DismissRoom\", \"params\": {\"SdkAppId\": 1400000000, \"RoomId\": 12345}, \"timestamp\": 1700000000}",
+            )),
+        ),
+        (
+            "abi_sign_im_request",
+            Box::new(abi(
+                ffi::tccall_client_sign_im_request,
+                c"{\"path\": \"v4/call_engine_http_srv/end_call\", \"body\": {\"CallId\": \"055662e1-bc8a-469c-a334-1126c8c17d58\"}}",
+            )),
+        ),
         ("call_log_off", Box::new(|| signed_call(&off))),
         ("call_log_info", Box::new(|| signed_call(&info))),
         ("call_log_debug", Box::new(|| signed_call(&debug))),
