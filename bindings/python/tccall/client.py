@@ -11,6 +11,7 @@ from . import _ffi
 from . import _log
 from ._cancel import CancelToken, call_interruptibly, interruptible
 from ._managed import Managed
+from .errors import _lazy as _lazy_error
 from .errors import from_json
 from .types import (
     CallbackConfig,
@@ -259,7 +260,7 @@ class Client(Managed):
         if rc:
             err = s.take(1)
             _give_back(s)
-            raise from_json(err, rc, _loads)
+            raise _lazy_error(err, rc, _loads)
         out = s.take(0)
         _give_back(s)
         return _loads(out or b"{}")

@@ -52,18 +52,69 @@ class Error(Exception):
     ``service_message``, ``request_id``, ``http_status``, ``retryable``, ``attempts``.
     """
 
+    info: dict[str, Any]
+    code: int
+    name: str
+    message: str
+    service_code: str | None
+    service_message: str | None
+    request_id: str | None
+    http_status: int | None
+    retryable: bool
+    attempts: int
+
     def __init__(self, info: dict[str, Any]):
-        self.info = info
-        self.code: int = info.get("code", 0)
-        self.name: str = info.get("name", "")
-        self.message: str = info.get("message", "")
-        self.service_code: str | None = info.get("service_code")
-        self.service_message: str | None = info.get("service_message")
-        self.request_id: str | None = info.get("request_id")
-        self.http_status: int | None = info.get("http_status")
-        self.retryable: bool = bool(info.get("retryable"))
-        self.attempts: int = info.get("attempts", 1)
-        super().__init__(f"{self.name}: {self.message}")
+        self._fill(info, False)
+
+    def _fill(self, info: dict[str, Any], keep: bool) -> None:
+        """Sets the attributes from ``info`` (``keep``: not over ones already set)."""
+        values = {
+            "info": info,
+            "code": info.get("code", 0),
+            "name": info.get("name", ""),
+            "message": info.get("message", ""),
+            "service_code": info.get("service_code"),
+            "service_message": info.get("service_message"),
+            "request_id": info.get("request_id"),
+            "http_status": info.get("http_status"),
+            "retryable": bool(info.get("retryable")),
+            "attempts": info.get("attempts", 1),
+        }
+        if keep:
+            values.update(self.__dict__)
+        self.__dict__.update(values)
+        super().__init__(f"{values['name']}: {values['message']}")
+
+    # An error raised by a call starts as the library's error JSON, parsed on first use (see
+    # _lazy): `except tccall.NotFound: pass` never pays for it. Reading any attribute, args,
+    # str() or repr() parses it, exactly as the constructor would have.
+
+    def _parse_pending(self) -> None:
+        pending = self.__dict__.get("_pending")
+        if pending is not None:
+            text, rc, loads = pending
+            self._fill(_info(text, rc, loads), True)
+            self.__dict__.pop("_pending", None)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for attributes not found: the fields of an error not parsed yet.
+        if "_pending" in self.__dict__:
+            self._parse_pending()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property  # type: ignore[override]
+    def args(self) -> tuple:
+        self._parse_pending()
+        return BaseException.args.__get__(self)  # type: ignore[attr-defined]
+
+    @args.setter
+    def args(self, value: tuple) -> None:
+        BaseException.args.__set__(self, value)  # type: ignore[attr-defined]
+
+    def __str__(self) -> str:
+        self._parse_pending()
+        return super().__str__()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.info!r})"
@@ -168,13 +219,29 @@ _BY_CODE = {
 _BY_BLOCK = {1: InvalidArgument, 2: TransportError, 3: ServiceError, 4: AuthError, 5: WebhookError}
 
 
-def from_json(text: str | bytes | None, rc: int, loads: Any = json.loads) -> Error:
-    """Builds the right subclass from the error JSON (or from the code alone)."""
+def _info(text: str | bytes | None, rc: int, loads: Any) -> dict[str, Any]:
     try:
         info = loads(text) if text else {}
     except ValueError:
         info = {}
+    if not isinstance(info, dict):
+        info = {}
     info.setdefault("code", rc)
+    return info
+
+
+def from_json(text: str | bytes | None, rc: int, loads: Any = json.loads) -> Error:
+    """Builds the right subclass from the error JSON (or from the code alone)."""
+    info = _info(text, rc, loads)
     code = info["code"]
     cls = _BY_CODE.get(code) or _BY_BLOCK.get(code // 100, Error)
     return cls(info)
+
+
+def _lazy(text: bytes | None, rc: int, loads: Any) -> Error:
+    """:func:`from_json` of the error JSON a call wrote with its result code ``rc``, parsed when
+    first used. The library's error JSON carries ``rc`` as its ``code``, so ``rc`` picks the class."""
+    cls = _BY_CODE.get(rc) or _BY_BLOCK.get(rc // 100, Error)
+    e = cls.__new__(cls)
+    e.__dict__["_pending"] = (text, rc, loads)
+    return e

@@ -60,3 +60,41 @@ def test_a_library_without_the_sandbox_says_so(monkeypatch):
     monkeypatch.setattr(tccall.testing._ffi, "lib", NoSandbox())
     with pytest.raises(RuntimeError, match="built without the sandbox"):
         tccall.testing.Sandbox()
+
+
+FIELDS = ("info", "code", "name", "message", "service_code", "service_message", "request_id", "http_status",
+          "retryable", "attempts")
+
+
+def test_a_raised_error_is_the_one_from_json_builds(client, local_client, tccall_sandbox):
+    """A call's error is parsed when first used: every attribute, args, str, repr, pickling and
+    a traceback are what from_json gives for the same JSON; an attribute set before first use stays."""
+    import traceback
+
+    tccall_sandbox.control("POST", "/_sandbox/faults", {"match": "get_call_info", "kind": "delay_ms", "delay_ms": 2000})
+    failing = [lambda: client.end_call("gone"), lambda: local_client.verify_usersig("u", "garbage"),
+               lambda: local_client.get_call_info("c", timeout=5), lambda: client.get_call_info("c", timeout=0.1)]
+    for call in failing:
+        with pytest.raises(tccall.Error) as caught:
+            call()
+        e = caught.value
+        assert "_pending" in e.__dict__  # not parsed yet
+        text = "".join(traceback.format_exception(type(e), e, None))
+        eager = from_json(json_of(e), e.code)
+        assert type(eager) is type(e) and str(e) == str(eager) and e.args == eager.args and repr(e) == repr(eager)
+        assert text.strip().endswith(f"{type(e).__module__}.{type(e).__qualname__}: {eager}")
+        for f in FIELDS:
+            assert getattr(e, f) == getattr(eager, f), f
+        assert repr(pickle.loads(pickle.dumps(e))) == repr(e)
+        with pytest.raises(AttributeError):
+            e.no_such_field
+    with pytest.raises(tccall.NotFound) as caught:
+        client.end_call("gone")
+    caught.value.message = "mine"
+    assert caught.value.message == "mine" and caught.value.code == 302 and "_pending" not in caught.value.__dict__
+
+
+def json_of(e):
+    import json
+
+    return json.dumps(e.info)
