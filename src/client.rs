@@ -253,7 +253,9 @@ impl Client {
         let config = &*budget.signer.config;
         let req = &*op.prepare(req)?;
         match &op.exec {
-            Exec::Local(f) => f(config, req, now).map(|v| serde_json::to_string(&v).expect("a Value always serializes")),
+            Exec::Local(f) => {
+                f(config, req, now).map(|v| serde_json::to_string(&v).expect("a Value always serializes"))
+            }
             Exec::Sign(build) => {
                 let target = build.target(config, req)?;
                 Ok(request_json(&self.sign_at(budget.signer, op.name, &target, false, now, &config.im_endpoint)?))
@@ -470,7 +472,8 @@ fn request_json(req: &HttpRequest) -> String {
         headers: Headers<'a>,
         body: std::borrow::Cow<'a, str>,
     }
-    let size = 64 + req.url.len() + req.body.len() + req.headers.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>();
+    let size =
+        64 + req.url.len() + req.body.len() + req.headers.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>();
     let mut out = Vec::with_capacity(size + size / 8);
     let signed = Signed {
         method: req.method,
