@@ -45,6 +45,19 @@ LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBU
 _C_FOR = ((logging.DEBUG, 4), (logging.INFO, 3), (logging.WARNING, 2), (logging.ERROR, 1))
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# Frames _caller skips: this package's, and on PyPy those of ctypes itself (written in Python
+# there, so the callback's frames sit between the caller's and this package's).
+_SKIP_DIRS = (_PKG_DIR,)
+if sys.implementation.name != "cpython":  # pragma: no cover - PyPy
+    import ctypes as _ctypes_pkg
+
+    _SKIP_DIRS += (os.path.dirname(os.path.abspath(_ctypes_pkg.__file__)) + os.sep,)
+    try:
+        import _ctypes
+
+        _SKIP_DIRS += (os.path.dirname(os.path.abspath(_ctypes.__file__)) + os.sep,)
+    except (ImportError, AttributeError, TypeError):
+        pass
 _manager = logger.manager
 
 
@@ -175,7 +188,7 @@ def _caller() -> tuple[str, int, str]:
     """File, line and function of the innermost frame outside this package: the code that
     made the call (or the thread's entry point, for a call made through an executor)."""
     f = sys._getframe(2)
-    while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+    while f is not None and f.f_code.co_filename.startswith(_SKIP_DIRS):
         f = f.f_back
     if f is None:  # pragma: no cover - only tccall frames (impossible from a user call)
         return __file__, 0, "<tccall>"
