@@ -8,6 +8,12 @@
 //!     cargo bench --bench e2e -- --observe    # client CPU per call with logging off/info/debug
 //!     cargo bench --bench e2e -- --threads 1 --sandbox-config FILE   # one cell, against a running
 //!                                             # sandbox whose client config JSON is in FILE
+//!     cargo bench --bench e2e -- --rss-tenants 100 [--rss 100000] [--threads 4] [--json]
+//!                                             # RSS after N calls spread over N clients (tenants)
+//!
+//! Every run also measures the raw-socket floor: the same signed request bytes written with
+//! one `write` on a kept-alive `TcpStream` and the answer read back (`--raw-floor` is
+//! accepted for older callers; it is always on). JSON output carries `raw_*` figures.
 
 use serde_json::{json, Value};
 use std::ffi::{c_char, CStr, CString};
@@ -133,6 +139,93 @@ fn load<F: Fn() + Sync>(threads: usize, secs: f64, op: F) -> Figures {
     }
 }
 
+/// The raw-socket floor: one request's exact bytes (head and body in one buffer) written
+/// with one `write` on a kept-alive connection, the answer read until its `Content-Length`.
+struct RawFloor {
+    addr: String,
+    request: Vec<u8>,
+}
+
+impl RawFloor {
+    fn new(signed: &Value) -> RawFloor {
+        let url = signed["url"].as_str().unwrap();
+        let rest = url.strip_prefix("http://").expect("the raw floor speaks plain HTTP");
+        let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+        let body = signed["body"].as_str().unwrap();
+        let mut head = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\n");
+        for (k, v) in signed["headers"].as_object().unwrap() {
+            if !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("content-length") {
+                head.push_str(&format!("{k}: {}\r\n", v.as_str().unwrap()));
+            }
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        let mut request = head.into_bytes();
+        request.extend_from_slice(body.as_bytes());
+        RawFloor { addr: host.to_string(), request }
+    }
+
+    /// One round trip on `conn` (connecting first when it is `None`).
+    fn once(&self, conn: &mut Option<std::net::TcpStream>, buf: &mut Vec<u8>) {
+        use std::io::{Read, Write};
+        let stream = conn.get_or_insert_with(|| {
+            let s = std::net::TcpStream::connect(&self.addr).unwrap();
+            s.set_nodelay(true).unwrap();
+            s
+        });
+        stream.write_all(&self.request).unwrap();
+        buf.clear();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "the sandbox closed the connection");
+            buf.extend_from_slice(&chunk[..n]);
+            let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+            let head = std::str::from_utf8(&buf[..end]).unwrap().to_ascii_lowercase();
+            let len: usize =
+                head.lines().find_map(|l| l.strip_prefix("content-length:")).map_or(0, |v| v.trim().parse().unwrap());
+            if buf.len() >= end + 4 + len {
+                assert!(buf.windows(12).any(|w| w == b"RoomNotExist"));
+                return;
+            }
+        }
+    }
+}
+
+/// `--rss-tenants N`: N clients (one per tenant), `calls` dismiss_room calls spread over
+/// them round robin from `threads` threads; RSS before the clients, after them, and after.
+fn rss_tenants(config: &Value, req: &CStr, tenants: usize, calls: usize, threads: usize, as_json: bool) {
+    let start = rss_kib();
+    let clients: Vec<Handle> = (0..tenants).map(|_| Handle::new(config)).collect();
+    let made = rss_kib();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= calls {
+                    break;
+                }
+                assert_eq!(clients[i % tenants].dismiss(req), 302);
+            });
+        }
+    });
+    let end = rss_kib();
+    if as_json {
+        println!(
+            "{}",
+            json!({"case": "rss_tccall_c", "tenants": tenants, "calls": calls, "threads": threads,
+                   "rss_start_kib": start, "rss_clients_kib": made, "rss_kib": end})
+        );
+    } else {
+        println!(
+            "{tenants} tenants, {calls} calls on {threads} threads ({:.1} s): RSS {start} KiB at start, \
+             {made} KiB with the clients, {end} KiB after the calls",
+            t.elapsed().as_secs_f64()
+        );
+    }
+}
+
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -171,6 +264,18 @@ fn main() {
     let req = CString::new(r#"{"RoomId": 424242}"#).unwrap();
     assert_eq!(client.dismiss(&req), 302, "dismiss_room against the sandbox");
 
+    if let Some(tenants) = value_of("--rss-tenants") {
+        let threads = thread_counts.first().copied().filter(|_| value_of("--threads").is_some()).unwrap_or(1);
+        rss_tenants(
+            &config,
+            &req,
+            tenants.parse().expect("--rss-tenants N"),
+            rss_calls.unwrap_or(100_000),
+            threads,
+            as_json,
+        );
+        return;
+    }
     if let Some(n) = rss_calls {
         for _ in 0..1000 {
             client.dismiss(&req);
@@ -209,6 +314,17 @@ fn main() {
         assert!(text.contains("FailedOperation.RoomNotExist"), "{text}");
     };
 
+    let raw = RawFloor::new(&signed);
+    let raw_once = || {
+        thread_local! {
+            static CONN: std::cell::RefCell<(Option<std::net::TcpStream>, Vec<u8>)> = const { std::cell::RefCell::new((None, Vec::new())) };
+        }
+        CONN.with(|c| {
+            let (conn, buf) = &mut *c.borrow_mut();
+            raw.once(conn, buf)
+        })
+    };
+
     let mut rows = Vec::new();
     // --profile-tccall / --profile-floor: one loop only, for `perf record` or `strace -c`.
     if args.iter().any(|a| a == "--profile-tccall") {
@@ -242,24 +358,32 @@ fn main() {
         return;
     }
     for &threads in &thread_counts {
+        let raw_floor = load(threads, secs, raw_once);
         let floor = load(threads, secs, floor_once);
         let ours = load(threads, secs, || {
             assert_eq!(client.dismiss(&req), 302);
         });
-        rows.push((threads, floor, ours));
+        rows.push((threads, raw_floor, floor, ours));
     }
     if as_json {
         let out: Vec<Value> = rows
             .iter()
-            .map(|(t, f, o)| {
-                json!({"threads": t, "floor_ops_s": f.ops_per_s, "floor_p50_us": f.p50_us, "floor_p99_us": f.p99_us,
-                                    "tccall_ops_s": o.ops_per_s, "tccall_p50_us": o.p50_us, "tccall_p99_us": o.p99_us})
+            .map(|(t, r, f, o)| {
+                json!({"threads": t,
+                       "raw_ops_s": r.ops_per_s, "raw_p50_us": r.p50_us, "raw_p99_us": r.p99_us, "raw_cpu_us": r.cpu_us,
+                       "floor_ops_s": f.ops_per_s, "floor_p50_us": f.p50_us, "floor_p99_us": f.p99_us, "floor_cpu_us": f.cpu_us,
+                       "tccall_ops_s": o.ops_per_s, "tccall_p50_us": o.p50_us, "tccall_p99_us": o.p99_us, "tccall_cpu_us": o.cpu_us})
             })
             .collect();
         println!("{}", json!({"base_url": base_url, "dismiss_room": out}));
         return;
     }
     println!("dismiss_room through the C ABI vs a bare ureq keep-alive POST (sandbox {base_url}, {secs} s per cell)");
+    println!("and the raw-socket floor (one write, reads until Content-Length):");
+    println!("{:>7} | {:>8} {:>8} {:>8} {:>8}", "threads", "raw op/s", "p50 us", "p99 us", "cpu us");
+    for (t, r, _, _) in &rows {
+        println!("{t:>7} | {:>8.0} {:>8.1} {:>8.1} {:>8.1}", r.ops_per_s, r.p50_us, r.p99_us, r.cpu_us);
+    }
     println!(
         "{:>7} | {:>10} {:>8} {:>8} {:>8} | {:>11} {:>8} {:>8} {:>8} | {:>10} {:>9}",
         "threads",
@@ -274,7 +398,7 @@ fn main() {
         "time/floor",
         "cpu/floor"
     );
-    for (t, f, o) in rows {
+    for (t, _, f, o) in rows {
         println!(
             "{t:>7} | {:>10.0} {:>8.1} {:>8.1} {:>8.1} | {:>11.0} {:>8.1} {:>8.1} {:>8.1} | {:>9.3}x {:>8.2}x",
             f.ops_per_s,
