@@ -147,9 +147,10 @@ struct RawFloor {
 }
 
 impl RawFloor {
-    fn new(signed: &Value) -> RawFloor {
+    /// `None` over HTTPS: the raw floor speaks plain HTTP only.
+    fn new(signed: &Value) -> Option<RawFloor> {
         let url = signed["url"].as_str().unwrap();
-        let rest = url.strip_prefix("http://").expect("the raw floor speaks plain HTTP");
+        let rest = url.strip_prefix("http://")?;
         let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
         let body = signed["body"].as_str().unwrap();
         let mut head = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\n");
@@ -161,7 +162,7 @@ impl RawFloor {
         head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
         let mut request = head.into_bytes();
         request.extend_from_slice(body.as_bytes());
-        RawFloor { addr: host.to_string(), request }
+        Some(RawFloor { addr: host.to_string(), request })
     }
 
     /// One round trip on `conn` (connecting first when it is `None`).
@@ -303,7 +304,14 @@ fn main() {
         unsafe { tccall_string_free(out) };
         v
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    // Over HTTPS the floor trusts the sandbox's CA, as the client does (config tls.ca_pem).
+    let mut agent = ureq::Agent::config_builder().http_status_as_error(false);
+    if let Some(pem) = config.pointer("/tls/ca_pem").and_then(Value::as_str) {
+        use ureq::tls::{Certificate, RootCerts, TlsConfig};
+        let ca = Certificate::from_pem(pem.as_bytes()).unwrap().to_owned();
+        agent = agent.tls_config(TlsConfig::builder().root_certs(RootCerts::Specific(vec![ca].into())).build());
+    }
+    let agent: ureq::Agent = agent.build().into();
     let floor_once = || {
         let mut b = agent.post(signed["url"].as_str().unwrap());
         for (k, v) in signed["headers"].as_object().unwrap() {
@@ -321,7 +329,7 @@ fn main() {
         }
         CONN.with(|c| {
             let (conn, buf) = &mut *c.borrow_mut();
-            raw.once(conn, buf)
+            raw.as_ref().expect("plain HTTP").once(conn, buf)
         })
     };
 
@@ -358,7 +366,7 @@ fn main() {
         return;
     }
     for &threads in &thread_counts {
-        let raw_floor = load(threads, secs, raw_once);
+        let raw_floor = raw.as_ref().map(|_| load(threads, secs, raw_once));
         let floor = load(threads, secs, floor_once);
         let ours = load(threads, secs, || {
             assert_eq!(client.dismiss(&req), 302);
@@ -369,8 +377,10 @@ fn main() {
         let out: Vec<Value> = rows
             .iter()
             .map(|(t, r, f, o)| {
+                let r = |f: fn(&Figures) -> f64| r.as_ref().map(f);
                 json!({"threads": t,
-                       "raw_ops_s": r.ops_per_s, "raw_p50_us": r.p50_us, "raw_p99_us": r.p99_us, "raw_cpu_us": r.cpu_us,
+                       "raw_ops_s": r(|r| r.ops_per_s), "raw_p50_us": r(|r| r.p50_us), "raw_p99_us": r(|r| r.p99_us),
+                       "raw_cpu_us": r(|r| r.cpu_us),
                        "floor_ops_s": f.ops_per_s, "floor_p50_us": f.p50_us, "floor_p99_us": f.p99_us, "floor_cpu_us": f.cpu_us,
                        "tccall_ops_s": o.ops_per_s, "tccall_p50_us": o.p50_us, "tccall_p99_us": o.p99_us, "tccall_cpu_us": o.cpu_us})
             })
@@ -382,6 +392,7 @@ fn main() {
     println!("and the raw-socket floor (one write, reads until Content-Length):");
     println!("{:>7} | {:>8} {:>8} {:>8} {:>8}", "threads", "raw op/s", "p50 us", "p99 us", "cpu us");
     for (t, r, _, _) in &rows {
+        let Some(r) = r else { continue };
         println!("{t:>7} | {:>8.0} {:>8.1} {:>8.1} {:>8.1}", r.ops_per_s, r.p50_us, r.p99_us, r.cpu_us);
     }
     println!(
