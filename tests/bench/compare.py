@@ -344,8 +344,8 @@ def cargo_bench_binaries() -> dict:
 
 
 E2E_SOURCE = (ROOT / "tests" / "bench" / "e2e.rs").read_text()
-# HOOK: the raw-socket floor and the multi-tenant RSS of e2e.rs. Used when e2e.rs names the flag;
-# the output keys read below (raw_floor_*, rss_kib) are guesses until e2e.rs settles them.
+# The raw-socket floor and the multi-tenant RSS of e2e.rs, used when its source names the flags
+# (an older e2e.rs without them leaves those rows n/a).
 HAS_RAW_FLOOR = "--raw-floor" in E2E_SOURCE
 HAS_RSS_TENANTS = "--rss-tenants" in E2E_SOURCE
 
@@ -371,16 +371,15 @@ class RustSide:
             if scheme == "https":
                 self.https_broken = f"e2e.rs over HTTPS: {e}"
             raise
-        out = {"us": 1e6 / cell["tccall_ops_s"], "floor_us": 1e6 / cell["floor_ops_s"],
-               "p50_us": cell.get("tccall_p50_us")}
-        for key in ("tccall_cpu_us", "cpu_us"):
-            if key in cell:
-                out["cpu_us"] = cell[key]
-        for key, value in cell.items():  # the raw-socket floor, however e2e.rs names it
-            if key.startswith("raw") and key.endswith("ops_s"):
-                out["raw_floor_us"] = 1e6 / value
-            elif key.startswith("raw") and key.endswith("cpu_us"):
-                out["raw_floor_cpu_us"] = value
+        # e2e.rs --json: tccall_*, floor_* (ureq) and raw_* (one write on a kept-alive socket;
+        # null over HTTPS), each ops_s, p50_us, p99_us and cpu_us (client CPU per call).
+        out = {}
+        for prefix, name in (("tccall", ""), ("floor", "floor_"), ("raw", "raw_floor_")):
+            if cell.get(f"{prefix}_ops_s"):
+                out[f"{name}us"] = 1e6 / cell[f"{prefix}_ops_s"]
+            for key in ("cpu_us", "p50_us"):
+                if cell.get(f"{prefix}_{key}") is not None:
+                    out[f"{name}{key}"] = cell[f"{prefix}_{key}"]
         return out
 
     def micro_cells(self) -> dict:
@@ -392,13 +391,13 @@ class RustSide:
 
     def rss(self, tenants: int) -> dict:
         if not HAS_RSS_TENANTS:
-            raise Skip("HOOK: tests/bench/e2e.rs has no --rss-tenants yet")
+            raise Skip("tests/bench/e2e.rs has no --rss-tenants")
         cmd = [self.e2e, "--json", "--rss", RSS_CALLS, "--rss-tenants", tenants, "--sandbox-config", self.sb.files["http"]]
         p = subprocess.run([str(c) for c in cmd], cwd=ROOT, capture_output=True, text=True, timeout=1800)
         for line in reversed(p.stdout.splitlines()):
             if line.startswith("{"):
                 v = json.loads(line)
-                return {"rss_kib": v.get("rss_kib", v.get("end_kib", v.get("rss_end_kib")))}
+                return {"rss_kib": v["rss_kib"]}
             m = re.search(r"end (\d+) KiB", line)
             if m:
                 return {"rss_kib": int(m.group(1))}
@@ -537,7 +536,7 @@ ISSUE_ROWS = [
      None),
     ("e2e, 1 thread: tccall C ABI / raw-socket floor (one send, one recv)",
      ("c_e2e_t1", "us"), ("c_e2e_t1", "raw_floor_us"), ("<=", 1.5)),
-    ("RSS, 100 tenants after 100k calls: tccall C / official Go", ("rss", "rss_c_tccall_100"),
+    (f"RSS, 100 tenants after {RSS_CALLS} calls: tccall C / official Go", ("rss", "rss_c_tccall_100"),
      ("rss", "rss_go_official_100"), ("<=", 1.0)),
     ("e2e over HTTPS, 1 thread: official Python / tccall Python",
      ("py_e2e_official_t1_https", "us"), ("py_e2e_tccall_t1_https", "us"), (">=", 15)),
@@ -563,6 +562,8 @@ INFO_ROWS = [
     ("e2e 4 threads: official Python CPU / tccall Python CPU", ("py_e2e_official_t4", "cpu_us"),
      ("py_e2e_tccall_t4", "cpu_us")),
     ("e2e 1 thread: tccall C ABI / ureq keep-alive floor", ("c_e2e_t1", "us"), ("c_e2e_t1", "floor_us")),
+    ("e2e 1 thread: tccall C ABI CPU / raw-socket floor CPU", ("c_e2e_t1", "cpu_us"), ("c_e2e_t1", "raw_floor_cpu_us")),
+    ("e2e 4 threads: tccall C ABI / raw-socket floor", ("c_e2e_t4", "us"), ("c_e2e_t4", "raw_floor_us")),
     ("e2e 4 threads: tccall C ABI / ureq keep-alive floor", ("c_e2e_t4", "us"), ("c_e2e_t4", "floor_us")),
     ("e2e 1 goroutine: tccall Go / Go keep-alive floor", ("go_e2e_tccall_t1", "us"), ("go_e2e_floor_t1", "us")),
     ("e2e 4 goroutines: official Go / tccall Go (time)", ("go_e2e_official_t4", "us"), ("go_e2e_tccall_t4", "us")),
@@ -631,7 +632,7 @@ def report(figures: dict, skipped: dict, rss: dict) -> None:
     for row in info:
         print(f"| {row['measurement']} | {fmt(row['ratio'])} |")
     if not HAS_RAW_FLOOR:
-        print("\nHOOK: tests/bench/e2e.rs has no --raw-floor yet: the raw-socket floor row is n/a.")
+        print("\ntests/bench/e2e.rs has no --raw-floor: the raw-socket floor row is n/a.")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"rounds": ROUNDS, "secs": SECS, "https": HTTPS, "threads": THREADS,
                                "python": platform.python_version(), "versions": versions(),
