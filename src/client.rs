@@ -253,9 +253,7 @@ impl Client {
         let config = &*budget.signer.config;
         let req = &*op.prepare(req)?;
         match &op.exec {
-            Exec::Local(f) => {
-                f(config, req, now).map(|v| serde_json::to_string(&v).expect("a Value always serializes"))
-            }
+            Exec::Local(f) => f(config, req, now),
             Exec::Sign(build) => {
                 let target = build.target(config, req)?;
                 Ok(request_json(&self.sign_at(budget.signer, op.name, &target, false, now, &config.im_endpoint)?))

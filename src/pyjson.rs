@@ -51,6 +51,12 @@ fn write_value(out: &mut String, v: &Value) {
 /// outside printable ASCII becomes `\uXXXX` (lower-case hex, UTF-16 surrogate pairs).
 pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings (ids, base64, signatures) need no escape: copy them whole.
+    if s.bytes().all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

@@ -11,6 +11,7 @@ use crate::schema::{self, Field, Kind, NON_NEG, U32};
 const DEFAULT_EXPIRE_S: u64 = 180 * 86400;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// User ids for tokens: any non-empty string the official libraries sign (CJK and emoji included).
@@ -50,7 +51,7 @@ fn get_u64(req: &Value, key: &str) -> Option<u64> {
 }
 
 /// `gen_usersig` (validated): `{"user_id", "expire_s"?, "userbuf_b64"?, "time"?}` -> `{"usersig", "expire_at"}`.
-pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
+pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<String> {
     let issuer = config.issuer("gen_usersig")?;
     let user = req["user_id"].as_str().unwrap_or_default();
     let expire = schema::int(req, GEN, "expire_s");
@@ -59,19 +60,23 @@ pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
         Some(b) => Some(STANDARD.decode(b).map_err(|_| Error::invalid_request("userbuf_b64 is not standard base64"))?),
         None => None,
     };
-    let sig = issuer.usersig(user, expire, time, userbuf.as_deref());
-    Ok(json!({"usersig": sig, "expire_at": time + expire}))
+    #[derive(Serialize)]
+    struct Out {
+        usersig: String,
+        expire_at: u64,
+    }
+    Ok(to_json(&Out { usersig: issuer.usersig(user, expire, time, userbuf.as_deref()), expire_at: time + expire }))
 }
 
 /// `verify_usersig`: `{"user_id", "usersig", "now"?}` -> `{"valid": true, "expire_at", "userbuf_b64"}`.
 /// A bad or expired sig is an error (402 expired, 403 anything else), not `valid: false`.
-pub fn verify_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
+pub fn verify_usersig(config: &Config, req: &Value, now: u64) -> Result<String> {
     let key = config.require_secret_key("verify_usersig")?;
     let now = get_u64(req, "now").unwrap_or(now);
     let user = req["user_id"].as_str().unwrap_or_default();
     let sig = req["usersig"].as_str().unwrap_or_default();
     match usersig::verify(config.sdk_app_id, key.expose(), user, sig, now) {
-        Ok(d) => Ok(json!({"valid": true, "expire_at": d.expire_at(), "userbuf_b64": d.userbuf_b64})),
+        Ok(d) => Ok(json!({"valid": true, "expire_at": d.expire_at(), "userbuf_b64": d.userbuf_b64}).to_string()),
         Err(e @ VerifyError::Expired { .. }) => Err(Error::new(ErrorCode::UsersigExpired, e.message())),
         Err(e) => Err(Error::new(ErrorCode::UsersigInvalid, e.message())),
     }
@@ -79,7 +84,7 @@ pub fn verify_usersig(config: &Config, req: &Value, now: u64) -> Result<Value> {
 
 /// `gen_private_map_key`: `{"user_id", "room_id" | "room_str", "privilege_map"?, "expire_s"?, "time"?}`
 /// -> `{"private_map_key", "expire_at"}`. `privilege_map` defaults to 255 (all rights).
-pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Value> {
+pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<String> {
     let issuer = config.issuer("gen_private_map_key")?;
     let room = match (get_u64(req, "room_id"), req.get("room_str").and_then(Value::as_str)) {
         (Some(id), None) => Room::Numeric(id as u32),
@@ -96,12 +101,27 @@ pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Val
     let pmk = issuer
         .private_map_key(user, expire, time, room, privilege)
         .ok_or_else(|| Error::invalid_config("sdk_app_id does not fit in 32 bits"))?;
-    Ok(json!({"private_map_key": pmk, "expire_at": time + expire}))
+    #[derive(Serialize)]
+    struct Out {
+        private_map_key: String,
+        expire_at: u64,
+    }
+    Ok(to_json(&Out { private_map_key: pmk, expire_at: time + expire }))
+}
+
+/// A result written straight from its struct (no `Value` tree in between).
+fn to_json(out: &impl Serialize) -> String {
+    serde_json::to_string(out).expect("a struct of strings and integers serializes")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A local operation's JSON text, parsed.
+    fn parsed(r: Result<String>) -> Result<Value> {
+        r.map(|text| serde_json::from_str(&text).unwrap())
+    }
 
     fn config() -> Config {
         Config::from_json(r#"{"sdk_app_id": 1400000000, "secret_key": "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"}"#).unwrap()
@@ -110,23 +130,25 @@ mod tests {
     #[test]
     fn generate_then_verify() {
         let c = config();
-        let out = gen_usersig(&c, &json!({"user_id": "xiaojun", "time": 1700000000}), 0).unwrap();
+        let out = parsed(gen_usersig(&c, &json!({"user_id": "xiaojun", "time": 1700000000}), 0)).unwrap();
         assert_eq!(out["expire_at"], 1700000000u64 + 15552000);
         // Stored blocks by default; with "python", the official library's demo vector.
         assert!(out["usersig"].as_str().unwrap().starts_with("eAEBtgBJ-3siVExTLnZlciI6"));
         let mut python = config();
         python.usersig_compression = usersig::Compression::Python;
-        let demo = gen_usersig(&python, &json!({"user_id": "xiaojun", "time": 1700000000}), 0).unwrap();
+        let demo = parsed(gen_usersig(&python, &json!({"user_id": "xiaojun", "time": 1700000000}), 0)).unwrap();
         assert!(demo["usersig"]
             .as_str()
             .unwrap()
             .starts_with("eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQ"));
         let sig = out["usersig"].as_str().unwrap();
-        let v = verify_usersig(&c, &json!({"user_id": "xiaojun", "usersig": sig, "now": 1700000001}), 0).unwrap();
+        let v =
+            parsed(verify_usersig(&c, &json!({"user_id": "xiaojun", "usersig": sig, "now": 1700000001}), 0)).unwrap();
         assert_eq!(v, json!({"valid": true, "expire_at": 1715552000u64, "userbuf_b64": null}));
-        let e = verify_usersig(&c, &json!({"user_id": "xiaojun", "usersig": sig, "now": 1715552001}), 0).unwrap_err();
+        let e = parsed(verify_usersig(&c, &json!({"user_id": "xiaojun", "usersig": sig, "now": 1715552001}), 0))
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::UsersigExpired);
-        let e = verify_usersig(&c, &json!({"user_id": "other", "usersig": sig}), 1700000001).unwrap_err();
+        let e = parsed(verify_usersig(&c, &json!({"user_id": "other", "usersig": sig}), 1700000001)).unwrap_err();
         assert_eq!(e.code, ErrorCode::UsersigInvalid);
         assert!(!e.message.contains(sig));
     }
@@ -134,20 +156,22 @@ mod tests {
     #[test]
     fn private_map_key_needs_one_room() {
         let c = config();
-        let e = gen_private_map_key(&c, &json!({"user_id": "u"}), 1).unwrap_err();
+        let e = parsed(gen_private_map_key(&c, &json!({"user_id": "u"}), 1)).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest);
-        let e = gen_private_map_key(&c, &json!({"user_id": "u", "room_id": 1, "room_str": "r"}), 1).unwrap_err();
+        let e =
+            parsed(gen_private_map_key(&c, &json!({"user_id": "u", "room_id": 1, "room_str": "r"}), 1)).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest);
-        let out = gen_private_map_key(&c, &json!({"user_id": "u", "room_str": "r", "expire_s": 300}), 1000).unwrap();
+        let out =
+            parsed(gen_private_map_key(&c, &json!({"user_id": "u", "room_str": "r", "expire_s": 300}), 1000)).unwrap();
         assert_eq!(out["expire_at"], 1300);
-        let v = verify_usersig(&c, &json!({"user_id": "u", "usersig": out["private_map_key"]}), 1000).unwrap();
+        let v = parsed(verify_usersig(&c, &json!({"user_id": "u", "usersig": out["private_map_key"]}), 1000)).unwrap();
         assert!(v["userbuf_b64"].is_string());
     }
 
     #[test]
     fn missing_key_is_a_config_error() {
         let c = Config::from_json(r#"{"sdk_app_id": 1}"#).unwrap();
-        let e = gen_usersig(&c, &json!({"user_id": "u"}), 1).unwrap_err();
+        let e = parsed(gen_usersig(&c, &json!({"user_id": "u"}), 1)).unwrap_err();
         assert_eq!((e.code, e.message.as_str()), (ErrorCode::InvalidConfig, "secret_key is required for gen_usersig"));
     }
 }

@@ -121,8 +121,8 @@ pub enum Exec {
     Send(Build, RetryClass),
     /// Signed and returned as `{"method", "url", "headers", "body"}`, not sent.
     Sign(Build),
-    /// Computed locally from the config, the request and the time.
-    Local(fn(&Config, &Value, u64) -> Result<Value>),
+    /// Computed locally from the config, the request and the time; returns the result JSON text.
+    Local(fn(&Config, &Value, u64) -> Result<String>),
     /// Several operations in one budget, run by the client.
     Composite(Composite),
 }
@@ -167,7 +167,7 @@ impl OpSpec {
     pub const fn local(
         name: &'static str,
         fields: &'static [Field],
-        f: fn(&Config, &Value, u64) -> Result<Value>,
+        f: fn(&Config, &Value, u64) -> Result<String>,
     ) -> OpSpec {
         OpSpec { name, fields, check: None, exec: Exec::Local(f) }
     }

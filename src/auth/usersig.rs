@@ -16,8 +16,20 @@ const MAX_INFLATED: u64 = 64 * 1024;
 
 /// The exact `TLS.*` lines that are HMAC-signed (identifier, sdkappid, time, expire, and userbuf when present).
 pub fn content_to_sign(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, userbuf_b64: Option<&str>) -> String {
-    let mut s =
-        format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n");
+    let mut s = String::with_capacity(96 + identifier.len() + userbuf_b64.map_or(0, str::len));
+    for part in [
+        "TLS.identifier:",
+        identifier,
+        "\nTLS.sdkappid:",
+        itoa::Buffer::new().format(sdk_app_id),
+        "\nTLS.time:",
+        itoa::Buffer::new().format(time),
+        "\nTLS.expire:",
+        itoa::Buffer::new().format(expire),
+        "\n",
+    ] {
+        s.push_str(part);
+    }
     if let Some(ub) = userbuf_b64 {
         s.push_str("TLS.userbuf:");
         s.push_str(ub);
@@ -40,10 +52,19 @@ pub fn json_text(
     userbuf_b64: Option<&str>,
     sig: &str,
 ) -> String {
-    let mut s = String::with_capacity(192 + identifier.len());
+    let mut s = String::with_capacity(192 + identifier.len() + userbuf_b64.map_or(0, str::len));
     s.push_str("{\"TLS.ver\": \"2.0\", \"TLS.identifier\": ");
     pyjson::write_str(&mut s, identifier);
-    s.push_str(&format!(", \"TLS.sdkappid\": {sdk_app_id}, \"TLS.expire\": {expire}, \"TLS.time\": {time}"));
+    for part in [
+        ", \"TLS.sdkappid\": ",
+        itoa::Buffer::new().format(sdk_app_id),
+        ", \"TLS.expire\": ",
+        itoa::Buffer::new().format(expire),
+        ", \"TLS.time\": ",
+        itoa::Buffer::new().format(time),
+    ] {
+        s.push_str(part);
+    }
     if let Some(ub) = userbuf_b64 {
         s.push_str(", \"TLS.userbuf\": ");
         pyjson::write_str(&mut s, ub);
@@ -135,18 +156,23 @@ impl Issuer<'_> {
     }
 }
 
+/// Base64 with `*` and `-` for `+` and `/` (UserSig's alphabet); its padding `_` is
+/// written over base64's `=` (the engine's pad character is fixed).
+const TOKEN_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &match base64::alphabet::Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-") {
+        Ok(a) => a,
+        Err(_) => panic!("a valid alphabet"),
+    },
+    base64::engine::general_purpose::PAD,
+);
+
 /// Base64 of the zlib stream with `+/=` mapped to `*-_`.
 fn encode_token(zlib: &[u8]) -> String {
-    let mut b64 = STANDARD.encode(zlib).into_bytes();
-    for b in &mut b64 {
-        *b = match *b {
-            b'+' => b'*',
-            b'/' => b'-',
-            b'=' => b'_',
-            other => other,
-        };
-    }
-    String::from_utf8(b64).expect("base64 output is ASCII")
+    let mut token = TOKEN_BASE64.encode(zlib);
+    let padding = token.bytes().rev().take_while(|b| *b == b'=').count();
+    token.truncate(token.len() - padding);
+    token.extend(std::iter::repeat_n('_', padding));
+    token
 }
 
 thread_local! {
