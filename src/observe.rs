@@ -12,7 +12,7 @@ use crate::transport::call::Probe;
 use crate::transport::PoolCounters;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 /// Defines `Level` from one table: variant, number, C name, name in events.
@@ -197,15 +197,18 @@ impl Default for OpStats {
 }
 
 /// The client's counters; cheap enough to leave on (a few relaxed atomic adds per call).
+/// An operation's counters (~1.4 KiB with its histogram) are allocated at its first call,
+/// so a client costs memory only for the operations it uses (a service holding one client
+/// per tenant holds thousands).
 pub struct Stats {
-    ops: Vec<OpStats>,
+    ops: Vec<OnceLock<Box<OpStats>>>,
     /// Admin UserSigs minted.
     pub admin_usersig_mints: AtomicU64,
 }
 
 impl Default for Stats {
     fn default() -> Self {
-        Stats { ops: OPERATIONS.iter().map(|_| OpStats::default()).collect(), admin_usersig_mints: AtomicU64::new(0) }
+        Stats { ops: OPERATIONS.iter().map(|_| OnceLock::new()).collect(), admin_usersig_mints: AtomicU64::new(0) }
     }
 }
 
@@ -216,10 +219,10 @@ impl std::fmt::Debug for Stats {
 }
 
 impl Stats {
-    /// The counters of `op`.
+    /// The counters of `op` (allocated at its first use).
     pub fn op(&self, op: &OpSpec) -> &OpStats {
         let i = OPERATIONS.iter().position(|o| std::ptr::eq(*o, op)).expect("every operation is in the table");
-        &self.ops[i]
+        self.ops[i].get_or_init(Box::default)
     }
 
     /// Records a finished call.
@@ -252,6 +255,7 @@ impl Stats {
     pub fn to_json(&self, pool: &PoolCounters) -> Value {
         let mut ops = Map::new();
         for (spec, s) in OPERATIONS.iter().zip(&self.ops) {
+            let Some(s) = s.get() else { continue };
             let calls = s.calls.load(Relaxed);
             if calls == 0 {
                 continue;
