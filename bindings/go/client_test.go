@@ -290,6 +290,29 @@ func TestSignRequests(t *testing.T) {
 	}
 }
 
+// Requests and answers of every size around the call buffer's (2 KiB to start, then grown,
+// up to 64 KiB kept in the pool) come through whole: an answer copied into the buffer over
+// its request, one too long for it taken from the library, and the buffer reused after.
+func TestAnswersOfEverySize(t *testing.T) {
+	c := localClient(t)
+	for _, n := range []int{0, 1500, 1900, 2000, 2047, 2100, 4000, 5000, 70000, 10, 3000, 200000, 100} {
+		body := `{"Pad":"` + strings.Repeat("x", n) + `"}`
+		api, err := c.SignCloudAPIRequest(SignCloudAPIRequest{CloudAPIRequest: CloudAPIRequest{Action: "DescribeRoomInfo"},
+			Timestamp: 1700000000, Body: body})
+		if err != nil {
+			t.Fatalf("%d: %v", n, err)
+		}
+		if api.Body != body || api.Headers["X-TC-Action"] != "DescribeRoomInfo" {
+			t.Fatalf("%d: body of %d bytes, headers %v", n, len(api.Body), api.Headers)
+		}
+		field := "Unknown" + strings.Repeat("y", n)
+		_, err = c.Call(bg, "end_call", map[string]any{"CallId": "x", field: 1})
+		if e := asError(t, err, CodeInvalidRequest); n < 3000 && !strings.Contains(e.Message, field) {
+			t.Fatalf("%d: %v", n, e.Message)
+		}
+	}
+}
+
 // Optional fields left zero are left out of the request: the library fills its defaults
 // (the wrapper keeps none of its own).
 func TestRequestsCarryNoDefaultsOfTheWrapper(t *testing.T) {

@@ -284,6 +284,46 @@ func eachMember(b []byte, f func(key string, val []byte) bool) bool {
 	}
 }
 
+// cutPlainString reads, at the start of b, prefix (text ending in a string's opening
+// quote) and the rest of that string; it returns the string's body, which has no escape,
+// and what follows its closing quote. false when b does not start so.
+func cutPlainString(b []byte, prefix string) (body, rest []byte, ok bool) {
+	if len(b) < len(prefix) || string(b[:len(prefix)]) != prefix {
+		return nil, nil, false
+	}
+	b = b[len(prefix):]
+	end := bytes.IndexByte(b, '"')
+	if end < 0 || bytes.IndexByte(b[:end], '\\') >= 0 {
+		return nil, nil, false
+	}
+	return b[:end], b[end+1:], true
+}
+
+// cutInt reads, at the start of b, prefix and a JSON integer of at most 18 digits; it
+// returns the integer and what follows it. false when b does not start so.
+func cutInt(b []byte, prefix string) (n int64, rest []byte, ok bool) {
+	if len(b) < len(prefix) || string(b[:len(prefix)]) != prefix {
+		return 0, nil, false
+	}
+	b = b[len(prefix):]
+	neg := len(b) > 0 && b[0] == '-'
+	i := 0
+	if neg {
+		i = 1
+	}
+	start := i
+	for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		n = n*10 + int64(b[i]-'0')
+	}
+	if digits := i - start; digits == 0 || digits > 18 || digits > 1 && b[start] == '0' {
+		return 0, nil, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, b[i:], true
+}
+
 // readString sets *dst to the JSON string v (a copy); null leaves it alone, as
 // encoding/json does. false for anything else.
 func readString(v []byte, dst *string) bool {

@@ -139,6 +139,11 @@ func TestDecodersAreJSONUnmarshal(t *testing.T) {
 		}
 	}
 	check(`{"usersig":"eJyrVgrx_-","expire_at":1811641844}`, func() any { return new(UserSig) })
+	check(`{"usersig":"","expire_at":-7}`, func() any { return new(UserSig) })
+	check(`{"usersig":"a\"b","expire_at":1}`, func() any { return new(UserSig) })
+	check(`{"usersig":"a\\","expire_at":1}`, func() any { return new(UserSig) })
+	check(`{"usersig":"x","expire_at":1234567890123456789}`, func() any { return new(UserSig) })
+	check(`{"usersig":"x","expire_at":1,"more":[2]}`, func() any { return new(UserSig) })
 	check(` { "expire_at" : -1 , "usersig" : "a\"b" , "extra": [1, {"x": "}"}], "n": null } `, func() any { return new(UserSig) })
 	check(`{"RequestId":"r-1","already_ended":true}`, func() any { return new(Result) })
 	check(`{"RequestId":null}`, func() any { return new(Result) })
@@ -151,7 +156,9 @@ func TestDecodersAreJSONUnmarshal(t *testing.T) {
 	check(`{"code":201,"name":"N","message":"m","service_code":70001,"service_message":null,"request_id":null,`+
 		`"http_status":null,"retryable":true,"attempts":null}`, func() any { return new(errorJSON) })
 	for _, bad := range []string{``, `[]`, `{"usersig":1}`, `{"expire_at":"1"}`, `{"expire_at":1.5}`, `{"expire_at":1e3}`,
-		`{"us\u0065rsig":"x"}`, `{"usersig":"x"`, `{"usersig":"x",}`, `{"usersig" "x"}`, `{"usersig":"x"} x`} {
+		`{"us\u0065rsig":"x"}`, `{"usersig":"x"`, `{"usersig":"x",}`, `{"usersig" "x"}`, `{"usersig":"x"} x`,
+		`{"usersig":"x","expire_at":1}x`, `{"usersig":"x","expire_at":1.5}`, `{"usersig":"x","expire_at":-}`,
+		`{"usersig":"x","expire_at":12345678901234567890}`, `{"usersig":"x,"expire_at":1}`} {
 		if new(UserSig).decodeJSON([]byte(bad)) {
 			t.Errorf("%s decoded", bad)
 		}

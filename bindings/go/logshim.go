@@ -29,37 +29,46 @@ static int32_t tccall_go_set_log_callback(const tccall_client *client, int32_t l
 	return tccall_client_set_log_callback(client, level, tccall_go_log, (void *)sink);
 }
 
-// The answer of one call: the result (rc 0) or error JSON, when it did not fit the caller's
-// buffer; its length either way.
+// The answer of one call: its result code, and the result (rc 0) or error JSON's length,
+// with the library's string itself when it did not fit the caller's buffer (NULL when it
+// was copied there, or when there is none). Returned by value: no Go pointer to check.
 struct tccall_go_answer {
-	char *out;
-	char *err;
+	int32_t rc;
+	char *text;
 	size_t len;
 };
 
-// tccall_client_call with ctx as the thread's call context (0: none), and its answer copied
-// into buf and freed when it fits (most do): the whole call, copy and free in one cgo call.
-static int32_t tccall_go_call(uintptr_t ctx, const tccall_client *client, const char *op, const char *req,
-                              const char *opts, const tccall_cancel *cancel, char *buf, size_t cap,
-                              struct tccall_go_answer *answer) {
+// tccall_client_call with ctx as the thread's call context (0: none) and the request JSON
+// in buf, whose answer is then copied over the request into buf (cap bytes) and freed when
+// it fits (most do): the whole call, copy and free in one cgo call, with one Go pointer.
+//
+// No "#cgo nocallback" or "#cgo noescape" here. nocallback would be wrong: with a log
+// handler registered, every operation (local ones too: gen_usersig logs its call event)
+// calls tccall_go_log, and so Go, from inside tccall_client_call on this thread. For a
+// client without a handler it would hold, but it saves nothing by itself (cgo only sets and
+// clears a flag around the call, runtime.cgoNoCallback, to panic on a callback); its use is
+// to make noescape effective, and noescape has nothing to save either: buf is pooled heap
+// memory, already escaped, and a stack buffer instead would cost a zeroed multi-KiB frame
+// per call and could not serve the calls that log.
+static struct tccall_go_answer tccall_go_call(uintptr_t ctx, const tccall_client *client, const char *op, char *buf,
+                                              size_t cap, const char *opts, const tccall_cancel *cancel) {
+	struct tccall_go_answer answer = {0, NULL, 0};
+	char *out = NULL, *err = NULL;
 	uintptr_t outer = tccall_go_call_ctx; // a log handler may itself make a call
 	tccall_go_call_ctx = ctx;
-	answer->out = NULL;
-	answer->err = NULL;
-	answer->len = 0;
-	int32_t rc = tccall_client_call(client, op, req, opts, cancel, &answer->out, &answer->err);
+	answer.rc = tccall_client_call(client, op, buf, opts, cancel, &out, &err);
 	tccall_go_call_ctx = outer;
-	char **text = rc == TCCALL_OK ? &answer->out : &answer->err;
-	if (*text != NULL) {
-		size_t n = strlen(*text);
-		answer->len = n;
-		if (n <= cap) {
-			memcpy(buf, *text, n);
-			tccall_string_free(*text);
-			*text = NULL;
+	char *text = answer.rc == TCCALL_OK ? out : err;
+	if (text != NULL) {
+		answer.len = strlen(text);
+		if (answer.len <= cap) {
+			memcpy(buf, text, answer.len);
+			tccall_string_free(text);
+		} else {
+			answer.text = text;
 		}
 	}
-	return rc;
+	return answer;
 }
 */
 import "C"
@@ -82,53 +91,45 @@ func setLogCallback(ptr *C.tccall_client, level int32, sink cgo.Handle) C.int32_
 // callBuf holds one call's request and answer; reused through callBufs, so a call
 // allocates neither C strings nor a copy of the answer it decodes.
 type callBuf struct {
-	req    []byte // the request JSON, then its NUL
-	opts   []byte // the options JSON and its NUL, when there are options
-	out    []byte // the answer, copied here by tccall_go_call when it fits
-	answer C.struct_tccall_go_answer
+	buf  []byte // the request JSON and its NUL; then the answer, copied over it by tccall_go_call
+	opts []byte // the options JSON and its NUL, when there are options
 }
 
-// maxPooledOut bounds the answer buffer a pooled callBuf keeps growing to.
-const maxPooledOut = 64 << 10
+// maxPooledBuf bounds the buffer a pooled callBuf keeps growing to.
+const maxPooledBuf = 64 << 10
 
-var callBufs = sync.Pool{New: func() any {
-	return &callBuf{req: make([]byte, 0, 256), out: make([]byte, 2048)}
-}}
+var callBufs = sync.Pool{New: func() any { return &callBuf{buf: make([]byte, 0, 2048)} }}
 
 func getCallBuf() *callBuf { return callBufs.Get().(*callBuf) }
 
 func putCallBuf(b *callBuf) {
-	if cap(b.req) <= maxPooledOut {
+	if cap(b.buf) <= maxPooledBuf {
 		callBufs.Put(b)
 	}
 }
 
-// call runs op on b.req (NUL-terminated by the caller) with opts (nil for none) and token,
-// with ctx (its cgo.Handle, 0 for none) as the call's context for the log callback. It
-// returns the result code and the answer: the result JSON for 0, else the error JSON
-// (empty when there is none). The answer is b.out's or, when it did not fit, a copy; it is
-// valid until b is reused.
+// call runs op on the request in b.buf (NUL-terminated by the caller) with opts (nil for
+// none) and token, with ctx (its cgo.Handle, 0 for none) as the call's context for the log
+// callback. It returns the result code and the answer: the result JSON for 0, else the
+// error JSON (empty when there is none). The answer is in b.buf or, when it did not fit, a
+// copy; it is valid until b is reused.
 func (b *callBuf) call(ctx cgo.Handle, ptr *C.tccall_client, op *C.char, opts *C.char, token *C.tccall_cancel) (C.int32_t, []byte) {
-	rc := C.tccall_go_call(C.uintptr_t(ctx), ptr, op, (*C.char)(unsafe.Pointer(&b.req[0])), opts, token,
-		(*C.char)(unsafe.Pointer(&b.out[0])), C.size_t(len(b.out)), &b.answer)
-	n := int(b.answer.len)
-	text := b.answer.out
-	if rc != C.TCCALL_OK {
-		text = b.answer.err
+	buf := b.buf[:cap(b.buf)]
+	a := C.tccall_go_call(C.uintptr_t(ctx), ptr, op, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), opts, token)
+	n := int(a.len)
+	if a.text == nil {
+		b.buf = buf[:n]
+		return a.rc, b.buf
 	}
-	if text == nil {
-		return rc, b.out[:n]
-	}
-	// Too long for b.out: take the library's string, and keep a larger buffer for next time.
-	long := C.GoBytes(unsafe.Pointer(text), C.int(n))
-	C.tccall_string_free(text)
-	b.answer.out, b.answer.err = nil, nil
-	if n <= maxPooledOut {
-		size := len(b.out)
+	// Too long for b.buf: take the library's string, and keep a larger buffer for next time.
+	long := C.GoBytes(unsafe.Pointer(a.text), C.int(n))
+	C.tccall_string_free(a.text)
+	if n <= maxPooledBuf {
+		size := len(buf)
 		for size < n {
 			size *= 2
 		}
-		b.out = make([]byte, size)
+		b.buf = make([]byte, 0, size)
 	}
-	return rc, long
+	return a.rc, long
 }

@@ -50,7 +50,7 @@ func (r *oneField) appendJSON(b []byte) ([]byte, error) {
 // EndCall force-ends a call (v4/call_engine_http_srv/end_call). A call that does not exist
 // or has already ended fails with ErrNotFound.
 func (c *Client) EndCall(ctx context.Context, callID string) (*Result, error) {
-	return call[Result](ctx, c, "end_call", &oneField{"CallId", callID})
+	return callWith[Result](ctx, c, "end_call", (&oneField{"CallId", callID}).appendJSON)
 }
 
 // TerminateOption changes what TerminateCall does.
@@ -144,7 +144,7 @@ type CallInfoResult struct {
 // GetCallInfo reads the live state of a call (v4/call_engine_http_srv/get_call_info).
 // A call that does not exist or has ended fails with ErrNotFound.
 func (c *Client) GetCallInfo(ctx context.Context, callID string) (*CallInfoResult, error) {
-	return call[CallInfoResult](ctx, c, "get_call_info", &oneField{"CallId", callID})
+	return callWith[CallInfoResult](ctx, c, "get_call_info", (&oneField{"CallId", callID}).appendJSON)
 }
 
 // RobotCallInfo is the CallInfo of a StartCallByRobot request.
@@ -214,7 +214,7 @@ type CallRecordResult struct {
 // (v4/call_record_http_srv/get_record_by_callid). Tencent keeps records readable about 5 s
 // after the call ends; before that, and for unknown calls, it fails with ErrNotFound.
 func (c *Client) GetCallRecord(ctx context.Context, callID string) (*CallRecordResult, error) {
-	return call[CallRecordResult](ctx, c, "get_call_record", &oneField{"CallId", callID})
+	return callWith[CallRecordResult](ctx, c, "get_call_record", (&oneField{"CallId", callID}).appendJSON)
 }
 
 // CallRecordQuery filters SearchCallRecords; zero fields are left to Tencent's defaults
@@ -285,7 +285,7 @@ func (c *Client) DeleteCallbackConfig(ctx context.Context) (*Result, error) {
 // EndDeskSession ends a Desk session handed to an agent (v4/desk_http_svc/end_session);
 // ErrNotFound when it does not exist or has finished.
 func (c *Client) EndDeskSession(ctx context.Context, sessionID string) (*Result, error) {
-	return call[Result](ctx, c, "end_desk_session", &oneField{"SessionId", sessionID})
+	return callWith[Result](ctx, c, "end_desk_session", (&oneField{"SessionId", sessionID}).appendJSON)
 }
 
 // DeskSessionQuery selects a Desk session: by SessionID, or by ClientUserID and
@@ -365,6 +365,14 @@ type UserSig struct {
 }
 
 func (u *UserSig) decodeJSON(b []byte) bool {
+	// The library's own form, {"usersig":"...","expire_at":N}, read in one pass; any other
+	// (spacing, order, escapes) by the member scanner.
+	if sig, rest, ok := cutPlainString(b, `{"usersig":"`); ok {
+		if n, rest, ok := cutInt(rest, `,"expire_at":`); ok && string(rest) == "}" {
+			u.UserSig, u.ExpireAt = string(sig), n
+			return true
+		}
+	}
 	return eachMember(b, func(key string, v []byte) bool {
 		switch key {
 		case "usersig":
@@ -396,7 +404,7 @@ func (r *userSigWire) appendJSON(b []byte) ([]byte, error) {
 // GenUserSig generates a UserSig (TLSSigAPIv2) locally, byte-identical to Tencent's
 // official libraries. It needs the config's secret_key.
 func (c *Client) GenUserSig(req UserSigRequest) (*UserSig, error) {
-	return call[UserSig](context.Background(), c, "gen_usersig", (*userSigWire)(&req))
+	return callWith[UserSig](context.Background(), c, "gen_usersig", (*userSigWire)(&req).appendJSON)
 }
 
 // VerifyUserSigRequest is the request of VerifyUserSig.
@@ -528,7 +536,7 @@ func (r *imRequest) appendJSON(b []byte) ([]byte, error) {
 // SignIMRequest builds a signed IM REST request without sending it, for callers with
 // their own HTTP stack.
 func (c *Client) SignIMRequest(path string, body any) (*SignedRequest, error) {
-	return call[SignedRequest](context.Background(), c, "sign_im_request", &imRequest{Path: path, Body: body})
+	return callWith[SignedRequest](context.Background(), c, "sign_im_request", (&imRequest{Path: path, Body: body}).appendJSON)
 }
 
 // SignCloudAPIRequest is the request of Client.SignCloudAPIRequest.
@@ -583,5 +591,5 @@ func (r *SignCloudAPIRequest) appendJSON(b []byte) ([]byte, error) {
 
 // SignCloudAPIRequest builds a TC3-signed Cloud API request without sending it.
 func (c *Client) SignCloudAPIRequest(req SignCloudAPIRequest) (*SignedRequest, error) {
-	return call[SignedRequest](context.Background(), c, "sign_cloud_api_request", &req)
+	return callWith[SignedRequest](context.Background(), c, "sign_cloud_api_request", req.appendJSON)
 }

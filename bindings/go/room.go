@@ -228,7 +228,7 @@ func newRoomRequest(room Room) roomRequest {
 // info.CallInfo.Room() (or use TerminateCall).
 func (c *Client) DismissRoom(ctx context.Context, room Room) (*Result, error) {
 	req := newRoomRequest(room)
-	return call[Result](ctx, c, "dismiss_room", &req)
+	return callWith[Result](ctx, c, "dismiss_room", req.appendJSON)
 }
 
 // RemoveUsers removes 1 to 10 users from the TRTC room (RemoveUser /
@@ -236,7 +236,7 @@ func (c *Client) DismissRoom(ctx context.Context, room Room) (*Result, error) {
 func (c *Client) RemoveUsers(ctx context.Context, room Room, userIDs []string) (*Result, error) {
 	req := newRoomRequest(room)
 	req.UserIDs = nonNil(userIDs)
-	return call[Result](ctx, c, "remove_users", &req)
+	return callWith[Result](ctx, c, "remove_users", req.appendJSON)
 }
 
 // BlockUser blocks a user in the TRTC room from sending audio and/or video, or lifts the
@@ -245,7 +245,7 @@ func (c *Client) RemoveUsers(ctx context.Context, room Room, userIDs []string) (
 func (c *Client) BlockUser(ctx context.Context, room Room, userID string, mute Mute) (*Result, error) {
 	req := newRoomRequest(room)
 	req.UserID, req.IsMute = &userID, &mute
-	return call[Result](ctx, c, "block_user", &req)
+	return callWith[Result](ctx, c, "block_user", req.appendJSON)
 }
 
 // nonNil keeps an empty user list in the request, so the library names the field.

@@ -208,26 +208,31 @@ func unknownOperation(op string) *Error {
 		Message: fmt.Sprintf("unknown operation %q", op)}
 }
 
-// setRequest puts the JSON text of req (see Call; a jsonAppender writes its own) in b.req.
+// setRequest puts the JSON text of req (see Call; a jsonAppender writes its own) in b.buf.
 func (b *callBuf) setRequest(req any, op string) error {
 	if a, ok := req.(jsonAppender); ok {
-		text, err := a.appendJSON(b.req[:0])
-		if err != nil {
-			return &Error{Code: CodeInvalidJSON, Name: "TCCALL_E_INVALID_JSON",
-				Message: fmt.Sprintf("%s request cannot be marshalled to JSON: %v", op, err)}
-		}
-		b.req = text // JSON escapes NUL: the text has none
-		return nil
+		return b.appendRequest(a.appendJSON, op)
 	}
 	text, err := jsonText(req, op+" request")
 	if err != nil {
 		return err
 	}
-	b.req = append(b.req[:0], text...)
+	b.buf = append(b.buf[:0], text...)
 	return nil
 }
 
-// run calls the operation on the request in b.req and returns its result JSON, valid until
+// appendRequest puts the JSON text that write appends in b.buf.
+func (b *callBuf) appendRequest(write func([]byte) ([]byte, error), op string) error {
+	text, err := write(b.buf[:0])
+	if err != nil {
+		return &Error{Code: CodeInvalidJSON, Name: "TCCALL_E_INVALID_JSON",
+			Message: fmt.Sprintf("%s request cannot be marshalled to JSON: %v", op, err)}
+	}
+	b.buf = text // JSON escapes NUL: the text has none
+	return nil
+}
+
+// run calls the operation on the request in b.buf and returns its result JSON, valid until
 // b is reused. Without a deadline or a Done channel (context.Background()) it passes no
 // options and no cancel token; otherwise the deadline becomes deadline_ms and
 // cancellation a tccall_cancel token cancelled from context.AfterFunc. A local operation
@@ -248,7 +253,7 @@ func (c *Client) run(ctx context.Context, op *operation, b *callBuf) ([]byte, er
 		return nil, err
 	}
 	defer c.guard.leave()
-	b.req = append(b.req, 0)
+	b.buf = append(b.buf, 0)
 
 	deadline, hasDeadline := ctx.Deadline()
 	var copts *C.char
@@ -329,6 +334,27 @@ func call[T any](ctx context.Context, c *Client, op string, req any) (*T, error)
 	if err := b.setRequest(req, op); err != nil {
 		return nil, err
 	}
+	return runDecode[T](ctx, c, o, b)
+}
+
+// callWith is call with the request JSON appended by write (a jsonAppender's appendJSON
+// method value), which, unlike a request passed as an interface, stays on the caller's
+// stack.
+func callWith[T any](ctx context.Context, c *Client, op string, write func([]byte) ([]byte, error)) (*T, error) {
+	o, ok := operationTable()[op]
+	if !ok {
+		return nil, unknownOperation(op)
+	}
+	b := getCallBuf()
+	defer putCallBuf(b)
+	if err := b.appendRequest(write, op); err != nil {
+		return nil, err
+	}
+	return runDecode[T](ctx, c, o, b)
+}
+
+// runDecode runs op on the request in b and decodes its result into a new T.
+func runDecode[T any](ctx context.Context, c *Client, o *operation, b *callBuf) (*T, error) {
 	raw, err := c.run(ctx, o, b)
 	if err != nil {
 		return nil, err
@@ -342,7 +368,7 @@ func call[T any](ctx context.Context, c *Client, op string, req any) (*T, error)
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return nil, &Error{Code: CodeBadResponse, Name: "TCCALL_E_BAD_RESPONSE",
-			Message: fmt.Sprintf("decoding the %s result: %v", op, err)}
+			Message: fmt.Sprintf("decoding the %s result: %v", o.Name, err)}
 	}
 	return v, nil
 }
