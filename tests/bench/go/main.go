@@ -42,6 +42,7 @@ type options struct {
 	https    bool
 	tenants  int
 	calls    int
+	smaps    bool // rss_*: also the RSS by mapping kind (smapsKiB)
 }
 
 // sandboxConfig is the tccall client config a sandbox printed, with the parts the official
@@ -76,6 +77,7 @@ func main() {
 	flag.BoolVar(&o.https, "https", false, "talk HTTPS to the sandbox (its endpoints turned https://, trusting the CA in the config's tls.ca_pem or -ca)")
 	flag.IntVar(&o.tenants, "tenants", 100, "rss_*: clients, one per tenant")
 	flag.IntVar(&o.calls, "calls", 100000, "rss_*: DismissRoom calls, round robin across the tenants")
+	flag.BoolVar(&o.smaps, "smaps", false, "rss_*: add rss_by_kind_kib, the RSS by mapping kind from /proc/self/smaps")
 	ca := flag.String("ca", "", "with -https: the sandbox's CA certificate file (when the config has no tls.ca_pem)")
 	list := flag.Bool("list", false, "list the cases")
 	flag.Parse()
@@ -233,8 +235,58 @@ func roundRobin(o *options, tenants int, call func(tenant int) error) (map[strin
 		return nil, *e
 	}
 	runtime.GC()
-	return map[string]any{"case": o.caseName, "tenants": tenants, "calls": o.calls, "threads": o.threads,
-		"rss_kib": rssKiB(), "rss_start_kib": before, "seconds": round(elapsed.Seconds(), 3)}, nil
+	res := map[string]any{"case": o.caseName, "tenants": tenants, "calls": o.calls, "threads": o.threads,
+		"rss_kib": rssKiB(), "rss_start_kib": before, "seconds": round(elapsed.Seconds(), 3)}
+	if o.smaps {
+		res["rss_by_kind_kib"] = smapsKiB()
+	}
+	return res, nil
+}
+
+// smapsKiB sums the Rss of /proc/self/smaps by kind of mapping: the executable's file
+// mappings ("binary"), other files ("files"), "[heap]" (the C heap below the break),
+// "[stack]", and anonymous mappings ("anon": the Go heap, glibc's per-thread malloc arenas,
+// thread stacks), with "threads" the thread count.
+func smapsKiB() map[string]int64 {
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		fail(err.Error())
+	}
+	exe, _ := os.Executable()
+	kinds := map[string]int64{}
+	kind := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if !strings.HasSuffix(fields[0], ":") { // a mapping's header: range perms offset dev inode [path]
+			switch path := ""; {
+			case len(fields) < 6:
+				kind = "anon"
+			default:
+				path = fields[5]
+				switch {
+				case path == exe:
+					kind = "binary"
+				case strings.HasPrefix(path, "["):
+					kind = path
+				default:
+					kind = "files"
+				}
+			}
+			continue
+		}
+		if fields[0] == "Rss:" && len(fields) >= 2 {
+			var kib int64
+			fmt.Sscanf(fields[1], "%d", &kib)
+			kinds[kind] += kib
+		}
+	}
+	if ents, err := os.ReadDir("/proc/self/task"); err == nil {
+		kinds["threads"] = int64(len(ents))
+	}
+	return kinds
 }
 
 // mustSandbox reads the -sandbox config file.
