@@ -244,7 +244,8 @@ func roundRobin(o *options, tenants int, call func(tenant int) error) (map[strin
 }
 
 // smapsKiB sums the Rss of /proc/self/smaps by kind of mapping: the executable's file
-// mappings ("binary"), other files ("files"), "[heap]" (the C heap below the break),
+// mappings by permissions ("binary r-xp" its code, "binary r--p" its read-only data,
+// "binary rw-p" its data), other files ("files"), "[heap]" (the C heap below the break),
 // "[stack]", and anonymous mappings ("anon": the Go heap, glibc's per-thread malloc arenas,
 // thread stacks), with "threads" the thread count.
 func smapsKiB() map[string]int64 {
@@ -268,7 +269,7 @@ func smapsKiB() map[string]int64 {
 				path = fields[5]
 				switch {
 				case path == exe:
-					kind = "binary"
+					kind = "binary " + fields[1] // by permissions: code r-xp, read-only data r--p, data rw-p
 				case strings.HasPrefix(path, "["):
 					kind = path
 				default:
