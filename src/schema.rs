@@ -204,7 +204,10 @@ fn check_object(map: &Map<String, Value>, fields: &[Field], prefix: &str, what: 
     }
     for field in fields {
         let path = FieldPath { prefix, name: field.name };
-        match (map.get(field.name), field.presence) {
+        // A scan, not `map.get`: requests hold a handful of keys, and comparing them
+        // costs less than hashing each field name.
+        let given = map.iter().find(|(k, _)| k.as_str() == field.name).map(|(_, v)| v);
+        match (given, field.presence) {
             (None, Presence::Required) | (Some(Value::Null), Presence::Required) => {
                 return Err(format!("{path} is required in {what}"));
             }

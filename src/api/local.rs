@@ -11,7 +11,6 @@ use crate::schema::{self, Field, Kind, NON_NEG, U32};
 const DEFAULT_EXPIRE_S: u64 = 180 * 86400;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde::Serialize;
 use serde_json::{json, Value};
 
 /// User ids for tokens: any non-empty string the official libraries sign (CJK and emoji included).
@@ -60,12 +59,7 @@ pub fn gen_usersig(config: &Config, req: &Value, now: u64) -> Result<String> {
         Some(b) => Some(STANDARD.decode(b).map_err(|_| Error::invalid_request("userbuf_b64 is not standard base64"))?),
         None => None,
     };
-    #[derive(Serialize)]
-    struct Out {
-        usersig: String,
-        expire_at: u64,
-    }
-    Ok(to_json(&Out { usersig: issuer.usersig(user, expire, time, userbuf.as_deref()), expire_at: time + expire }))
+    Ok(token_json("usersig", &issuer.usersig(user, expire, time, userbuf.as_deref()), time + expire))
 }
 
 /// `verify_usersig`: `{"user_id", "usersig", "now"?}` -> `{"valid": true, "expire_at", "userbuf_b64"}`.
@@ -101,17 +95,18 @@ pub fn gen_private_map_key(config: &Config, req: &Value, now: u64) -> Result<Str
     let pmk = issuer
         .private_map_key(user, expire, time, room, privilege)
         .ok_or_else(|| Error::invalid_config("sdk_app_id does not fit in 32 bits"))?;
-    #[derive(Serialize)]
-    struct Out {
-        private_map_key: String,
-        expire_at: u64,
-    }
-    Ok(to_json(&Out { private_map_key: pmk, expire_at: time + expire }))
+    Ok(token_json("private_map_key", &pmk, time + expire))
 }
 
-/// A result written straight from its struct (no `Value` tree in between).
-fn to_json(out: &impl Serialize) -> String {
-    serde_json::to_string(out).expect("a struct of strings and integers serializes")
+/// `{"<name>": "<token>", "expire_at": n}`, written directly: a token's alphabet (base64
+/// letters and digits, `*`, `-`, `_`) never needs a JSON escape, so it is not scanned for one.
+fn token_json(name: &str, token: &str, expire_at: u64) -> String {
+    debug_assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'_')));
+    let mut out = String::with_capacity(token.len() + name.len() + 40);
+    for part in ["{\"", name, "\":\"", token, "\",\"expire_at\":", itoa::Buffer::new().format(expire_at), "}"] {
+        out.push_str(part);
+    }
+    out
 }
 
 #[cfg(test)]
