@@ -145,7 +145,7 @@ bench-compare: | $(BUILD)
 	$(CARGO) bench --no-run --bench e2e --bench micro
 	@rm -f target/bench/tccallbench; mkdir -p target/bench; \
 	if command -v $(GO) >/dev/null; then \
-		$(MAKE) --no-print-directory go-lib && (cd tests/bench/go && $(GO) build -o ../../../target/bench/tccallbench .) \
+		$(MAKE) --no-print-directory go-lib && (cd tests/bench/go && $(GO) build -tags tccall_nosandbox -o ../../../target/bench/tccallbench .) \
 			|| echo "skipped: the Go harness (tests/bench/go) did not build"; \
 	else echo "skipped: the Go harness (no $(GO))"; fi
 	$(PYTHON) -m venv $(BUILD)/interop
