@@ -513,7 +513,7 @@ int32_t tccall_client_get_desk_session_state(const tccall_client *client, const 
 int32_t tccall_client_list_desk_sessions(const tccall_client *client, const char *request_json, char **out_json, char **out_err);
 
 /*
- Generates a UserSig (TLSSigAPIv2) for a user, locally. Byte-identical to Tencent's official Python library for the same inputs.
+ Generates a UserSig (TLSSigAPIv2) for a user, locally: zlib stored blocks as Tencent's Go library writes them, or with config `"usersig_compression": "python"` byte-identical to its Python library.
 
  Request: `{"user_id", "expire_s"?: default 15552000 (180 days), "userbuf_b64"?, "time"?: unix s, default now}`.
  Result (`*out_json`): `{"usersig", "expire_at"}`.

@@ -401,8 +401,9 @@ func (r *userSigWire) appendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// GenUserSig generates a UserSig (TLSSigAPIv2) locally, byte-identical to Tencent's
-// official libraries. It needs the config's secret_key.
+// GenUserSig generates a UserSig (TLSSigAPIv2) locally: zlib stored blocks, as Tencent's
+// official Go library writes them, or with the config's "usersig_compression": "python"
+// byte-identical to its Python library. It needs the config's secret_key.
 func (c *Client) GenUserSig(req UserSigRequest) (*UserSig, error) {
 	return callWith[UserSig](context.Background(), c, "gen_usersig", (*userSigWire)(&req).appendJSON)
 }

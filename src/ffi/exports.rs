@@ -501,7 +501,7 @@ pub unsafe extern "C" fn tccall_client_list_desk_sessions(
     unsafe { client_op(&desk::LIST_DESK_SESSIONS, client, request_json, out_json, out_err) }
 }
 
-/// Generates a UserSig (TLSSigAPIv2) for a user, locally. Byte-identical to Tencent's official Python library for the same inputs.
+/// Generates a UserSig (TLSSigAPIv2) for a user, locally: zlib stored blocks as Tencent's Go library writes them, or with config `"usersig_compression": "python"` byte-identical to its Python library.
 ///
 /// Request: `{"user_id", "expire_s"?: default 15552000 (180 days), "userbuf_b64"?, "time"?: unix s, default now}`.
 /// Result (`*out_json`): `{"usersig", "expire_at"}`.
