@@ -94,9 +94,22 @@ func appendKey(dst []byte, key string) []byte {
 	return append(dst, '"', ':')
 }
 
+// maxHandDepth is how deeply nested maps are written by hand; deeper ones go through
+// encoding/json, which reports a map that contains itself as an error instead of recursing
+// until the stack overflows.
+const maxHandDepth = 16
+
 // appendValue appends v as encoding/json.Marshal would: the common scalars and maps of them
 // by hand, anything else through encoding/json.
 func appendValue(dst []byte, v any) ([]byte, error) {
+	return appendValueAt(dst, v, 0)
+}
+
+func appendValueAt(dst []byte, v any, depth int) ([]byte, error) {
+	if _, isMap := v.(map[string]any); isMap && depth >= maxHandDepth {
+		b, err := json.Marshal(v)
+		return append(dst, b...), err
+	}
 	switch v := v.(type) {
 	case nil:
 		return append(dst, "null"...), nil
@@ -132,7 +145,7 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 				dst = append(dst, ',')
 			}
 			dst = append(appendString(dst, k), ':')
-			if dst, err = appendValue(dst, v[k]); err != nil {
+			if dst, err = appendValueAt(dst, v[k], depth+1); err != nil {
 				return dst, err
 			}
 		}

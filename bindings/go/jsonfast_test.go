@@ -6,10 +6,12 @@ package tccall
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"math/rand"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -174,5 +176,36 @@ func TestParseErrorFallsBack(t *testing.T) {
 	e = parseError(901, []byte("not json"))
 	if e.Code != 901 || e.Message != "not json" {
 		t.Fatalf("%+v", e)
+	}
+}
+
+// A map that contains itself is an error, as with encoding/json, not a stack overflow.
+func TestAppendValueCycleIsAnError(t *testing.T) {
+	m := map[string]any{}
+	m["self"] = m
+	if _, err := (&CloudAPIRequest{Action: "X", Params: m}).appendJSON(nil); err == nil {
+		t.Fatal("a self-referencing map was encoded")
+	}
+}
+
+// Call takes the hand-written path only for the package's own request types: a nil pointer
+// is refused by the library as encoding/json's null, and a type embedding a request keeps
+// its own fields.
+func TestCallRequestsOutsideTheFastPath(t *testing.T) {
+	c := localClient(t)
+	if _, err := c.Call(context.Background(), "sign_cloud_api_request", (*SignCloudAPIRequest)(nil)); err == nil {
+		t.Fatal("a nil request was signed")
+	}
+	type withTimestamp struct {
+		CloudAPIRequest
+		Timestamp int64 `json:"timestamp"`
+	}
+	req := &withTimestamp{CloudAPIRequest{Action: "DescribeRoomInfo", Params: map[string]any{"SdkAppId": 1}}, 1700000000}
+	raw, err := c.Call(context.Background(), "sign_cloud_api_request", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"X-TC-Timestamp":"1700000000"`) {
+		t.Fatalf("the embedding type's timestamp was dropped: %s", raw)
 	}
 }

@@ -208,10 +208,21 @@ func unknownOperation(op string) *Error {
 		Message: fmt.Sprintf("unknown operation %q", op)}
 }
 
-// setRequest puts the JSON text of req (see Call; a jsonAppender writes its own) in b.buf.
+// setRequest puts the JSON text of req (see Call) in b.buf. The package's own request
+// types write it themselves; anything else, including a type embedding one of them (whose
+// own fields encoding/json would add) or a nil pointer, goes through encoding/json.
 func (b *callBuf) setRequest(req any, op string) error {
-	if a, ok := req.(jsonAppender); ok {
-		return b.appendRequest(a.appendJSON, op)
+	switch r := req.(type) {
+	case *imRequest:
+		return b.appendRequest(r.appendJSON, op)
+	case *CloudAPIRequest:
+		if r != nil {
+			return b.appendRequest(r.appendJSON, op)
+		}
+	case *SignCloudAPIRequest:
+		if r != nil {
+			return b.appendRequest(r.appendJSON, op)
+		}
 	}
 	text, err := jsonText(req, op+" request")
 	if err != nil {
