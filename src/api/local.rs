@@ -25,7 +25,7 @@ static GEN: &[Field] = &[
 ];
 static VERIFY: &[Field] = &[
     Field::req("user_id", TOKEN_USER),
-    Field::req("usersig", Kind::Str { min: 0, max: 1 << 16 }),
+    Field::req("usersig", Kind::Str { min: 0, max: usersig::MAX_TOKEN_LEN }),
     Field::null("now", NON_NEG),
 ];
 static PMK: &[Field] = &[
@@ -146,6 +146,21 @@ mod tests {
         let e = parsed(verify_usersig(&c, &json!({"user_id": "other", "usersig": sig}), 1700000001)).unwrap_err();
         assert_eq!(e.code, ErrorCode::UsersigInvalid);
         assert!(!e.message.contains(sig));
+    }
+
+    /// The largest userbuf gen_usersig takes makes a token verify_usersig takes, stored or not.
+    #[test]
+    fn the_largest_userbuf_round_trips_in_both_compressions() {
+        let ub = STANDARD.encode(vec![0xA5u8; 49_152]); // 65536 base64 characters
+        for compression in [usersig::Compression::Stored, usersig::Compression::Python] {
+            let mut c = config();
+            c.usersig_compression = compression;
+            let out = parsed(gen_usersig(&c, &json!({"user_id": "u", "userbuf_b64": ub, "time": 1}), 1)).unwrap();
+            let req = json!({"user_id": "u", "usersig": out["usersig"]});
+            VERIFY_USERSIG.validate(&req).unwrap();
+            let v = parsed(verify_usersig(&c, &req, 2)).unwrap();
+            assert_eq!(v["userbuf_b64"], ub, "{compression:?}");
+        }
     }
 
     #[test]

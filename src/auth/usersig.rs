@@ -11,8 +11,13 @@ use flate2::{Compress, FlushCompress, Status};
 use serde_json::{Map, Value};
 use std::io::Read;
 
-/// Largest inflated UserSig JSON we accept (real ones are a few hundred bytes).
-const MAX_INFLATED: u64 = 64 * 1024;
+/// Largest inflated UserSig JSON we accept: real ones are a few hundred bytes; this holds
+/// the largest userbuf `gen_usersig` takes (64 KiB of base64) with room to spare.
+const MAX_INFLATED: u64 = 128 * 1024;
+
+/// Longest token `verify_usersig` takes: a stored-blocks token of the largest JSON above
+/// (base64 of 128 KiB plus framing) fits.
+pub const MAX_TOKEN_LEN: usize = 176 * 1024;
 
 /// The exact `TLS.*` lines that are HMAC-signed (identifier, sdkappid, time, expire, and userbuf when present).
 pub fn content_to_sign(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, userbuf_b64: Option<&str>) -> String {
