@@ -455,7 +455,7 @@ fn outcome_json(outcome: Outcome<String>) -> String {
 }
 
 /// A built request as `{"method", "url", "headers": {...}, "body"}`, serialized straight
-/// from the request (no `Value` tree), into a buffer sized for it and its C terminator.
+/// from the request (no `Value` tree), into a buffer sized for it up front.
 fn request_json(req: &HttpRequest) -> String {
     struct Headers<'a>(&'a [(&'static str, String)]);
     impl serde::Serialize for Headers<'_> {
@@ -472,7 +472,7 @@ fn request_json(req: &HttpRequest) -> String {
     }
     let size =
         64 + req.url.len() + req.body.len() + req.headers.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>();
-    let mut out = Vec::with_capacity(size + size / 8);
+    let mut out = Vec::with_capacity(size);
     let signed = Signed {
         method: req.method,
         url: &req.url,
