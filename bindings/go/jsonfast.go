@@ -130,47 +130,35 @@ func appendValueAt(dst []byte, v any, depth int) ([]byte, error) {
 	case uint32:
 		return strconv.AppendUint(dst, uint64(v), 10), nil
 	case map[string]any:
-		if v == nil {
-			return append(dst, "null"...), nil
-		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		dst = append(dst, '{')
-		var err error
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(appendString(dst, k), ':')
-			if dst, err = appendValueAt(dst, v[k], depth+1); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, '}'), nil
+		return appendObject(dst, v, func(d []byte, x any) ([]byte, error) { return appendValueAt(d, x, depth+1) })
 	case map[string]string:
-		if v == nil {
-			return append(dst, "null"...), nil
-		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(appendString(dst, k), ':')
-			dst = appendString(dst, v[k])
-		}
-		return append(dst, '}'), nil
+		return appendObject(dst, v, func(d []byte, x string) ([]byte, error) { return appendString(d, x), nil })
 	}
 	b, err := json.Marshal(v)
 	return append(dst, b...), err
+}
+
+// appendObject appends m as encoding/json does (keys sorted), each value by value.
+func appendObject[V any](dst []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
+	if m == nil {
+		return append(dst, "null"...), nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	dst = append(dst, '{')
+	var err error
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if dst, err = value(append(appendString(dst, k), ':'), m[k]); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 // --- reading the library's output --------------------------------------------------------
